@@ -1,0 +1,60 @@
+"""The ``buurtsim`` command: ``run``, ``validate``, ``sweep``, ``sensitivity``, ``compare``,
+``calibrate``, ``app``, ``bench``.
+
+Each command lives in ``sim/commands/<name>.py`` with ``register(subparsers)``; heavy imports
+happen inside the handler, so ``buurtsim --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from sim import __version__
+from sim.errors import UserError
+
+COMMAND_MODULES = ("run", "validate", "sweep", "sensitivity", "compare", "calibrate", "app",
+                   "bench")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad flag exits with 2 and one clear line (no usage dump of every flag)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message}\n(see '{self.prog} --help')\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="buurtsim", description="Simulate digital neighbourhood watch.")
+    parser.add_argument("--version", action="version", version=f"buurtsim {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"sim.commands.{name}")
+        except ModuleNotFoundError as e:
+            if e.name == f"sim.commands.{name}":
+                continue  # command not built in this checkout
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.handler(args) or 0)
+    except UserError as e:
+        print(f"buurtsim {args.command}: error: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print(f"buurtsim {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
