@@ -1,0 +1,31 @@
+"""The page loads and works with no request leaving this computer."""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+def _outside(url: str) -> bool:
+    parsed = urlparse(url)
+    if parsed.scheme in ("data", "blob", "about"):
+        return False
+    return parsed.hostname not in LOCAL_HOSTS
+
+
+def test_page_loads_without_internet(page, app_url):
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("websocket", lambda ws: requests.append(ws.url))
+    page.goto(app_url)
+    page.get_by_role("button", name="Stap").first.wait_for()
+    page.wait_for_load_state("networkidle")
+    assert requests, "the browser made no requests at all"
+    outside = [u for u in requests if _outside(u)]
+    assert not outside, f"requests outside localhost: {outside}"
+    assert any(u.startswith("ws://127.0.0.1") for u in requests), "no websocket to the server"
