@@ -212,13 +212,13 @@ class Crime(Strict):
     """Incidents (step 1) and deterrence."""
 
     burglary_rate: float = _f(
-        0.02, "Burglaries per household per year.", unit="1/household/year",
+        0.025, "Burglaries per household per year.", unit="1/household/year",
         source="CBS Veiligheidsmonitor (part of F5)", ge=0, le=5)
     theft_rate: float = _f(
-        0.09, "Thefts (bicycle, from car, other) per household per year.",
+        0.15, "Thefts (bicycle, from car, other) per household per year.",
         unit="1/household/year", source="CBS Veiligheidsmonitor (part of F5)", ge=0, le=5)
     vandalism_rate: float = _f(
-        0.06, "Acts of vandalism per household per year.", unit="1/household/year",
+        0.08, "Acts of vandalism per household per year.", unit="1/household/year",
         source="CBS Veiligheidsmonitor (part of F5)", ge=0, le=5)
     suspicious_rate: float = _f(
         0.4, "Ambiguous suspicious situations per household per year.", unit="1/household/year",

@@ -1,0 +1,298 @@
+"""The headless engine: builds a neighbourhood and runs the daily process of :mod:`sim.rules`.
+
+>>> from sim.scenario import Scenario
+>>> result = simulate(Scenario(days=30, burn_in_days=0), seed=3)
+>>> len(result.daily), result.metadata["seed"]
+(30, 3)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim import __version__, rules
+from sim.population import build_population
+from sim.scenario import FACTOR_NAMES, Scenario
+from sim.state import State
+from sim.survey import empty_microdata, virtual_survey
+
+#: Counts summed per week (everything else in ``daily`` is a level, averaged per week).
+COUNT_COLUMNS = ("crimes", "burglaries", "suspicious", "victims", "reports_112", "reports_0900",
+                 "reports_members", "posts_alert", "posts_stigmatising", "posts_chatter",
+                 "posts_feedback", "posts_keepalive", "arrests", "confrontations", "joined",
+                 "left", "crimes_reported")
+
+
+class Engine:
+    """One neighbourhood and its state; :meth:`step` advances one day.
+
+    The public arrays (``pop`` and ``state``) are what the Mesa face and the app read.
+    """
+
+    def __init__(self, scenario: Scenario, rng: np.random.Generator):
+        self.scenario = scenario
+        self.rng = rng
+        self.pop = build_population(scenario, rng)
+        self.state = State(self.pop, scenario, rng)
+        rules.form_groups(self.pop, self.state, scenario, rng)
+        self.records: list[dict[str, float]] = []
+        self.surveys: list[pd.DataFrame] = []
+        self.group_totals = np.zeros((self.pop.n_groups, 5))  # alerts chatter fb reports silent
+        self.today: dict[str, Any] = {}
+        self._week_alerts = np.zeros(self.pop.n_groups)
+        self._weeks_measured = 0
+        self._with_groups = np.isin(self.pop.area,
+                                    np.unique(self.pop.group_area)) if self.pop.n_groups else \
+            np.ones(self.pop.n, dtype=bool)
+        self._waves = {w.day: w.label for w in scenario.survey.waves}
+
+    # -- convenience views -----------------------------------------------------------------
+    @property
+    def day(self) -> int:
+        return self.state.day
+
+    @property
+    def member(self) -> np.ndarray:
+        return self.state.member
+
+    @property
+    def admin(self) -> np.ndarray:
+        return self.state.admin
+
+    @property
+    def worry(self) -> np.ndarray:
+        return self.state.worry
+
+    # -- control -------------------------------------------------------------------------
+    def set_factor(self, name: str, value: float, areas: list[str] | None = None) -> None:
+        """Set a success factor for the groups of ``areas`` (all when None) from now on."""
+        if name not in FACTOR_NAMES:
+            raise KeyError(f"unknown success factor {name!r}")
+        mask = np.ones(self.pop.n_groups, dtype=bool)
+        if areas:
+            idx = [self.pop.area_names.index(a) for a in areas]
+            mask = np.isin(self.pop.group_area, idx)
+        self.state.factors[name][mask] = float(value)
+
+    def _interventions(self) -> None:
+        for iv in self.scenario.interventions:
+            if iv.day == self.day:
+                for name, value in iv.set.model_dump(exclude_none=True).items():
+                    self.set_factor(name, value, iv.areas or None)
+
+    # -- the day ---------------------------------------------------------------------------
+    def step(self) -> None:
+        """Advance one day (the order is documented in :mod:`sim.rules`)."""
+        pop, st, scn, rng = self.pop, self.state, self.scenario, self.rng
+        self._interventions()
+        st.new_day()
+        ev = rules.incidents(pop, st, scn, rng)
+        rules.victimise(st, ev, scn)
+        witness_event, witness = rules.notice(pop, st, ev, rng)
+        resp = rules.respond(pop, st, ev, witness_event, witness, scn, rng)
+        arrests = rules.police(pop, st, ev, resp, scn, rng)
+        traffic = rules.group_messages(pop, st, ev, resp, scn, rng)
+        rules.read_messages(pop, st, traffic, scn)
+        rules.word_of_mouth(pop, st, resp, scn)
+        rules.remember(st, scn)
+        left = rules.leave_groups(pop, st, scn, rng)
+        joined = rules.join_groups(pop, st, scn, rng)
+        self._record(ev, resp, traffic, arrests, joined, left)
+        if self.day in self._waves:
+            self._survey(self._waves[self.day])
+        st.day += 1
+
+    def run(self, days: int, progress: Callable[[int, int], None] | None = None) -> None:
+        """Run ``days`` days; ``progress(done, total)`` is called every 10 days."""
+        for i in range(days):
+            self.step()
+            if progress and (i % 10 == 9 or i == days - 1):
+                progress(i + 1, days)
+
+    # -- measurement -----------------------------------------------------------------------
+    def _record(self, ev, resp, traffic, arrests, joined: int, left: int) -> None:
+        st, pop = self.state, self.pop
+        mem = st.member
+        non = ~mem & self._with_groups
+        thr = self.scenario.survey.unsafe_sometimes
+        unsafe = st.worry >= thr
+
+        def mean(x: np.ndarray, mask: np.ndarray) -> float:
+            return float(x[mask].mean()) if mask.any() else float("nan")
+
+        caller_member = st.member[resp.caller]
+        crimes_reported = np.zeros(len(ev.kind), dtype=bool)
+        crimes_reported[resp.caller_event] = True
+        rec = {
+            "day": st.day, "members": int(mem.sum()),
+            "worry_members": mean(st.worry, mem), "worry_nonmembers": mean(st.worry, non),
+            "unsafe_members": mean(unsafe, mem), "unsafe_nonmembers": mean(unsafe, non),
+            "unsafe_all": float(unsafe.mean()),
+            "willingness_members": mean(st.willingness, mem),
+            "willingness_nonmembers": mean(st.willingness, non),
+            "proximity_members": mean(st.proximity, mem),
+            "proximity_nonmembers": mean(st.proximity, non),
+            "efficacy_members": mean(st.efficacy, mem),
+            "efficacy_nonmembers": mean(st.efficacy, non),
+            "crimes": int(ev.is_crime.sum()), "burglaries": int((ev.kind == rules.BURGLARY).sum()),
+            "suspicious": int((ev.kind == rules.SUSPICIOUS).sum()),
+            "victims": int((ev.victim >= 0).sum()),
+            "reports_112": int(resp.call_112.sum()), "reports_0900": int((~resp.call_112).sum()),
+            "reports_members": int(caller_member.sum()),
+            "crimes_reported": int((crimes_reported & ev.is_crime).sum()),
+            "posts_alert": int(traffic.alerts.sum()),
+            "posts_stigmatising": int(traffic.stigmatising.sum()),
+            "posts_chatter": int(traffic.chatter.sum()),
+            "posts_feedback": int(traffic.feedback.sum()),
+            "posts_keepalive": int(traffic.keepalive.sum()),
+            "arrests": int(arrests.sum()), "confrontations": resp.confrontations,
+            "joined": joined, "left": left,
+        }
+        self.records.append(rec)
+        if pop.n_groups:
+            g_call = pop.group_of_street[pop.street[resp.caller[caller_member]]]
+            reports = np.bincount(g_call[g_call >= 0], minlength=pop.n_groups)
+            self.group_totals[:, :4] += np.column_stack([traffic.alerts, traffic.chatter,
+                                                         traffic.feedback, reports])
+            self._week_alerts += traffic.alerts
+            if st.day % 7 == 6:  # a week ends: count groups that posted no alert in it
+                if st.day >= self.scenario.burn_in_days:
+                    self.group_totals[:, 4] += self._week_alerts == 0
+                    self._weeks_measured += 1
+                self._week_alerts[:] = 0
+        self.today = {"incident_streets": ev.street, "incident_kinds": ev.kind,
+                      "alert_streets": ev.street[resp.alerted],
+                      "victims": ev.victim[ev.victim >= 0], "arrests": int(arrests.sum())}
+
+    def _survey(self, label: str) -> None:
+        cfg = self.scenario.survey
+        if cfg.areas:
+            eligible = np.isin(self.pop.area, [self.pop.area_names.index(a) for a in cfg.areas])
+        else:
+            eligible = self._with_groups
+        self.surveys.append(virtual_survey(label, self.day, self.state, self.pop.area_names,
+                                           self.pop.area, eligible, cfg, self.rng))
+
+    def group_table(self) -> pd.DataFrame:
+        """One row per group: area, size, traffic and reports so far, factors now."""
+        pop, st = self.pop, self.state
+        months = max(self.day, 1) / 30.4375
+        members = st.group_members()
+        mem_worry = np.bincount(st.resident_group[st.member], st.worry[st.member],
+                                minlength=pop.n_groups) / np.maximum(members, 1)
+        t = self.group_totals
+        df = pd.DataFrame({
+            "group": pop.group_names,
+            "area": [pop.area_names[a] for a in pop.group_area],
+            "streets": np.bincount(pop.group_of_street[pop.group_of_street >= 0],
+                                   minlength=pop.n_groups),
+            "adults": st.group_adults, "members": members,
+            "participation": members / np.maximum(st.group_adults, 1),
+            "admins": np.bincount(st.resident_group[st.admin], minlength=pop.n_groups),
+            "worry_members": mem_worry,
+            "alerts": t[:, 0], "chatter": t[:, 1], "feedback": t[:, 2], "reports": t[:, 3],
+            "silent_weeks": t[:, 4], "weeks_measured": self._weeks_measured,
+            "reports_per_month": t[:, 3] / months, "alerts_per_month": t[:, 0] / months,
+        })
+        for name in FACTOR_NAMES:
+            df[f"factor_{name}"] = st.factors[name]
+        return df
+
+    def result(self, seed: int | None) -> RunResult:
+        """Everything measured so far as a :class:`RunResult`."""
+        daily = pd.DataFrame.from_records(self.records)
+        survey = pd.concat(self.surveys, ignore_index=True) if self.surveys else empty_microdata()
+        return RunResult(
+            scenario=self.scenario, seed=seed, daily=daily, groups=self.group_table(),
+            survey=survey,
+            metadata={
+                "scenario_name": self.scenario.name, "scenario_hash":
+                    self.scenario.content_hash(), "seed": seed, "version": __version__,
+                "days": self.day, "burn_in_days": self.scenario.burn_in_days,
+                "residents": self.pop.n, "households": int(self.pop.households_of_street.sum()),
+                "streets": self.pop.n_streets, "groups": self.pop.n_groups,
+            })
+
+
+@dataclass
+class RunResult:
+    """The outputs of one run: daily series, per-group table, survey microdata, metadata."""
+
+    scenario: Scenario
+    seed: int | None
+    daily: pd.DataFrame
+    groups: pd.DataFrame
+    survey: pd.DataFrame
+    metadata: dict = field(default_factory=dict)
+
+    def measured(self) -> pd.DataFrame:
+        """Daily rows after the burn-in (all rows if the run is shorter than the burn-in)."""
+        m = self.daily[self.daily["day"] >= self.scenario.burn_in_days]
+        return m if len(m) else self.daily
+
+    def weekly(self) -> pd.DataFrame:
+        """Weekly series: counts summed, levels averaged; ``week`` 0 starts on day 0."""
+        d = self.daily.assign(week=self.daily["day"] // 7)
+        agg = {c: ("sum" if c in COUNT_COLUMNS else "mean") for c in d.columns
+               if c not in ("day", "week")}
+        return d.groupby("week", as_index=False).agg(agg)
+
+    def summary(self) -> dict[str, float]:
+        """Scalar outcomes over the measured period (see docs/odd.md, 'Observation')."""
+        m = self.measured()
+        years = len(m) / 365.25
+        months = len(m) / 30.4375
+        n_groups = max(self.metadata["groups"], 1)
+        households = self.metadata["households"]
+        residents = self.metadata["residents"]
+        crimes = m["crimes"].sum()
+        alerts = m["posts_alert"].sum()
+        g = self.groups
+        has_groups = self.metadata["groups"] > 0
+        out = {
+            "participation": m["members"].mean() / residents,
+            "members_per_group": m["members"].mean() / n_groups if has_groups else 0.0,
+            "worry_members": m["worry_members"].mean(),
+            "worry_nonmembers": m["worry_nonmembers"].mean(),
+            "unsafe_members": m["unsafe_members"].mean(),
+            "unsafe_nonmembers": m["unsafe_nonmembers"].mean(),
+            "unsafe_all": m["unsafe_all"].mean(),
+            "crimes_per_1000": 1000 * crimes / households / years,
+            "burglaries_per_1000": 1000 * m["burglaries"].sum() / households / years,
+            "victimisation_rate": m["victims"].sum() / residents / years,
+            "reported_share": m["crimes_reported"].sum() / crimes if crimes else float("nan"),
+            "reports_per_group_month": m["reports_members"].sum() / n_groups / months
+            if has_groups else 0.0,
+            "alerts_per_group_month": alerts / n_groups / months if has_groups else 0.0,
+            "chatter_per_group_month": m["posts_chatter"].sum() / n_groups / months
+            if has_groups else 0.0,
+            "feedback_per_group_month": m["posts_feedback"].sum() / n_groups / months
+            if has_groups else 0.0,
+            "stigmatising_share": m["posts_stigmatising"].sum() / alerts if alerts else 0.0,
+            "arrests_per_year": m["arrests"].sum() / years,
+            "willingness_members": m["willingness_members"].mean(),
+            "willingness_nonmembers": m["willingness_nonmembers"].mean(),
+            "proximity_members": m["proximity_members"].mean(),
+            "proximity_nonmembers": m["proximity_nonmembers"].mean(),
+            "silent_weeks_share": g["silent_weeks"].sum() / g["weeks_measured"].sum()
+            if has_groups and g["weeks_measured"].sum() else float("nan"),
+            "confrontations_per_year": m["confrontations"].sum() / years,
+        }
+        out["worry_gap"] = out["worry_members"] - out["worry_nonmembers"]
+        out["unsafe_gap"] = out["unsafe_members"] - out["unsafe_nonmembers"]
+        return {k: float(v) for k, v in out.items()}
+
+
+def simulate(scenario: Scenario, seed: int | None = None, days: int | None = None,
+             progress: Callable[[int, int], None] | None = None) -> RunResult:
+    """Run ``scenario`` headless for ``days`` (default: the scenario's) with ``seed``
+    (default: the scenario's). The same seed gives the same result in any process."""
+    seed = scenario.seed if seed is None else seed
+    engine = Engine(scenario, np.random.default_rng(seed))
+    engine.run(scenario.days if days is None else days, progress)
+    return engine.result(seed)

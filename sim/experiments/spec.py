@@ -1,0 +1,357 @@
+"""Experiment files: what to vary, how often, and what to keep — never where it runs.
+
+An experiment file is TOML validated against :class:`Experiment`; every mistake becomes an
+:class:`ExperimentError` naming the file, the field and the allowed values. Example::
+
+    name = "selection_vs_exposure"
+    scenario = "baseline"            # a shipped scenario name or a path relative to this file
+    replications = 10                # replication r uses seed + r at every design point
+    seed = 1
+
+    [fixed]                          # dotted scenario paths set at every point
+    days = 730
+
+    [design]
+    method = "factorial"             # factorial | oat | lhs | sobol | morris
+
+    [[factors]]
+    path = "membership.selection_worry"
+    values = [-1.0, 0.0, 1.0]
+
+    [[factors]]
+    path = "messages.exposure"
+    range = [0.0, 2.0]
+    levels = 3                       # factorial with a range: evenly spaced levels
+
+    [outputs]
+    summary = ["worry_gap", "unsafe_gap"]   # default: every summary outcome
+    weekly = ["members", "worry_members"]   # weekly series kept per run ([] = none)
+    survey = true                            # survey indicators per wave
+
+>>> exp = load_experiment("scenarios/experiments/selection_vs_exposure.toml")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from sim.errors import UserError
+from sim.experiments.params import ParamInfo, PathError, describe_path, expand_overrides
+from sim.scenario import (
+    Scenario,
+    ScenarioError,
+    Wave,
+    read_scenario_dict,
+    resolve_scenario_path,
+    validate_scenario,
+)
+
+EXPERIMENT_DIR = Path(__file__).resolve().parent.parent.parent / "scenarios" / "experiments"
+
+#: Scalar outcomes of ``RunResult.summary()`` (the core model's contract).
+SUMMARY_KEYS: tuple[str, ...] = (
+    "participation", "members_per_group", "worry_members", "worry_nonmembers", "worry_gap",
+    "unsafe_members", "unsafe_nonmembers", "unsafe_gap", "unsafe_all", "crimes_per_1000",
+    "burglaries_per_1000", "victimisation_rate", "reported_share", "reports_per_group_month",
+    "alerts_per_group_month", "chatter_per_group_month", "feedback_per_group_month",
+    "stigmatising_share", "arrests_per_year", "willingness_members", "willingness_nonmembers",
+    "proximity_members", "proximity_nonmembers", "silent_weeks_share",
+    "confrontations_per_year",
+)
+#: Columns of ``RunResult.daily`` (besides ``day``), kept per week in the series table.
+SERIES_KEYS: tuple[str, ...] = (
+    "members", "worry_members", "worry_nonmembers", "unsafe_members", "unsafe_nonmembers",
+    "unsafe_all", "willingness_members", "willingness_nonmembers", "proximity_members",
+    "proximity_nonmembers", "efficacy_members", "efficacy_nonmembers", "crimes", "burglaries",
+    "suspicious", "victims", "reports_112", "reports_0900", "posts_alert", "posts_stigmatising",
+    "posts_chatter", "posts_feedback", "posts_keepalive", "arrests", "confrontations",
+    "joined", "left",
+)
+DEFAULT_SERIES = ("members", "worry_members", "worry_nonmembers", "unsafe_all", "crimes",
+                  "reports_112", "reports_0900", "posts_alert", "posts_feedback")
+#: A hard ceiling on runs per experiment file (the file's ``max_runs`` may be lower).
+MAX_RUNS_CEILING = 1_000_000
+
+
+class ExperimentError(UserError):
+    """An experiment file that cannot be used; names file, field and allowed values."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Factor(_Strict):
+    """One experimental factor: a dotted scenario path and the values it takes.
+
+    Give either ``values`` (a list: levels for factorial/oat designs, equally likely choices
+    for sampling designs) or ``range = [low, high]`` (with ``levels`` for factorial/oat and a
+    ``distribution`` for sampling designs).
+    """
+
+    path: str = Field(description="Dotted scenario path, e.g. 'factors.police_feedback'.")
+    label: str = Field("", description="Short name for tables and plots (default: the path).")
+    values: list[float | int | bool | str] | None = Field(None, min_length=1)
+    range: tuple[float, float] | None = None
+    levels: int | None = Field(None, ge=2, le=1000)
+    distribution: Literal["uniform", "triangular", "normal"] = "uniform"
+    mode: float | None = Field(None, description="Peak of a triangular distribution.")
+    mean: float | None = Field(None, description="Mean of a (truncated) normal distribution.")
+    sd: float | None = Field(None, gt=0, description="Sd of a (truncated) normal distribution.")
+
+    @model_validator(mode="after")
+    def _shape(self) -> Factor:
+        if self.values is not None and self.range is not None:
+            raise ValueError("give either 'values' or 'range', not both")
+        if self.range is not None and not self.range[0] < self.range[1]:
+            raise ValueError(f"'range' must be [low, high] with low < high, got "
+                             f"{list(self.range)}")
+        if self.distribution == "triangular" and (
+                self.range is None or self.mode is None
+                or not self.range[0] <= self.mode <= self.range[1]):
+            raise ValueError("a triangular distribution needs 'range' and a 'mode' inside it")
+        if self.distribution == "normal" and (self.mean is None or self.sd is None
+                                              or self.range is None):
+            raise ValueError("a normal distribution needs 'mean', 'sd' and a 'range' to "
+                             "truncate it to")
+        return self
+
+    @property
+    def name(self) -> str:
+        """The label if given, else the path."""
+        return self.label or self.path
+
+
+class DesignSpec(_Strict):
+    """How design points are chosen."""
+
+    method: Literal["factorial", "oat", "lhs", "sobol", "morris"] = "factorial"
+    samples: int | None = Field(
+        None, ge=1, description="lhs: points; sobol: base sample N (power of 2); "
+                                "morris: trajectories.")
+    second_order: bool = Field(False, description="sobol: also second-order indices.")
+    levels: int = Field(4, ge=2, le=100, description="morris: grid levels (even).")
+    seed: int = Field(0, ge=0, description="Seed of the sampler (lhs, sobol, morris).")
+
+    @model_validator(mode="after")
+    def _needs(self) -> DesignSpec:
+        if self.method in ("lhs", "sobol", "morris") and self.samples is None:
+            raise ValueError(f"the {self.method} design needs 'samples'")
+        if self.method == "sobol" and self.samples & (self.samples - 1):
+            raise ValueError(f"'samples' of a sobol design must be a power of 2 (e.g. 64, "
+                             f"128, 256), got {self.samples}")
+        if self.method == "morris" and self.levels % 2:
+            raise ValueError(f"'levels' of a morris design must be even, got {self.levels}")
+        return self
+
+
+class Outputs(_Strict):
+    """What each run keeps."""
+
+    summary: list[str] = Field(default_factory=lambda: list(SUMMARY_KEYS))
+    weekly: list[str] = Field(default_factory=lambda: list(DEFAULT_SERIES))
+    survey: bool = True
+
+    @model_validator(mode="after")
+    def _known(self) -> Outputs:
+        for key, allowed in (("summary", SUMMARY_KEYS), ("weekly", SERIES_KEYS)):
+            bad = [k for k in getattr(self, key) if k not in allowed]
+            if bad:
+                raise ValueError(f"{key}: unknown outcome {bad[0]!r}; allowed: "
+                                 f"{', '.join(allowed)}")
+        return self
+
+
+class Experiment(_Strict):
+    """A whole experiment file."""
+
+    name: str = Field(min_length=1, max_length=120, pattern=r"^[A-Za-z0-9_.-]+$")
+    description: str = ""
+    scenario: str = Field("baseline", description="Base scenario: shipped name or path.")
+    fixed: dict[str, Any] = Field(default_factory=dict,
+                                  description="Dotted scenario paths set at every point.")
+    waves: list[Wave] | None = Field(None, description="Survey waves (replace the scenario's).")
+    replications: int = Field(1, ge=1, le=10_000)
+    seed: int = Field(1, ge=0, le=2**62, description="Replication r uses seed + r.")
+    max_runs: int = Field(20_000, ge=1, le=MAX_RUNS_CEILING,
+                          description="Refuse designs with more runs than this.")
+    design: DesignSpec = DesignSpec()
+    factors: list[Factor] = Field(min_length=1)
+    outputs: Outputs = Outputs()
+
+    @model_validator(mode="after")
+    def _unique(self) -> Experiment:
+        names = [f.name for f in self.factors]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ValueError(f"factors: repeated factor {dup[0]!r}")
+        return self
+
+
+class LoadedExperiment:
+    """An experiment file with its base scenario resolved and every factor checked."""
+
+    def __init__(self, spec: Experiment, base: Scenario, path: Path,
+                 params: dict[str, ParamInfo]):
+        self.spec, self.base, self.path, self.params = spec, base, path, params
+
+    def __repr__(self) -> str:
+        return f"LoadedExperiment({self.spec.name!r}, {len(self.spec.factors)} factors)"
+
+    def content_hash(self) -> str:
+        """SHA-256 of what determines the results: design, seeds, outputs, base scenario."""
+        blob = self.spec.model_dump(mode="json", exclude={"description", "max_runs", "name",
+                                                          "scenario"})
+        blob["base_scenario_hash"] = self.base.content_hash()
+        text = json.dumps(blob, sort_keys=True, ensure_ascii=True)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def seed_of(self, replication: int) -> int:
+        """Common random numbers: replication ``r`` uses the same seed at every point."""
+        return self.spec.seed + replication
+
+
+def _describe(err: dict) -> str:
+    loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+    msg = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        return f"field {loc!r}: unknown key (check the spelling)"
+    if err["type"] == "literal_error":
+        return f"field {loc!r}: allowed values are {err['ctx']['expected']}, got {err['input']!r}"
+    return f"field {loc!r}: {msg}" + ("" if err["type"] == "value_error"
+                                      else f", got {err.get('input')!r}")
+
+
+def _check_value(where: str, info: ParamInfo, value: Any) -> None:
+    if info.kind == "choice":
+        ok = value in info.choices
+    elif info.kind == "bool":
+        ok = isinstance(value, bool)
+    elif isinstance(value, bool) or not isinstance(value, int | float):
+        ok = False
+    else:
+        ok = info.contains(value) and (info.kind == "float" or float(value).is_integer())
+    if not ok:
+        raise ExperimentError(f"{where}: {value!r} is not allowed for {info.path!r}; allowed: "
+                              f"{info.allowed()}")
+
+
+def _check_factor(origin: str, i: int, factor: Factor, info: ParamInfo, method: str) -> None:
+    where = f"{origin}: field 'factors.{i}"
+    if factor.values is not None:
+        for j, v in enumerate(factor.values):
+            _check_value(f"{where}.values.{j}'", info, v)
+        return
+    if factor.range is None:
+        if info.kind in ("bool", "choice"):
+            return  # every value of the switch / choice
+        raise ExperimentError(f"{where}': {info.path!r} needs 'values' or 'range'; allowed: "
+                              f"{info.allowed()}")
+    if info.kind in ("bool", "choice"):
+        raise ExperimentError(f"{where}.range': {info.path!r} is a {info.kind}; give 'values' "
+                              f"({info.allowed()})")
+    for j, v in enumerate(factor.range):
+        if not info.contains(v):
+            raise ExperimentError(f"{where}.range.{j}': {v:g} is outside the bounds of "
+                                  f"{info.path!r}; allowed: {info.allowed()}")
+    if method in ("factorial", "oat") and factor.levels is None:
+        raise ExperimentError(f"{where}.levels': a {method} design needs 'levels' (how many "
+                              f"evenly spaced values of 'range') or a list of 'values'")
+
+
+def default_values(info: ParamInfo) -> list:
+    """Values of a switch or choice when the file gives none."""
+    return [False, True] if info.kind == "bool" else list(info.choices)
+
+
+def _base_scenario(spec: Experiment, path: Path) -> Scenario:
+    scen = Path(spec.scenario)
+    candidate = path.parent / scen
+    scen_path = candidate if candidate.exists() else resolve_scenario_path(spec.scenario)
+    if not scen_path.exists():
+        raise ExperimentError(f"{path}: field 'scenario': {spec.scenario!r} not found (looked "
+                              f"next to the file and among the shipped scenarios)")
+    data = read_scenario_dict(scen_path)
+    base = validate_scenario(data, str(scen_path))
+    fixed = dict(spec.fixed)
+    if spec.waves is not None:
+        fixed["survey.waves"] = [w.model_dump() for w in spec.waves]
+    try:
+        return base.with_overrides(expand_overrides(fixed, base), f"{path}: [fixed]")
+    except (KeyError, IndexError, AttributeError) as e:
+        raise ExperimentError(f"{path}: field 'fixed': unknown path ({e})") from None
+
+
+def parse_experiment(data: dict, origin: str | Path) -> LoadedExperiment:
+    """Validate a parsed experiment table; see :func:`load_experiment`."""
+    path = Path(origin)
+    try:
+        spec = Experiment.model_validate(data)
+    except ValidationError as e:
+        lines = [_describe(err) for err in e.errors()]
+        raise ExperimentError(f"{path}: " + ("\n  " if len(lines) > 1 else "")
+                              + "\n  ".join(lines)) from None
+    try:
+        base = _base_scenario(spec, path)
+    except ScenarioError as e:
+        raise ExperimentError(str(e)) from None
+    params: dict[str, ParamInfo] = {}
+    for i, factor in enumerate(spec.factors):
+        try:
+            info = describe_path(factor.path, base)
+        except PathError as e:
+            raise ExperimentError(f"{path}: field 'factors.{i}.path': unknown factor "
+                                  f"{factor.path!r}: {e}") from None
+        _check_factor(str(path), i, factor, info, spec.design.method)
+        params[factor.name] = info
+    exp = LoadedExperiment(spec, base, path, params)
+    _check_size(exp)
+    return exp
+
+
+def _check_size(exp: LoadedExperiment) -> None:
+    from sim.experiments.design import count_points
+
+    points = count_points(exp)
+    runs = points * exp.spec.replications
+    limit = min(exp.spec.max_runs, MAX_RUNS_CEILING)
+    if runs > limit:
+        raise ExperimentError(
+            f"{exp.path}: field 'design': the {exp.spec.design.method} design needs {points} "
+            f"points × {exp.spec.replications} replications = {runs} runs, more than allowed "
+            f"(max_runs = {limit}); lower design.samples, the number of levels or "
+            f"replications, or raise max_runs (at most {MAX_RUNS_CEILING})")
+
+
+def resolve_experiment_path(name: str | Path) -> Path:
+    """A path as given, or a name of a shipped experiment in ``scenarios/experiments``."""
+    p = Path(name)
+    if p.exists() or p.is_absolute():
+        return p
+    for candidate in (EXPERIMENT_DIR / p, EXPERIMENT_DIR / f"{p}.toml"):
+        if candidate.exists():
+            return candidate
+    return p
+
+
+def load_experiment(path: str | Path) -> LoadedExperiment:
+    """Read and check an experiment file; :class:`ExperimentError` on any mistake."""
+    path = resolve_experiment_path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ExperimentError(f"{path}: file not found") from None
+    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as e:
+        raise ExperimentError(f"{path}: cannot read: {e}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ExperimentError(f"{path}: bad TOML syntax: {e}") from None
+    return parse_experiment(data, path)
+

@@ -1,0 +1,253 @@
+"""The virtual survey and the indicator analysis shared with real field data.
+
+The field research measured residents by questionnaire, so the model is measured the same way:
+at each wave a sample of participants (group members) and non-participants of the same areas
+answers the field instruments, with response noise. Simulated and observed surveys share one
+microdata schema (:data:`MICRODATA_COLUMNS`) and one analysis (:func:`indicators`,
+:func:`gaps`, :func:`changes`).
+
+>>> import pandas as pd
+>>> df = pd.DataFrame({"wave": ["pre"] * 4, "respondent": range(4), "area": "A",
+...     "participant": [True, True, False, False],
+...     "feel_unsafe": ["often", "sometimes", "never", "never"],
+...     "safety_grade": [5, 6, 8, 8], "report_willingness": [4, 4, 3, 3],
+...     "gov_proximity": [2, 3, 3, 3]})
+>>> ind = indicators(df)
+>>> float(ind.query("respondents == 'participants' and indicator == 'pct_unsafe'").estimate.iloc[0])
+100.0
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from sim.errors import UserError
+from sim.scenario import Survey
+
+#: The shared microdata schema: column → (dtype, allowed values or range, meaning).
+MICRODATA_COLUMNS: dict[str, tuple[str, object, str]] = {
+    "wave": ("string", "any label", "survey wave, e.g. 'pre' or 'post'"),
+    "respondent": ("int", "≥ 0", "respondent id (unique within a wave)"),
+    "area": ("string", "any label", "area (neighbourhood) of the respondent"),
+    "participant": ("bool", (True, False), "member of a neighbourhood-watch app group"),
+    "feel_unsafe": ("string", ("never", "sometimes", "often"),
+                    "feels unsafe in own neighbourhood (CBS Veiligheidsmonitor item)"),
+    "safety_grade": ("int", (1, 10), "safety grade of own neighbourhood, 1–10"),
+    "report_willingness": ("int", (1, 5), "willingness to report to the police, 5-point Likert"),
+    "gov_proximity": ("int", (1, 5), "experienced proximity of government, 5-point Likert"),
+}
+UNSAFE_ANSWERS = ("never", "sometimes", "often")
+INDICATORS = ("pct_unsafe", "pct_often", "safety_grade", "report_willingness", "gov_proximity")
+GROUPS = {True: "participants", False: "non_participants"}
+
+
+# --------------------------------------------------------------------------- virtual survey
+
+
+def answer(worry: np.ndarray, willingness: np.ndarray, proximity: np.ndarray, cfg: Survey,
+           rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Map latent state to the field instruments, each item with its own normal noise."""
+    n = len(worry)
+    w_obs = worry + rng.normal(0, cfg.noise, n)
+    unsafe = np.where(w_obs >= cfg.unsafe_often, 2, np.where(w_obs >= cfg.unsafe_sometimes, 1, 0))
+    grade = cfg.grade_top - cfg.grade_slope * (worry + rng.normal(0, cfg.noise, n))
+    likert = lambda x: np.clip(np.rint(1 + 4 * (x + rng.normal(0, cfg.noise, n))), 1, 5)  # noqa: E731
+    return {
+        "feel_unsafe": np.asarray(UNSAFE_ANSWERS, dtype=object)[unsafe],
+        "safety_grade": np.clip(np.rint(grade), 1, 10).astype(int),
+        "report_willingness": likert(willingness).astype(int),
+        "gov_proximity": likert(proximity).astype(int),
+    }
+
+
+def sample(member: np.ndarray, eligible: np.ndarray, cfg: Survey,
+           rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Draw respondents without replacement: participants among members, non-participants
+    among eligible non-members (all available ones when fewer than asked)."""
+    members = np.flatnonzero(member & eligible)
+    others = np.flatnonzero(~member & eligible)
+    p = rng.choice(members, size=min(cfg.participants, len(members)), replace=False)
+    q = rng.choice(others, size=min(cfg.non_participants, len(others)), replace=False)
+    return np.sort(p), np.sort(q)
+
+
+def virtual_survey(label: str, day: int, state, area_names: list[str], area: np.ndarray,
+                   eligible: np.ndarray, cfg: Survey, rng: np.random.Generator) -> pd.DataFrame:
+    """One wave of respondent microdata from the model's current ``state``."""
+    p, q = sample(state.member, eligible, cfg, rng)
+    who = np.concatenate([p, q])
+    answers = answer(state.worry[who], state.willingness[who], state.proximity[who], cfg, rng)
+    return pd.DataFrame({
+        "wave": label,
+        "respondent": who,
+        "area": np.asarray(area_names, dtype=object)[area[who]],
+        "participant": np.concatenate([np.ones(len(p), bool), np.zeros(len(q), bool)]),
+        **answers,
+        "day": day,
+        "latent_worry": state.worry[who],
+        "latent_willingness": state.willingness[who],
+        "latent_proximity": state.proximity[who],
+    })
+
+
+def empty_microdata() -> pd.DataFrame:
+    """A microdata table with the shared columns and no rows."""
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in MICRODATA_COLUMNS})
+
+
+# --------------------------------------------------------------------------- analysis
+
+
+def _proportion(x: np.ndarray) -> tuple[float, float, float]:
+    """Share (in %) with its 95 % Wilson interval."""
+    n = len(x)
+    if n == 0:
+        return (np.nan,) * 3
+    p, z = x.mean(), 1.959964
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return 100 * p, 100 * max(centre - half, 0), 100 * min(centre + half, 1)
+
+
+def _mean(x: np.ndarray) -> tuple[float, float, float]:
+    """Mean with its 95 % t interval."""
+    n = len(x)
+    if n == 0:
+        return (np.nan,) * 3
+    m = float(np.mean(x))
+    if n < 2:
+        return m, np.nan, np.nan
+    half = stats.t.ppf(0.975, n - 1) * np.std(x, ddof=1) / np.sqrt(n)
+    return m, m - half, m + half
+
+
+def _item(df: pd.DataFrame, indicator: str) -> tuple[np.ndarray, bool]:
+    """The per-respondent values behind an indicator, and whether it is a proportion."""
+    if indicator == "pct_unsafe":
+        return (df["feel_unsafe"] != "never").to_numpy(float), True
+    if indicator == "pct_often":
+        return (df["feel_unsafe"] == "often").to_numpy(float), True
+    return df[indicator].to_numpy(float), False
+
+
+def indicators(microdata: pd.DataFrame) -> pd.DataFrame:
+    """Indicators per wave and respondent group with 95 % intervals (long format).
+
+    Columns: wave, respondents, indicator, estimate, ci_low, ci_high, n. Percentages for
+    pct_unsafe ('sometimes' or 'often') and pct_often; means for the other items.
+    """
+    rows = []
+    for (wave, part), df in microdata.groupby(["wave", "participant"], sort=False):
+        for ind in INDICATORS:
+            x, is_prop = _item(df, ind)
+            est, lo, hi = _proportion(x) if is_prop else _mean(x)
+            rows.append((wave, GROUPS[bool(part)], ind, est, lo, hi, len(x)))
+    return pd.DataFrame(rows, columns=["wave", "respondents", "indicator", "estimate", "ci_low",
+                                       "ci_high", "n"])
+
+
+def _difference(a: np.ndarray, b: np.ndarray, is_prop: bool) -> tuple[float, float, float]:
+    """a − b with a 95 % Welch (means) or Wald (shares, in points) interval."""
+    if len(a) < 2 or len(b) < 2:
+        return (np.nan,) * 3
+    scale = 100.0 if is_prop else 1.0
+    d = a.mean() - b.mean()
+    se = np.sqrt(a.var(ddof=1) / len(a) + b.var(ddof=1) / len(b))
+    return scale * d, scale * (d - 1.959964 * se), scale * (d + 1.959964 * se)
+
+
+def gaps(microdata: pd.DataFrame) -> pd.DataFrame:
+    """Participants minus non-participants, per wave and indicator, with 95 % intervals.
+
+    A positive pct_unsafe gap means participants feel unsafe more often (as in Rotterdam).
+    """
+    rows = []
+    for wave, df in microdata.groupby("wave", sort=False):
+        part = df["participant"].astype(bool)
+        for ind in INDICATORS:
+            x, is_prop = _item(df, ind)
+            d, lo, hi = _difference(x[part.to_numpy()], x[~part.to_numpy()], is_prop)
+            rows.append((wave, ind, d, lo, hi, int(part.sum()), int((~part).sum())))
+    return pd.DataFrame(rows, columns=["wave", "indicator", "gap", "ci_low", "ci_high",
+                                       "n_participants", "n_non_participants"])
+
+
+def changes(microdata: pd.DataFrame, before: str | None = None,
+            after: str | None = None) -> pd.DataFrame:
+    """Change from wave ``before`` to wave ``after`` (default: first and last) per respondent
+    group and indicator, with 95 % intervals (independent samples, as in door-to-door rounds)."""
+    waves = list(dict.fromkeys(microdata["wave"]))
+    if len(waves) < 2:
+        return pd.DataFrame(columns=["respondents", "indicator", "change", "ci_low", "ci_high"])
+    before, after = before or waves[0], after or waves[-1]
+    rows = []
+    for part, df in microdata.groupby("participant", sort=False):
+        pre, post = df[df["wave"] == before], df[df["wave"] == after]
+        for ind in INDICATORS:
+            (x1, is_prop), (x0, _) = _item(post, ind), _item(pre, ind)
+            d, lo, hi = _difference(x1, x0, is_prop)
+            rows.append((GROUPS[bool(part)], ind, d, lo, hi))
+    return pd.DataFrame(rows, columns=["respondents", "indicator", "change", "ci_low", "ci_high"])
+
+
+# --------------------------------------------------------------------------- field data
+
+
+def read_field_data(path: str | Path) -> pd.DataFrame:
+    """Read and check real survey microdata (CSV in the shared schema).
+
+    Errors name the file, row (as numbered in the file, header = row 1) and column.
+    """
+    path = Path(path)
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except FileNotFoundError:
+        raise UserError(f"{path}: file not found") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
+        raise UserError(f"{path}: not a readable CSV file: {e}") from None
+    missing = [c for c in MICRODATA_COLUMNS if c not in df.columns]
+    if missing:
+        raise UserError(f"{path}: missing column(s) {', '.join(missing)}; required columns: "
+                        f"{', '.join(MICRODATA_COLUMNS)}")
+    out = pd.DataFrame({"wave": df["wave"], "area": df["area"]})
+    for col in ("respondent", "safety_grade", "report_willingness", "gov_proximity"):
+        num = pd.to_numeric(df[col], errors="coerce")
+        lo, hi = (0, np.inf) if col == "respondent" else MICRODATA_COLUMNS[col][1]
+        bad = num.isna() | (num != num.round()) | (num < lo) | (num > hi)
+        if bad.any():
+            row = int(np.flatnonzero(bad.to_numpy())[0])
+            allowed = "a whole number ≥ 0" if col == "respondent" else f"whole numbers {lo}–{hi}"
+            raise UserError(f"{path}: row {row + 2}, column {col!r}: {df[col].iloc[row]!r} is "
+                            f"not allowed; allowed: {allowed}")
+        out[col] = num.astype(int)
+    truth = {"true": True, "1": True, "yes": True, "ja": True,
+             "false": False, "0": False, "no": False, "nee": False}
+    part = df["participant"].str.strip().str.lower().map(truth)
+    if part.isna().any():
+        row = int(np.flatnonzero(part.isna().to_numpy())[0])
+        raise UserError(f"{path}: row {row + 2}, column 'participant': "
+                        f"{df['participant'].iloc[row]!r} is not allowed; allowed: "
+                        f"true/false, 1/0, yes/no, ja/nee")
+    out["participant"] = part.astype(bool)
+    unsafe = df["feel_unsafe"].str.strip().str.lower()
+    bad = ~unsafe.isin(UNSAFE_ANSWERS)
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise UserError(f"{path}: row {row + 2}, column 'feel_unsafe': "
+                        f"{df['feel_unsafe'].iloc[row]!r} is not an answer code; allowed: "
+                        f"{', '.join(UNSAFE_ANSWERS)}")
+    out["feel_unsafe"] = unsafe
+    empty = df["wave"].str.strip() == ""
+    if empty.any():
+        row = int(np.flatnonzero(empty.to_numpy())[0])
+        raise UserError(f"{path}: row {row + 2}, column 'wave': empty; every row needs a wave")
+    for wave, d in out.groupby("wave", sort=False):
+        for flag, name in GROUPS.items():
+            if not (d["participant"] == flag).any():
+                raise UserError(f"{path}: wave {wave!r} has no {name.replace('_', '-')}; "
+                                f"column 'participant' needs both groups in every wave")
+    return out[list(MICRODATA_COLUMNS)]
