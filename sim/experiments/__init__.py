@@ -14,7 +14,16 @@ stopped sweep resumes where it stopped. :mod:`~sim.experiments.sensitivity` and
 9
 """
 
-from sim.experiments.design import Design, build_design
-from sim.experiments.spec import Experiment, ExperimentError, load_experiment
-
 __all__ = ["Design", "Experiment", "ExperimentError", "build_design", "load_experiment"]
+
+_WHERE = {"Design": "design", "build_design": "design", "Experiment": "spec",
+          "ExperimentError": "spec", "load_experiment": "spec"}
+
+
+def __getattr__(name: str):
+    """Import on first use, so Dask workers that only run simulations stay light."""
+    if name in _WHERE:
+        import importlib
+
+        return getattr(importlib.import_module(f"sim.experiments.{_WHERE[name]}"), name)
+    raise AttributeError(name)

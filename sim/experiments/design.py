@@ -19,7 +19,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from sim.experiments.params import ParamInfo, current_value
 from sim.experiments.spec import Factor, LoadedExperiment, default_values
@@ -87,6 +86,8 @@ def from_unit(factor: Factor, info: ParamInfo, u: np.ndarray) -> list:
         choices = factor_levels(factor, info)
         idx = np.minimum((u * len(choices)).astype(int), len(choices) - 1)
         return [choices[i] for i in idx]
+    from scipy import stats
+
     low, high = factor.range
     if factor.distribution == "triangular":
         c = (factor.mode - low) / (high - low)

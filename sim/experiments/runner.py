@@ -13,6 +13,7 @@ data (dicts and small DataFrames) that pickle cheaply.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from typing import Any
@@ -76,3 +77,15 @@ def run_point(scenario: Scenario, overrides: dict[str, Any], seed: int,
         "version": __version__,
         "elapsed_s": time.perf_counter() - start,
     }
+
+
+def run_task(run_fn: RunFunction, scenario: Scenario, overrides: dict, seed: int,
+             outputs: Outputs, point: int, replication: int) -> dict[str, Any]:
+    """Run one design point with one seed, labelled with its place in the design.
+
+    This is what each Dask worker executes; ``run_fn`` is :func:`run_point` (or a stand-in).
+    """
+    result = run_fn(scenario, overrides, seed, outputs)
+    result["point"], result["replication"] = point, replication
+    result["worker_pid"] = os.getpid()
+    return result
