@@ -1,0 +1,177 @@
+"""Free parameters of the calibration (``calibration/priors.toml``) and how they set scenarios.
+
+>>> priors = load_priors("calibration/priors.toml")              # doctest: +SKIP
+>>> priors.names()[:2]                                           # doctest: +SKIP
+['population.worry.mean', 'rotterdam.worry_shift']
+>>> scenario = priors.apply(base, {"membership.selection_worry": -0.5}, "rotterdam")  # +SKIP
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from sim.calibrate.targets import CALIBRATION_DIR, TargetsError, _describe
+from sim.scenario import Scenario, ScenarioError
+
+DEFAULT_PRIORS = CALIBRATION_DIR / "priors.toml"
+
+
+class PriorsError(TargetsError):
+    """A priors file that cannot be used."""
+
+
+class Parameter(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = ""
+    distribution: Literal["uniform", "loguniform"]
+    low: float
+    high: float
+    why: str = Field(min_length=1)
+    paths: list[str] = Field(default_factory=list)
+    mode: Literal["set", "add"] = "set"
+    scenarios: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _bounds(self) -> Parameter:
+        if not self.low < self.high:
+            raise ValueError(f"low ({self.low}) must be below high ({self.high})")
+        if self.distribution == "loguniform" and self.low <= 0:
+            raise ValueError("loguniform needs low > 0")
+        return self
+
+    @property
+    def targets(self) -> list[str]:
+        """The dotted scenario fields this parameter sets."""
+        return self.paths or [self.name]
+
+    def applies_to(self, scenario_name: str) -> bool:
+        return not self.scenarios or scenario_name in self.scenarios
+
+    def rv(self):
+        """The prior as a pyabc random variable."""
+        import pyabc
+
+        if self.distribution == "uniform":
+            return pyabc.RV("uniform", self.low, self.high - self.low)
+        return pyabc.RV("loguniform", self.low, self.high)
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        u = rng.random(n)
+        if self.distribution == "uniform":
+            return self.low + u * (self.high - self.low)
+        return np.exp(math.log(self.low) + u * (math.log(self.high) - math.log(self.low)))
+
+    def contains(self, value: float) -> bool:
+        return self.low <= value <= self.high
+
+
+class Priors(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: int = 1
+    parameter: dict[str, Parameter] = Field(min_length=1)
+    path: str = ""
+
+    def names(self) -> list[str]:
+        return list(self.parameter)
+
+    def distribution(self):
+        """A pyabc Distribution over :func:`safe_name` keys."""
+        import pyabc
+
+        return pyabc.Distribution(**{safe_name(n): p.rv() for n, p in self.parameter.items()})
+
+    def overrides(self, values: dict[str, float], scenario_name: str,
+                  base: Scenario) -> dict[str, Any]:
+        """Dotted scenario overrides for ``values`` in calibration scenario ``scenario_name``."""
+        data = None
+        out: dict[str, Any] = {}
+        for name, p in self.parameter.items():
+            if name not in values or not p.applies_to(scenario_name):
+                continue
+            value = float(values[name])
+            for path in p.targets:
+                if p.mode == "add":
+                    data = data if data is not None else base.model_dump(mode="python")
+                    value_here = _get(data, path, self.path) + value
+                else:
+                    value_here = value
+                out[path] = value_here
+        return out
+
+    def apply(self, base: Scenario, values: dict[str, float], scenario_name: str,
+              origin: str = "calibration") -> Scenario:
+        return base.with_overrides(self.overrides(values, scenario_name, base), origin)
+
+    def content_hash(self) -> str:
+        blob = json.dumps(self.model_dump(mode="json", exclude={"path"}), sort_keys=True)
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def safe_name(name: str) -> str:
+    """pyabc-friendly key for a dotted parameter name."""
+    return name.replace(".", "__")
+
+
+def dotted_name(key: str) -> str:
+    return key.replace("__", ".")
+
+
+def _get(data: Any, path: str, origin: str) -> float:
+    node = data
+    for part in path.split("."):
+        try:
+            node = node[int(part)] if isinstance(node, list) else node[part]
+        except (KeyError, IndexError, ValueError, TypeError):
+            raise PriorsError(f"{origin}: path {path!r} does not exist in the scenario") from None
+    return float(node)
+
+
+def load_priors(path: str | Path = DEFAULT_PRIORS) -> Priors:
+    """Read and validate a priors file."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PriorsError(f"{path}: file not found") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise PriorsError(f"{path}: cannot read: {e}") from None
+    except tomllib.TOMLDecodeError as e:
+        raise PriorsError(f"{path}: bad TOML syntax: {e}") from None
+    try:
+        priors = Priors.model_validate(data)
+    except ValidationError as e:
+        lines = [_describe(err, data) for err in e.errors()]
+        raise PriorsError(f"{path}: " + ("\n  " if len(lines) > 1 else "")
+                          + "\n  ".join(lines)) from None
+    for name, p in priors.parameter.items():
+        p.name = name
+    priors.path = str(path)
+    return priors
+
+
+def check_against(priors: Priors, scenarios: dict[str, Scenario]) -> None:
+    """Every parameter must set existing fields of the scenarios it applies to."""
+    for name, p in priors.parameter.items():
+        used = [s for s in scenarios if p.applies_to(s)]
+        unknown = [s for s in p.scenarios if s not in scenarios]
+        if unknown:
+            raise PriorsError(f"{priors.path}: parameter {name!r}: field 'scenarios': unknown "
+                              f"calibration scenario {unknown[0]!r}; allowed: "
+                              f"{', '.join(scenarios)}")
+        for s in used:
+            mid = (p.low + p.high) / 2 if p.mode == "set" else 0.0
+            try:
+                priors.apply(scenarios[s], {name: mid}, s)
+            except ScenarioError as e:
+                raise PriorsError(f"{priors.path}: parameter {name!r} in scenario {s!r}: "
+                                  f"{e}") from None

@@ -1,0 +1,168 @@
+"""ABC-SMC with pyabc on a Dask cluster, one generation at a time, resumable.
+
+The pyabc database (``abc.db`` in the output folder) is the run's state: a calibration that
+is stopped resumes from the last finished generation when started again with the same
+targets, priors and output folder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sim.errors import UserError
+
+
+class CalibrationError(UserError):
+    """A calibration that cannot start or continue (bad scheduler, mismatching database)."""
+
+
+@dataclass
+class Generation:
+    """Progress after one finished generation."""
+
+    t: int
+    epsilon: float
+    accepted: int
+    simulations: int
+    total_simulations: int
+    acceptance_rate: float
+    ess: float
+    seconds: float
+
+
+@contextlib.contextmanager
+def dask_client(workers: int = 2, scheduler: str | None = None) -> Iterator[Any]:
+    """A Dask client: on ``scheduler`` if given, else on an embedded LocalCluster.
+
+    The local cluster uses one single-threaded process per worker (the engine is NumPy code
+    that holds the GIL between vectorised operations).
+    """
+    from dask.distributed import Client, LocalCluster
+
+    if scheduler:
+        try:
+            client = Client(scheduler, timeout="15s")
+        except (OSError, TimeoutError) as e:
+            raise CalibrationError(f"--scheduler {scheduler}: cannot connect ({e}); start "
+                                   f"one with 'dask scheduler' and 'dask worker ADDRESS'") \
+                from None
+        try:
+            yield client
+        finally:
+            client.close()
+        return
+    if workers < 1:
+        raise CalibrationError(f"--workers must be ≥ 1, got {workers}")
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                      dashboard_address=":0", silence_logs=logging.ERROR) as cluster, \
+            Client(cluster) as client:
+        yield client
+
+
+def quiet_pyabc() -> None:
+    """pyabc logs every step at INFO; the calibration prints its own progress."""
+    for name in ("ABC", "pyabc", "Sampler", "Epsilon", "Distance", "Acceptor", "History",
+                 "Transitions", "Adaptation"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    logging.getLogger("ABC.History").setLevel(logging.WARNING)
+
+
+def print_progress(g: Generation, budget: int, stream=sys.stderr) -> None:
+    print(f"generation {g.t}: ε = {g.epsilon:.4g}, accepted {g.accepted}/{g.simulations} "
+          f"({100 * g.acceptance_rate:.0f} %), ESS {g.ess:.0f}, "
+          f"simulations {g.total_simulations}/{budget}, {g.seconds:.0f} s", file=stream,
+          flush=True)
+
+
+def run_abc_smc(model: Callable, prior: Any, distance: Callable, observed: dict,
+                db_path: Path, *, population_size: int, budget: int, client: Any,
+                meta: dict[str, Any], max_generations: int = 30, min_epsilon: float = 0.0,
+                progress: Callable[[Generation], None] | None = None,
+                max_walltime_s: float | None = None) -> Any:
+    """Run (or resume) ABC-SMC until the simulation budget, ε = min_epsilon or the limit.
+
+    ``meta`` identifies the calibration (hashes of targets, priors, scenarios); a database
+    made for another calibration is refused rather than silently mixed.
+    Returns the pyabc History.
+    """
+    import numpy as np
+    import pyabc
+    from pyabc.sampler import DaskDistributedSampler
+    from pyabc.weighted_statistics import effective_sample_size
+
+    quiet_pyabc()
+    sampler = DaskDistributedSampler(dask_client=client, batch_size=1)
+    abc = pyabc.ABCSMC(model, prior, distance, population_size=population_size,
+                       sampler=sampler,
+                       eps=pyabc.epsilon.QuantileEpsilon(alpha=0.5))
+    db = f"sqlite:///{db_path.resolve()}"
+    resumed = db_path.exists() and _has_generations(db)
+    if resumed:
+        stored = pyabc.History(db, _id=1).get_abc().json_parameters
+        _check_meta(stored, meta, db_path)
+        abc.load(db, abc_id=1)
+    else:
+        db_path.unlink(missing_ok=True)
+        abc.new(db, observed, meta_info=meta)
+    history = abc.history
+    done = int(history.total_nr_simulations) if resumed else 0
+    if done >= budget:
+        return history
+    t = abc.initialize_components_before_run(
+        minimum_epsilon=min_epsilon, max_nr_populations=max_generations,
+        min_acceptance_rate=0.0, max_total_nr_simulations=budget,
+        max_walltime=None, min_eps_diff=0.0)
+    start = time.monotonic()
+    while True:
+        t0 = time.monotonic()
+        ret = abc.run_generation(t=t)
+        if not ret["successful"]:
+            break
+        pop = history.get_weighted_distances(t=t)
+        total = int(history.total_nr_simulations)
+        n_sim = int(history.get_all_populations().query(f"t == {t}")["samples"].iloc[0])
+        gen = Generation(t=t, epsilon=float(abc.eps(t)), accepted=len(pop),
+                         simulations=n_sim, total_simulations=total,
+                         acceptance_rate=len(pop) / max(n_sim, 1),
+                         ess=float(effective_sample_size(pop["w"].to_numpy())),
+                         seconds=time.monotonic() - t0)
+        if progress:
+            progress(gen)
+        out_of_time = max_walltime_s is not None and time.monotonic() - start > max_walltime_s
+        # stop early if the next generation would overrun the budget by more than half
+        expected_next = n_sim / max(np.sqrt(gen.acceptance_rate), 1e-3) if n_sim else 0
+        if (abc.check_terminate(t=t, acceptance_rate=gen.acceptance_rate) or out_of_time
+                or total + 0.5 * expected_next > budget):
+            break
+        t += 1
+    return history
+
+
+def _has_generations(db: str) -> bool:
+    import pyabc
+
+    try:
+        return pyabc.History(db, _id=1).max_t >= 0
+    except Exception:  # noqa: BLE001 - an unreadable or empty database means "start anew"
+        return False
+
+
+def _check_meta(stored: Any, meta: dict[str, Any], db_path: Path) -> None:
+    import ast
+
+    try:  # pyabc stores the options as the repr of a dict
+        stored = ast.literal_eval(stored) if isinstance(stored, str) else dict(stored or {})
+    except (TypeError, ValueError, SyntaxError):
+        stored = {}
+    for key in ("targets_hash", "priors_hash", "scenarios_hash"):
+        if key in meta and str(stored.get(key)) != str(meta[key]):
+            raise CalibrationError(
+                f"{db_path}: this database belongs to another calibration ({key} differs); "
+                f"use another --out folder or delete {db_path} to start anew")
