@@ -347,7 +347,7 @@ def word_of_mouth(pop: Population, st: State, resp: Responses, scn: Scenario) ->
     raise worry faster than reassuring ones lower it (asymmetric contagion); non-members are
     reached this way too, less strongly than readers of the group."""
     c = scn.contagion
-    fear = st.today_alarmed.copy()
+    fear = c.retell_share * st.today_alarmed
     fear[resp.witness] += 1.0
     fear[st.today_victim] += 1.0
     heard_fear = c.tell_prob * (pop.adjacency @ np.minimum(fear, 1.0))
@@ -404,7 +404,7 @@ def join_groups(pop: Population, st: State, scn: Scenario, rng: np.random.Genera
     g = g_all[cand]
     tied = pop.adjacency @ st.member.astype(np.float32)
     share = tied[cand] / np.maximum(st.degree[cand], 1)
-    p = (mb.join_rate * (0.25 + 1.5 * f["recruitment"][g]) * (1 + f["local_problem"][g])
+    p = (mb.join_rate * (0.5 + f["recruitment"][g]) * (1 + f["local_problem"][g])
          * (1 + 0.5 * f["municipal_coordination"][g]) * (1 + mb.social_influence * share)
          * selection_weight(st, scn, cand))
     new = cand[rng.random(len(cand)) < np.minimum(p, 1.0)]

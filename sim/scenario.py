@@ -245,7 +245,8 @@ class Response(Strict):
     """Noticing (step 2) and SAAR responses (step 3)."""
 
     call_crime: float = _f(
-        0.7, "Chance that a witness of a crime calls the police, times own willingness ×2.",
+        0.5, "Chance that a witness of a crime calls the police, times own willingness ×2 "
+        "(victims who find a crime afterwards: ×1.5).",
         unit="probability", source="calibrated to F6", ge=0, le=1)
     call_suspicious: float = _f(
         0.25, "Same for an ambiguous situation.", unit="probability", ge=0, le=1)
@@ -280,14 +281,14 @@ class Messages(Strict):
         1.0, "Switch/scale of exposure effects (0 = reading has no effect on worry).",
         unit="×", ge=0, le=5)
     alert_worry: float = _f(
-        0.03, "Worry gained per alert read (times (1 − worry)); vicarious victimisation.",
+        0.04, "Worry gained per alert read (times (1 − worry)); vicarious victimisation.",
         unit="worry", source="free parameter (F7)", ge=0, le=1)
     near_weight: float = _f(
         2.0, "Alerts about the own street weigh this many times more.", unit="×", ge=1, le=10)
     stigma_weight: float = _f(
         1.5, "Stigmatising alerts weigh this many times more.", unit="×", ge=1, le=10)
     feedback_relief: float = _f(
-        0.1, "Share of worry relieved per feedback message read.", unit="share", ge=0, le=1)
+        0.06, "Share of worry relieved per feedback message read.", unit="share", ge=0, le=1)
     feedback_efficacy: float = _f(
         0.04, "Efficacy gain per feedback read (times (1 − efficacy)).", ge=0, le=1)
     feedback_proximity: float = _f(
@@ -310,8 +311,11 @@ class Contagion(Strict):
     """Word of mouth (step 5): fear spreads faster than reassurance."""
 
     tell_prob: float = _f(
-        0.3, "Chance to tell a network neighbour about something seen or read today.",
+        0.25, "Chance to tell a network neighbour about something seen or suffered today.",
         unit="probability", ge=0, le=1)
+    retell_share: float = _f(
+        0.2, "Weight of second-hand news (an alert read in the group) against something seen "
+        "oneself when telling others.", unit="share", ge=0, le=1)
     fear_weight: float = _f(
         0.03, "Worry gained per fearful story heard (times (1 − worry)).",
         source="Prieto Curiel & Bishop 2017", ge=0, le=1)
@@ -367,13 +371,13 @@ class Membership(Strict):
     selection_cohesion: float = _f(
         0.3, "Log-odds of joining per sd of cohesion.", unit="log-odds/sd", ge=-5, le=5)
     join_rate: float = _f(
-        0.001, "Daily chance that an invited non-member on a covered street joins, at average "
+        0.0005, "Daily chance that an invited non-member on a covered street joins, at average "
         "traits and recruitment 1.", unit="1/day", ge=0, le=1)
     social_influence: float = _f(
         2.0, "Join chance multiplies by 1 + this × share of network neighbours who are members.",
         unit="×", ge=0, le=20)
     leave_rate: float = _f(
-        0.0003, "Daily chance that a member leaves, without fatigue.", unit="1/day", ge=0, le=1)
+        0.001, "Daily chance that a member leaves, without fatigue.", unit="1/day", ge=0, le=1)
     leave_fatigue: float = _f(
         0.01, "Extra daily chance to leave at full fatigue.", unit="1/day", ge=0, le=1)
 

@@ -1,0 +1,1 @@
+"""One module per ``buurtsim`` subcommand, each with ``register(subparsers)``."""

@@ -1,0 +1,117 @@
+"""``buurtsim run SCENARIO``: one run, outputs written atomically, a summary printed."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from sim.errors import UserError
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 2^63 − 1, got {value}")
+    return value
+
+
+def register(sub) -> None:
+    p = sub.add_parser("run", help="run one scenario and write its outputs",
+                       description="Run one scenario headless; write Parquet series, per-group "
+                       "summaries, survey microdata, metadata.json and a PNG of key series.")
+    p.add_argument("scenario", help="scenario TOML file (or the name of a shipped scenario)")
+    p.add_argument("--seed", type=_seed, help="random seed (default: the scenario's seed)")
+    p.add_argument("--days", type=_positive, help="days to simulate (default: the scenario's)")
+    p.add_argument("--out", type=Path, help="output folder (default: results/<name>-seed<seed>)")
+    p.add_argument("--no-plot", action="store_true", help="skip the PNG")
+    p.set_defaults(handler=handle)
+
+
+ROWS = [  # (summary key, label, scale, format)
+    ("participation", "residents in an app group", 100, "{:.1f} %"),
+    ("members_per_group", "members per group", 1, "{:.0f}"),
+    ("unsafe_members", "members feeling unsafe (latent)", 100, "{:.1f} %"),
+    ("unsafe_nonmembers", "non-members feeling unsafe (latent)", 100, "{:.1f} %"),
+    ("unsafe_gap", "gap members − non-members", 100, "{:+.1f} points"),
+    ("victimisation_rate", "victimisations per adult per year", 100, "{:.1f} %"),
+    ("crimes_per_1000", "crimes per 1000 households per year", 1, "{:.0f}"),
+    ("reported_share", "crimes reported to the police", 100, "{:.0f} %"),
+    ("reports_per_group_month", "reports by members per group per month", 1, "{:.2f}"),
+    ("alerts_per_group_month", "alerts per group per month", 1, "{:.1f}"),
+    ("feedback_per_group_month", "feedback messages per group per month", 1, "{:.1f}"),
+    ("arrests_per_year", "arrests per year", 1, "{:.1f}"),
+    ("silent_weeks_share", "weeks without alerts (per group)", 100, "{:.0f} %"),
+]
+
+
+def summary_table(summary: dict[str, float]) -> str:
+    """The readable summary printed after a run."""
+    width = max(len(label) for _, label, _, _ in ROWS)
+    lines = []
+    for key, label, scale, fmt in ROWS:
+        v = summary.get(key, float("nan"))
+        text = "—" if v != v else fmt.format(v * scale)
+        lines.append(f"  {label:<{width}}  {text}")
+    return "\n".join(lines)
+
+
+def handle(args) -> int:
+    from sim.engine import Engine
+    from sim.outputs import write_run
+    from sim.scenario import load_scenario, resolve_scenario_path
+
+    path = resolve_scenario_path(args.scenario)
+    scenario = load_scenario(path)
+    seed = scenario.seed if args.seed is None else args.seed
+    days = args.days or scenario.days
+    if days <= scenario.burn_in_days:
+        print(f"note: --days {days} ends within the burn-in ({scenario.burn_in_days} days); "
+              "the summary covers all days", file=sys.stderr)
+    out = args.out or Path("results") / f"{scenario.name}-seed{seed}"
+    if not (out.parent if str(out.parent) else Path(".")).is_dir() and args.out is not None:
+        raise UserError(f"--out {out}: the parent folder {out.parent} does not exist")
+    out.parent.mkdir(parents=True, exist_ok=True)
+
+    import numpy as np
+    from tqdm import tqdm
+
+    engine = Engine(scenario, np.random.default_rng(seed))
+    print(f"{path}: {engine.pop.n} residents, {engine.pop.n_streets} streets, "
+          f"{engine.pop.n_groups} groups; {days} days, seed {seed}", file=sys.stderr)
+    with tqdm(total=days, unit="day", file=sys.stderr, disable=None, leave=False,
+              mininterval=0.5) as bar:
+        engine.run(days, lambda done, total: bar.update(done - bar.n))
+    result = engine.result(seed)
+    write_run(result, out, plot=not args.no_plot)
+    print(f"\n{scenario.name} (seed {seed}, {days} days; measured after day "
+          f"{min(scenario.burn_in_days, days - 1)})")
+    print(summary_table(result.summary()))
+    if len(result.survey):
+        from sim.survey import gaps
+
+        g = gaps(result.survey)
+        g = g[g["indicator"] == "pct_unsafe"]
+        for row in g.itertuples():
+            if row.gap != row.gap:
+                print(f"  survey '{row.wave}': no gap (participants: {row.n_participants}, "
+                      f"non-participants: {row.n_non_participants})")
+                continue
+            print(f"  survey '{row.wave}': participants − non-participants feeling unsafe "
+                  f"{row.gap:+.1f} points (95 % CI {row.ci_low:+.1f} to {row.ci_high:+.1f})")
+    print(f"\noutputs: {out}/ (daily, weekly, groups, survey .parquet; metadata.json; "
+          f"key_series.png)")
+    return 0

@@ -1,0 +1,93 @@
+"""Writing run outputs atomically: Parquet tables, metadata.json and a PNG of key series."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from sim.engine import RunResult
+from sim.errors import UserError
+from sim.survey import gaps, indicators
+
+
+@contextlib.contextmanager
+def atomic_dir(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary sibling folder; on success it replaces ``path`` in one rename, on any
+    error it is removed and ``path`` is left as it was."""
+    path = Path(path)
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise UserError(f"--out {path}: the parent folder {parent} does not exist")
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".partial", dir=parent))
+    try:
+        yield tmp
+        if path.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=parent))
+            os.replace(path, old / path.name)
+            os.replace(tmp, path)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, path)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def plot_key_series(result: RunResult, png: Path) -> None:
+    """Four panels of weekly series, burn-in shaded: unsafe members vs non-members, reports
+    by channel, posts by type, crimes and arrests."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    w = result.weekly()
+    fig, axes = plt.subplots(2, 2, figsize=(11, 7), sharex=True)
+    panels = [
+        ("% feeling unsafe (latent)", {"members": 100 * w["unsafe_members"],
+                                       "non-members": 100 * w["unsafe_nonmembers"]}),
+        ("reports to police per week", {"112": w["reports_112"],
+                                        "0900-8844": w["reports_0900"]}),
+        ("group messages per week", {"alerts": w["posts_alert"], "chatter": w["posts_chatter"],
+                                     "feedback": w["posts_feedback"]}),
+        ("crimes and arrests per week", {"crimes": w["crimes"], "arrests": w["arrests"]}),
+    ]
+    burn_weeks = result.scenario.burn_in_days / 7
+    for ax, (title, series) in zip(axes.ravel(), panels, strict=True):
+        for label, y in series.items():
+            ax.plot(w["week"], y, label=label, lw=1.2)
+        ax.axvspan(0, burn_weeks, color="0.9", zorder=0)
+        ax.set_title(title, fontsize=10)
+        ax.legend(fontsize=8, frameon=False)
+    for ax in axes[1]:
+        ax.set_xlabel("week (grey: burn-in)")
+    meta = result.metadata
+    fig.suptitle(f"{meta['scenario_name']} — seed {meta['seed']}, {meta['residents']} residents,"
+                 f" {meta['groups']} groups", fontsize=11)
+    fig.tight_layout()
+    fig.savefig(png, dpi=110)
+    plt.close(fig)
+
+
+def write_run(result: RunResult, out: str | Path, *, plot: bool = True) -> Path:
+    """Write all outputs of a run to folder ``out`` (replacing it atomically)."""
+    out = Path(out)
+    with atomic_dir(out) as tmp:
+        result.daily.to_parquet(tmp / "daily.parquet", index=False)
+        result.weekly().to_parquet(tmp / "weekly.parquet", index=False)
+        result.groups.to_parquet(tmp / "groups.parquet", index=False)
+        result.survey.to_parquet(tmp / "survey.parquet", index=False)
+        if len(result.survey):
+            indicators(result.survey).to_parquet(tmp / "indicators.parquet", index=False)
+            gaps(result.survey).to_parquet(tmp / "gaps.parquet", index=False)
+        meta = {**result.metadata, "summary": result.summary(),
+                "scenario": result.scenario.model_dump(mode="json")}
+        (tmp / "metadata.json").write_text(json.dumps(meta, indent=2, allow_nan=True))
+        if plot:
+            plot_key_series(result, tmp / "key_series.png")
+    return out
