@@ -39,7 +39,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sim.errors import UserError
 from sim.experiments.params import ParamInfo, PathError, describe_path, expand_overrides
@@ -158,14 +158,22 @@ class Outputs(_Strict):
     weekly: list[str] = Field(default_factory=lambda: list(DEFAULT_SERIES))
     survey: bool = True
 
-    @model_validator(mode="after")
-    def _known(self) -> Outputs:
-        for key, allowed in (("summary", SUMMARY_KEYS), ("weekly", SERIES_KEYS)):
-            bad = [k for k in getattr(self, key) if k not in allowed]
-            if bad:
-                raise ValueError(f"{key}: unknown outcome {bad[0]!r}; allowed: "
-                                 f"{', '.join(allowed)}")
-        return self
+    @field_validator("summary")
+    @classmethod
+    def _known_summary(cls, keys: list[str]) -> list[str]:
+        return _known(keys, SUMMARY_KEYS)
+
+    @field_validator("weekly")
+    @classmethod
+    def _known_weekly(cls, keys: list[str]) -> list[str]:
+        return _known(keys, SERIES_KEYS)
+
+
+def _known(keys: list[str], allowed: tuple[str, ...]) -> list[str]:
+    bad = [k for k in keys if k not in allowed]
+    if bad:
+        raise ValueError(f"unknown outcome {bad[0]!r}; allowed: {', '.join(allowed)}")
+    return keys
 
 
 class Experiment(_Strict):
