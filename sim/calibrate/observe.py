@@ -123,7 +123,8 @@ def _summary(run: Any) -> dict[str, float]:
     """``run.summary()``, computed once per run (a run's results never change)."""
     key = id(run)
     if _SUMMARIES.get(key, (None,))[0] is not run:
-        _SUMMARIES.clear() if len(_SUMMARIES) > 64 else None
+        if len(_SUMMARIES) > 64:
+            _SUMMARIES.clear()
         _SUMMARIES[key] = (run, run.summary())
     return _SUMMARIES[key][1]
 

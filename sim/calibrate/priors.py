@@ -37,7 +37,7 @@ class Parameter(BaseModel):
     high: float
     why: str = Field(min_length=1)
     paths: list[str] = Field(default_factory=list)
-    mode: Literal["set", "add"] = "set"
+    mode: Literal["set", "add", "scale"] = "set"
     scenarios: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -100,9 +100,10 @@ class Priors(BaseModel):
                 continue
             value = float(values[name])
             for path in p.targets:
-                if p.mode == "add":
+                if p.mode in ("add", "scale"):
                     data = data if data is not None else base.model_dump(mode="python")
-                    value_here = _get(data, path, self.path) + value
+                    old = _get(data, path, self.path)
+                    value_here = old + value if p.mode == "add" else old * value
                 else:
                     value_here = value
                 out[path] = value_here
@@ -169,7 +170,7 @@ def check_against(priors: Priors, scenarios: dict[str, Scenario]) -> None:
                               f"calibration scenario {unknown[0]!r}; allowed: "
                               f"{', '.join(scenarios)}")
         for s in used:
-            mid = (p.low + p.high) / 2 if p.mode == "set" else 0.0
+            mid = {"set": (p.low + p.high) / 2, "add": 0.0, "scale": 1.0}[p.mode]
             try:
                 priors.apply(scenarios[s], {name: mid}, s)
             except ScenarioError as e:

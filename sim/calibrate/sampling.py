@@ -115,11 +115,11 @@ def run_abc_smc(model: Callable, prior: Any, distance: Callable, observed: dict,
     done = int(history.total_nr_simulations) if resumed else 0
     if done >= budget:
         return history
+    start = time.monotonic()
     t = abc.initialize_components_before_run(
         minimum_epsilon=min_epsilon, max_nr_populations=max_generations,
         min_acceptance_rate=0.0, max_total_nr_simulations=budget,
         max_walltime=None, min_eps_diff=0.0)
-    start = time.monotonic()
     while True:
         t0 = time.monotonic()
         ret = abc.run_generation(t=t)
@@ -135,7 +135,9 @@ def run_abc_smc(model: Callable, prior: Any, distance: Callable, observed: dict,
                          seconds=time.monotonic() - t0)
         if progress:
             progress(gen)
-        out_of_time = max_walltime_s is not None and time.monotonic() - start > max_walltime_s
+        # stop if another generation like this one would not end within the time limit
+        out_of_time = (max_walltime_s is not None
+                       and time.monotonic() - start + 1.3 * gen.seconds > max_walltime_s)
         # stop early if the next generation would overrun the budget by more than half
         expected_next = n_sim / max(np.sqrt(gen.acceptance_rate), 1e-3) if n_sim else 0
         if (abc.check_terminate(t=t, acceptance_rate=gen.acceptance_rate) or out_of_time
