@@ -1,12 +1,501 @@
-"""Placeholder page (replaced by the full page once the engine lands)."""
+"""The web page: ``Page`` is what ``buurtsim app`` serves (``solara run sim.app.page``).
 
+Why own components and not Mesa's ``SolaraViz``: SolaraViz's controls, card titles and tabs
+carry fixed English labels, and this page must be Dutch by default with an English switch
+from one catalogue. The page drives Mesa's ``NeighbourhoodModel`` (through
+:class:`sim.app.session.Session`) the way SolaraViz's controller does — step, play/pause with
+speed, reset — and draws the map from the model's arrays.
+
+Every browser session renders its own ``Page``, so the model, settings and comparison live in
+that session's component state; nothing mutable is shared between sessions.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import replace
+
+import pandas as pd
 import solara
+import solara.lab
+from solara.alias import rw
 
-clicks = solara.reactive(0)
+from sim.app.compare import BAND_SERIES, MAX_REPLICATIONS, SUMMARY_OUTCOMES, Comparison
+from sim.app.drawing import ChartsFigure, MapFigure
+from sim.app.messages import LANGUAGES, factor_label, factor_tooltip, t
+from sim.app.session import (
+    MAX_RESIDENTS,
+    MAX_SEED,
+    MIN_RESIDENTS,
+    Session,
+    apply_factors,
+    factor_bounds,
+    factor_kind,
+    load_named,
+    parse_int,
+    playback_plan,
+    scale_population,
+    wave_title,
+)
+from sim.errors import UserError
+from sim.scenario import FACTOR_NAMES
+
+MAX_SPEED = 60
+MIN_DAYS, MAX_DAYS = 30, 3650
+
+
+class Live:
+    """One session's mutable model plus a lock, shared by the page's components and the
+    play thread of that session only."""
+
+    def __init__(self) -> None:
+        self.session = Session()
+        self.lock = threading.RLock()
+        self.build = 0  # bumps when the model is rebuilt (new population → new map)
+
+    def rebuild(self, action: Callable[[], None]) -> None:
+        with self.lock:
+            action()
+            self.build += 1
+
+
+# --------------------------------------------------------------------------- small pieces
+
+
+@solara.component
+def NumberField(label: str, value: int, lo: int, hi: int, on_value: Callable[[int], None],
+                lang: str, help_text: str = "", testid: str = ""):
+    """A typed whole number; a bad value shows a message next to the field and is not
+    passed on, so the model keeps its last good state."""
+    text, set_text = solara.use_state(str(value))
+    error, set_error = solara.use_state("")
+
+    def submit(new: str):
+        set_text(new)
+        try:
+            number = parse_int(label, new, lo, hi, value, lang)
+            on_value(number)
+        except UserError as e:
+            set_error(str(e))
+            return
+        set_error("")
+
+    solara.use_effect(lambda: set_text(str(value)) if not error else None, [value])
+    with solara.Div(classes=[f"field-{testid}"] if testid else []):
+        solara.InputText(label, value=text, on_value=submit, error=error or False,
+                         message=None if error else help_text, continuous_update=False)
+
+
+@solara.component
+def FactorControl(name: str, value, on_value: Callable[[str, object], None], lang: str,
+                  changed: bool):
+    """One success factor: plain label (value shown), tooltip with explanation and source."""
+    kind = factor_kind(name)
+    shown = "" if kind == "switch" else f": {value:g}"
+    label = factor_label(name, lang) + shown + (f" ({t('changed', lang)})" if changed else "")
+    style = {"font-weight": "bold"} if changed else {}
+    with solara.Tooltip(factor_tooltip(name, lang)), \
+            solara.Div(classes=["factor", f"factor-{name}"], style={"margin-bottom": "4px"}):
+        if kind == "switch":
+            solara.Switch(label=label, value=bool(value), on_value=lambda v: on_value(name, v))
+            return
+        solara.Text(label, style={"font-size": "0.9em", **style})
+        lo, hi, step = factor_bounds(name)
+        if kind == "int":
+            solara.SliderInt("", value=int(value), min=int(lo), max=int(hi), step=int(step),
+                             on_value=lambda v: on_value(name, v))
+        else:
+            solara.SliderFloat("", value=float(value), min=lo, max=hi, step=step,
+                               on_value=lambda v: on_value(name, v))
+
+
+# --------------------------------------------------------------------------- sidebar
+
+
+@solara.component
+def ScenarioCard(live: Live, lang: str, on_rebuilt: Callable[[], None]):
+    s = live.session
+    error, set_error = solara.use_state(s.load_error or "")
+    items = []
+    for key in s.files:
+        suffix = f" ({t('teaching', lang)})" if key.startswith("teaching/") else ""
+        items.append({"text": key.split("/")[-1] + suffix, "value": key})
+
+    def choose(key):
+        if not key or key == s.settings.scenario:
+            return
+        try:
+            live.rebuild(lambda: s.choose_scenario(key))
+        except UserError as e:
+            set_error(t("err_scenario", lang, error=e))
+            return
+        set_error("")
+        on_rebuilt()
+
+    def set_residents(n: int):
+        live.rebuild(lambda: s.set_residents(n))
+        on_rebuilt()
+
+    def set_seed(n: int):
+        live.rebuild(lambda: s.set_seed(n))
+        on_rebuilt()
+
+    with solara.Card(t("setup", lang)):
+        with solara.Div(classes=["field-scenario"]):
+            solara.v.Select(label=t("scenario", lang), items=items, v_model=s.settings.scenario,
+                            on_v_model=choose, hint=t("scenario_help", lang), persistent_hint=True,
+                            error_messages=[error] if error else [])
+        if s.base.description:
+            solara.Text(s.base.description.strip(), style={"font-size": "0.85em", "color": "#555"})
+        NumberField(t("residents", lang), s.settings.residents or s.engine.pop.n, MIN_RESIDENTS,
+                    MAX_RESIDENTS, set_residents, lang,
+                    t("residents_help", lang, lo=MIN_RESIDENTS, hi=MAX_RESIDENTS), "residents")
+        NumberField(t("seed", lang), s.settings.seed, 0, MAX_SEED, set_seed, lang,
+                    t("seed_help", lang, hi=MAX_SEED), "seed")
+
+
+@solara.component
+def TimeCard(live: Live, lang: str, playing: solara.Reactive[bool], speed: solara.Reactive[int],
+             version: solara.Reactive[int], on_rebuilt: Callable[[], None]):
+    s = live.session
+
+    def step():
+        with live.lock:
+            s.step(1)
+        version.value += 1
+
+    def reset():
+        playing.value = False
+        live.rebuild(s.reset)
+        on_rebuilt()
+
+    def play_loop():
+        render_seconds = 0.05
+        while playing.value:
+            days, wait = playback_plan(speed.value, render_seconds)
+            start = time.perf_counter()
+            with live.lock:
+                s.step(days)
+                finished = s.finished
+            version.value += 1  # re-renders the map and charts in this thread
+            render_seconds = time.perf_counter() - start
+            if finished:
+                playing.value = False
+                break
+            time.sleep(wait)
+
+    solara.use_thread(play_loop, dependencies=[playing.value], intrusive_cancel=False)
+
+    with solara.Card(t("controls", lang)):
+        with solara.Row(gap="6px"):
+            with solara.Tooltip(t("step_help", lang)):
+                solara.Button(t("step", lang), on_click=step, color="primary",
+                              disabled=playing.value or s.finished, classes=["btn-step"])
+            solara.Button(t("pause", lang) if playing.value else t("play", lang),
+                          on_click=lambda: playing.set(not playing.value), color="primary",
+                          disabled=s.finished and not playing.value, classes=["btn-play"])
+            with solara.Tooltip(t("reset_help", lang)):
+                solara.Button(t("reset", lang), on_click=reset, outlined=True,
+                              classes=["btn-reset"])
+        solara.SliderInt(t("speed", lang), value=speed, min=1, max=MAX_SPEED, step=1,
+                         thumb_label=True)
+
+
+@solara.component
+def FactorsCard(live: Live, lang: str, version: solara.Reactive[int],
+                on_rebuilt: Callable[[], None]):
+    s = live.session
+    current = s.current_factors()
+    _, refresh = solara.use_state(0)
+
+    def change(name: str, value):
+        with live.lock:
+            s.set_factor(name, value)
+        refresh(lambda n: n + 1)
+        version.value += 1
+
+    def back():
+        live.rebuild(s.reset_factors)
+        on_rebuilt()
+
+    with solara.Card(t("factors", lang)):
+        solara.Text(t("factors_help", lang), style={"font-size": "0.85em", "color": "#555"})
+        for name in FACTOR_NAMES:
+            FactorControl(name, current[name], change, lang, name in s.settings.factors)
+        solara.Button(t("factors_reset", lang), on_click=back, text=True,
+                      disabled=not s.settings.factors)
+
+
+# --------------------------------------------------------------------------- model view
+
+
+@solara.component
+def ModelView(live: Live, lang: str, version: int, build: int):
+    s = live.session
+    map_fig = solara.use_memo(lambda: MapFigure(s.engine.pop, lang), [build, lang])
+    charts = solara.use_memo(lambda: ChartsFigure(lang, s.scenario.days // 7 + 1),
+                             [build, lang])
+
+    def draw():
+        with live.lock:
+            map_fig.update(s.engine)
+            weekly = s.weekly()
+            members = int(s.engine.member.sum())
+            day = s.day
+        charts.update(weekly)
+        return map_fig.png(), charts.png(), day, members
+
+    map_png, charts_png, day, members = solara.use_memo(draw, [version, build, lang])
+    with solara.Column(gap="4px"):
+        solara.Text(t("day_week", lang, day=day, week=day // 7, members=members,
+                      residents=s.engine.pop.n), classes=["status-day"])
+        solara.Text(t("step_time", lang, ms=f"{s.last_step_ms:.1f}"),
+                    style={"font-size": "0.8em", "color": "#777"})
+        with solara.Row(style={"flex-wrap": "wrap", "align-items": "flex-start"}):
+            with solara.Div(classes=["buurt-map"]):
+                rw.Image(value=map_png, format="png")
+            with solara.Div(classes=["buurt-charts"]):
+                rw.Image(value=charts_png, format="png")
+
+
+# --------------------------------------------------------------------------- survey
+
+
+@solara.component
+def SurveyView(live: Live, lang: str, version: int, build: int):
+    s = live.session
+    _, refresh = solara.use_state(0)
+
+    def take():
+        with live.lock:
+            s.take_survey()
+        refresh(lambda n: n + 1)
+
+    def clear():
+        with live.lock:
+            s.clear_surveys()
+        refresh(lambda n: n + 1)
+
+    with live.lock:
+        ind = s.survey_indicators()
+    solara.Markdown(f"### {t('survey_title', lang)}")
+    solara.Text(t("survey_intro", lang))
+    with solara.Row():
+        solara.Button(t("survey_take", lang), on_click=take, color="primary",
+                      classes=["btn-survey"])
+        solara.Button(t("survey_clear", lang), on_click=clear, text=True,
+                      disabled=not s.extra_surveys)
+    if ind.empty:
+        solara.Info(t("survey_none", lang))
+        return
+    from sim.app.drawing import survey_figure
+
+    fig = survey_figure(ind, lang, wave_title)
+    solara.FigureMatplotlib(fig, format="png", dependencies=[len(ind), lang,
+                                                             tuple(ind["wave"].unique())])
+    solara.DataFrame(survey_table(ind, lang), items_per_page=20)
+
+
+def survey_table(ind: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The indicators as a field-report table: one row per indicator and wave."""
+    rows = []
+    for (wave, name), g in ind.groupby(["wave", "indicator"], sort=False):
+        row = {t("wave", lang): wave_title(str(wave), lang),
+               t("col_indicator", lang): t(f"ind_{name}", lang)}
+        for _, r in g.iterrows():
+            row[t(r["respondents"], lang)] = (f"{r['estimate']:.1f} [{r['ci_low']:.1f}–"
+                                              f"{r['ci_high']:.1f}] (n={int(r['n'])})")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- compare
+
+
+def compare_figure(cmp: Comparison, lang: str):
+    from matplotlib.figure import Figure
+
+    keys = list(BAND_SERIES)
+    fig = Figure(figsize=(11, 2.1 * len(keys) / 2 + 0.6), layout="constrained")
+    axes = fig.subplots(len(keys) // 2, 4, sharex=True)
+    colours = {"A": "#1f77b4", "B": "#d62728"}
+    for i, key in enumerate(keys):
+        label, scale = BAND_SERIES[key]
+        bands = cmp.bands(key)
+        row, col = divmod(i, 2)
+        pair = axes[row, 2 * col: 2 * col + 2]
+        top = 0.0
+        for ax, side in zip(pair, ("A", "B"), strict=True):
+            ax.set_title(f"{side}: {t(label, lang)}", fontsize=9)
+            ax.tick_params(labelsize=7)
+            ax.grid(alpha=0.3)
+            if side in bands:
+                b = bands[side]
+                ax.fill_between(b["week"], b["low"] * scale, b["high"] * scale,
+                                color=colours[side], alpha=0.25, lw=0)
+                ax.plot(b["week"], b["median"] * scale, color=colours[side], lw=1.4)
+                top = max(top, float((b["high"] * scale).max()))
+        for ax in pair:
+            ax.set_ylim(0, top * 1.1 if top > 0 else 1)
+    for ax in axes[-1]:
+        ax.set_xlabel(t("week", lang), fontsize=8)
+    return fig
+
+
+def compare_table(cmp: Comparison, lang: str) -> pd.DataFrame:
+    table = cmp.summary_table()
+
+    def fmt(r, p):
+        return f"{r[p + '_median']:.1f} [{r[p + '_low']:.1f} – {r[p + '_high']:.1f}]"
+
+    return pd.DataFrame({
+        t("outcome", lang): [t(f"sum_{k}", lang) for k in table["outcome"]],
+        "A": [fmt(r, "A") for _, r in table.iterrows()],
+        "B": [fmt(r, "B") for _, r in table.iterrows()],
+        t("difference", lang): [fmt(r, "diff") for _, r in table.iterrows()],
+    })
+
+
+@solara.component
+def CompareView(live: Live, lang: str):
+    s = live.session
+    files = s.files
+    key_a, set_key_a = solara.use_state(s.settings.scenario)
+    key_b, set_key_b = solara.use_state(s.settings.scenario)
+    mine, set_mine = solara.use_state(True)
+    reps, set_reps = solara.use_state(5)
+    days, set_days = solara.use_state(min(s.scenario.days, 730))
+    cmp, set_cmp = solara.use_state(None)
+    progress, set_progress = solara.use_state(0)
+    error, set_error = solara.use_state("")
+
+    def watch():
+        if cmp is None:
+            return
+        while not cmp.cancelled:
+            done = cmp.done
+            set_progress(done)
+            if done >= cmp.total:
+                break
+            time.sleep(0.5)
+
+    solara.use_thread(watch, dependencies=[cmp], intrusive_cancel=False)
+
+    def start():
+        try:
+            a = scale_population(load_named(key_a, files), s.settings.residents)
+            b = scale_population(load_named(key_b, files), s.settings.residents)
+            if mine:
+                b = apply_factors(b, s.settings.factors)
+        except UserError as e:
+            set_error(t("compare_failed", lang, error=e))
+            return
+        set_error("")
+        if cmp is not None:
+            cmp.cancel()
+        seeds = [s.settings.seed + i for i in range(reps)]
+        new = Comparison({"A": a, "B": b}, seeds=seeds, days=days)
+        new.start()
+        set_progress(0)
+        set_cmp(new)
+
+    def stop():
+        if cmp is not None:
+            cmp.cancel()
+            set_progress(-1)
+
+    items = [{"text": k, "value": k} for k in files]
+    solara.Text(t("compare_intro", lang))
+    with solara.Row(style={"flex-wrap": "wrap"}):
+        with solara.Card(t("side_a", lang), style={"min-width": "320px"}):
+            solara.v.Select(label=t("scenario", lang), items=items, v_model=key_a,
+                            on_v_model=set_key_a)
+        with solara.Card(t("side_b", lang), style={"min-width": "320px"}):
+            solara.v.Select(label=t("scenario", lang), items=items, v_model=key_b,
+                            on_v_model=set_key_b)
+            changes = ", ".join(f"{factor_label(k, lang)} = {v}"
+                                for k, v in s.settings.factors.items())
+            solara.Checkbox(label=t("use_my_factors", lang), value=mine, on_value=set_mine)
+            if mine and changes:
+                solara.Text(changes, style={"font-size": "0.85em"})
+        with solara.Card(style={"min-width": "260px"}):
+            NumberField(t("replications", lang), reps, 2, MAX_REPLICATIONS, set_reps, lang,
+                        f"2–{MAX_REPLICATIONS}", "replications")
+            NumberField(t("compare_days", lang), days, MIN_DAYS, MAX_DAYS, set_days, lang,
+                        f"{MIN_DAYS}–{MAX_DAYS}", "days")
+            running = cmp is not None and not cmp.finished and not cmp.cancelled
+            with solara.Row():
+                solara.Button(t("compare_run", lang), on_click=start, color="primary",
+                              disabled=running, classes=["btn-compare"])
+                solara.Button(t("compare_cancel", lang), on_click=stop, disabled=not running)
+    if error:
+        solara.Error(error)
+    if cmp is None:
+        solara.Info(t("compare_none", lang))
+        return
+    if cmp.cancelled:
+        solara.Warning(t("compare_cancelled", lang))
+    elif not cmp.finished:
+        solara.ProgressLinear(100 * max(progress, 0) / cmp.total)
+        solara.Text(t("compare_busy", lang, done=max(progress, 0), total=cmp.total),
+                    classes=["compare-status"])
+    else:
+        errors = cmp.errors()
+        if errors:
+            solara.Error(t("compare_failed", lang, error=errors[0]))
+            return
+        solara.Success(t("compare_done", lang, total=cmp.total,
+                         seeds=f"{cmp.seeds[0]}–{cmp.seeds[-1]}"), classes=["compare-status"])
+    if cmp.done:
+        fig = compare_figure(cmp, lang)
+        with solara.Div(classes=["compare-bands"]):
+            solara.FigureMatplotlib(fig, format="png", dependencies=[id(cmp), cmp.done, lang])
+        solara.Text(t("median_range", lang), style={"font-size": "0.85em"})
+        solara.DataFrame(compare_table(cmp, lang), items_per_page=len(SUMMARY_OUTCOMES))
+
+
+# --------------------------------------------------------------------------- the page
 
 
 @solara.component
 def Page():
-    solara.Title("buurtsim")
-    solara.Markdown("# buurtsim")
-    solara.Button(f"Stap ({clicks.value})", on_click=lambda: clicks.set(clicks.value + 1))
+    live = solara.use_memo(Live, [])
+    lang = solara.use_reactive(LANGUAGES[0])
+    version = solara.use_reactive(0)
+    build = solara.use_reactive(0)
+    playing = solara.use_reactive(False)
+    speed = solara.use_reactive(5)
+    tab = solara.use_reactive(0)
+
+    def on_rebuilt():
+        build.value = live.build
+        version.value += 1
+
+    solara.Title(t("app_title", lang.value))
+    with solara.AppBar():
+        solara.AppBarTitle(t("app_title", lang.value))
+    with solara.Sidebar():
+        ScenarioCard(live, lang.value, on_rebuilt)
+        TimeCard(live, lang.value, playing, speed, version, on_rebuilt)
+        FactorsCard(live, lang.value, version, on_rebuilt)
+
+    with solara.Row(style={"align-items": "center", "margin-bottom": "8px"}):
+        solara.Text(t("intro", lang.value), style={"flex": "1"})
+        with solara.Div(classes=["lang-switch"]):
+            solara.Text(t("language", lang.value) + ": ")
+            solara.ToggleButtonsSingle(value=lang, values=list(LANGUAGES), dense=True)
+    with solara.lab.Tabs(value=tab, on_value=tab.set):
+        with solara.lab.Tab(t("tab_model", lang.value), classes=["tab-model"]):
+            if tab.value == 0:
+                ModelView(live, lang.value, version.value, build.value)
+        with solara.lab.Tab(t("tab_survey", lang.value), classes=["tab-survey"]):
+            if tab.value == 1:
+                SurveyView(live, lang.value, version.value, build.value)
+        with solara.lab.Tab(t("tab_compare", lang.value), classes=["tab-compare"]):
+            if tab.value == 2:
+                CompareView(live, lang.value)
+
+
+__all__ = ["Page", "Live", "replace"]

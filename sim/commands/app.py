@@ -11,6 +11,7 @@ import argparse
 import contextlib
 import os
 import socket
+import warnings
 
 from sim.errors import UserError
 
@@ -62,6 +63,10 @@ def handle(args: argparse.Namespace) -> int:
     check_address(args.host, args.port)
     for key, value in OFFLINE_ENV.items():
         os.environ.setdefault(key, value)
+    # Solara warns on every page load over http://127.0.0.1 that it falls back to a
+    # samesite=lax cookie; that is the right cookie for a local app, so keep the log clean.
+    warnings.filterwarnings("ignore", message="Cookies with samesite=none require https",
+                            category=UserWarning)
     from solara.__main__ import cli  # heavy import, only when serving
 
     print(f"buurtsim app: open http://{args.host}:{args.port} in a browser (Ctrl-C stops)",

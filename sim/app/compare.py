@@ -1,0 +1,174 @@
+"""Compare mode: two scenarios, several replications each with the same seeds, run headless
+in worker processes while the page stays usable.
+
+One process pool serves every browser session (the machine has few cores); each session owns
+its :class:`Comparison` and sees only its own runs.
+
+>>> from sim.scenario import Scenario
+>>> cmp = Comparison({"A": Scenario(days=40, burn_in_days=10),
+...                   "B": Scenario(days=40, burn_in_days=10)}, seeds=[1, 2], days=40)
+>>> cmp.run_inline()
+>>> cmp.done, cmp.total, sorted(cmp.bands("members"))
+(4, 4, ['A', 'B'])
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from concurrent.futures import CancelledError, Executor, Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from sim.scenario import Scenario
+
+#: weekly series shown with bands, and the summary outcomes of the table (scale to display)
+BAND_SERIES: dict[str, tuple[str, float]] = {
+    "unsafe_members": ("band_unsafe_members", 100.0),
+    "unsafe_nonmembers": ("band_unsafe_nonmembers", 100.0),
+    "members": ("band_members", 1.0),
+    "reports": ("band_reports", 1.0),
+    "posts_alert": ("band_alerts", 1.0),
+    "crimes": ("band_crimes", 1.0),
+}
+SUMMARY_OUTCOMES: dict[str, float] = {
+    "unsafe_members": 100.0, "unsafe_nonmembers": 100.0, "unsafe_all": 100.0,
+    "participation": 100.0, "burglaries_per_1000": 1.0, "reported_share": 100.0,
+    "reports_per_group_month": 1.0, "alerts_per_group_month": 1.0,
+    "stigmatising_share": 100.0, "arrests_per_year": 1.0,
+}
+MAX_REPLICATIONS = 20
+
+_pool: ProcessPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def worker_count() -> int:
+    """Worker processes for replications: ``BUURTSIM_APP_WORKERS`` or all cores but one."""
+    env = os.environ.get("BUURTSIM_APP_WORKERS")
+    if env and env.isdigit() and int(env) > 0:
+        return int(env)
+    return max(1, (os.cpu_count() or 2) - 1)
+
+
+def shared_pool() -> ProcessPoolExecutor:
+    """The process pool shared by all sessions (started on first use)."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ProcessPoolExecutor(max_workers=worker_count(),
+                                        mp_context=multiprocessing.get_context("spawn"))
+        return _pool
+
+
+def replicate(scenario: dict, seed: int, days: int) -> tuple[pd.DataFrame, dict[str, float]]:
+    """One headless run (in a worker): weekly band series and the summary outcomes."""
+    from sim.engine import simulate
+
+    scn = Scenario.model_validate(scenario)
+    result = simulate(scn, seed=seed, days=days)
+    weekly = result.weekly()
+    weekly["reports"] = weekly["reports_112"] + weekly["reports_0900"]
+    return weekly[["week", *BAND_SERIES]].copy(), result.summary()
+
+
+@dataclass
+class Comparison:
+    """Runs of scenarios ``A`` and ``B`` for each seed, and their bands and differences."""
+
+    scenarios: dict[str, Scenario]
+    seeds: list[int]
+    days: int
+    futures: dict[tuple[str, int], Future] = field(default_factory=dict)
+    cancelled: bool = False
+
+    @property
+    def total(self) -> int:
+        return len(self.scenarios) * len(self.seeds)
+
+    @property
+    def done(self) -> int:
+        return sum(f.done() for f in self.futures.values())
+
+    @property
+    def finished(self) -> bool:
+        return bool(self.futures) and self.done == self.total
+
+    def start(self, pool: Executor | None = None) -> None:
+        """Submit every run; returns at once."""
+        pool = pool or shared_pool()
+        for seed in self.seeds:  # interleave A and B so partial results stay paired
+            for side, scn in self.scenarios.items():
+                self.futures[(side, seed)] = pool.submit(
+                    replicate, scn.model_dump(mode="json"), seed, self.days)
+
+    def run_inline(self) -> None:
+        """Run every replication here and now (tests, notebooks)."""
+        for seed in self.seeds:
+            for side, scn in self.scenarios.items():
+                f: Future = Future()
+                f.set_result(replicate(scn.model_dump(mode="json"), seed, self.days))
+                self.futures[(side, seed)] = f
+
+    def cancel(self) -> None:
+        self.cancelled = True
+        for f in self.futures.values():
+            f.cancel()
+
+    def errors(self) -> list[str]:
+        out = []
+        for f in self.futures.values():
+            if f.done() and not f.cancelled() and f.exception() is not None:
+                out.append(str(f.exception()))
+        return out
+
+    def _results(self, side: str) -> dict[int, tuple[pd.DataFrame, dict]]:
+        out = {}
+        for (s, seed), f in self.futures.items():
+            if s == side and f.done() and not f.cancelled():
+                try:
+                    out[seed] = f.result()
+                except (CancelledError, Exception):  # noqa: BLE001 - reported by errors()
+                    continue
+        return out
+
+    def bands(self, column: str, lo: float = 10, hi: float = 90) -> dict[str, pd.DataFrame]:
+        """Per side: week, low, median and high percentile of ``column`` over replications."""
+        out = {}
+        for side in self.scenarios:
+            runs = self._results(side)
+            if not runs:
+                continue
+            wide = pd.concat({seed: w.set_index("week")[column] for seed, (w, _) in runs.items()},
+                             axis=1)
+            values = wide.to_numpy(float)
+            out[side] = pd.DataFrame({
+                "week": wide.index.to_numpy(), "low": np.nanpercentile(values, lo, axis=1),
+                "median": np.nanmedian(values, axis=1),
+                "high": np.nanpercentile(values, hi, axis=1), "runs": values.shape[1]})
+        return out
+
+    def summary_table(self) -> pd.DataFrame:
+        """Per outcome: median and 10–90 % range of A and B, and of the paired difference
+        B − A over seeds that both sides finished."""
+        a, b = self._results("A"), self._results("B")
+        rows = []
+        for key, scale in SUMMARY_OUTCOMES.items():
+            va = np.array([s[key] for _, s in a.values()], float) * scale
+            vb = np.array([s[key] for _, s in b.values()], float) * scale
+            both = sorted(set(a) & set(b))
+            d = np.array([b[s][1][key] - a[s][1][key] for s in both], float) * scale
+            rows.append({"outcome": key, **_stats("A", va), **_stats("B", vb),
+                         **_stats("diff", d)})
+        return pd.DataFrame(rows)
+
+
+def _stats(prefix: str, x: np.ndarray) -> dict[str, float]:
+    x = x[np.isfinite(x)]
+    if len(x) == 0:
+        return {f"{prefix}_median": np.nan, f"{prefix}_low": np.nan, f"{prefix}_high": np.nan}
+    return {f"{prefix}_median": float(np.median(x)), f"{prefix}_low": float(np.percentile(x, 10)),
+            f"{prefix}_high": float(np.percentile(x, 90))}

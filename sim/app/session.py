@@ -1,0 +1,360 @@
+"""One browser session's model: settings, the running model, its history and surveys.
+
+No Solara here, so everything the page does to the model can be tested directly. Each browser
+session owns one :class:`Session`; nothing is shared between sessions.
+
+>>> s = Session(Settings(scenario="baseline", residents=300, seed=5))   # doctest: +SKIP
+>>> s.step(7); s.day                                                     # doctest: +SKIP
+7
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.app.messages import t
+from sim.errors import UserError
+from sim.scenario import (
+    FACTOR_NAMES,
+    SCENARIO_DIR,
+    Scenario,
+    SuccessFactors,
+    load_scenario,
+)
+
+MIN_RESIDENTS, MAX_RESIDENTS = 50, 20_000
+MAX_SEED = 2**31 - 1
+DEFAULT_RESIDENTS = 2_000
+NOW_PREFIX = "@"  # wave label of a survey taken from the page ("@120" = on day 120)
+
+
+class FieldError(UserError):
+    """A value typed into a page field that cannot be used; ``field`` names the field."""
+
+    def __init__(self, field_name: str, message: str):
+        super().__init__(message)
+        self.field = field_name
+
+
+# --------------------------------------------------------------------------- scenarios
+
+
+def scenario_files(root: Path = SCENARIO_DIR) -> dict[str, Path]:
+    """Scenario files offered in the picker, keyed by their path below ``scenarios/``.
+
+    Top-level scenarios first, then teaching presets, then the rest (e.g. ``factors/``).
+    """
+    if not root.is_dir():
+        return {}
+    files = sorted(root.rglob("*.toml"))
+
+    def order(p: Path) -> tuple[int, str]:
+        rel = p.relative_to(root)
+        rank = 0 if len(rel.parts) == 1 else 1 if rel.parts[0] == "teaching" else 2
+        return rank, str(rel)
+
+    return {p.relative_to(root).with_suffix("").as_posix(): p for p in sorted(files, key=order)}
+
+
+def default_scenario_key(files: dict[str, Path]) -> str | None:
+    if "baseline" in files:
+        return "baseline"
+    return next(iter(files), None)
+
+
+def load_named(key: str | None, files: dict[str, Path] | None = None) -> Scenario:
+    """The scenario ``key`` of :func:`scenario_files` (the built-in default when None)."""
+    if key is None:
+        return Scenario()
+    files = scenario_files() if files is None else files
+    if key not in files:
+        raise FieldError("scenario", f"unknown scenario {key!r}; allowed: {', '.join(files)}")
+    return load_scenario(files[key])
+
+
+def expected_residents(scn: Scenario) -> float:
+    p = scn.population
+    households = sum(a.streets * (a.households_per_street or p.households_per_street)
+                     for a in scn.areas)
+    return households * p.adults_per_household
+
+
+def scale_population(scn: Scenario, residents: int | None) -> Scenario:
+    """``scn`` with the streets of every area scaled so it holds about ``residents`` adults.
+
+    Survey sample sizes shrink with it when the population gets too small to ask them all.
+    """
+    if residents is None:
+        return scn
+    factor = residents / expected_residents(scn)
+    overrides: dict[str, object] = {}
+    for i, area in enumerate(scn.areas):
+        overrides[f"areas.{i}.streets"] = max(1, round(area.streets * factor))
+    scaled = scn.with_overrides(overrides, origin="population size")
+    per_street = scaled.population.households_per_street
+    households = sum(a.streets * (a.households_per_street or per_street) for a in scaled.areas)
+    sv = scaled.survey
+    if sv.participants + sv.non_participants > households // 2:
+        half = max(households // 4, 1)
+        scaled = scaled.with_overrides({"survey.participants": min(sv.participants, half),
+                                        "survey.non_participants": min(sv.non_participants, half)},
+                                       origin="population size")
+    return scaled
+
+
+def factor_values(scn: Scenario) -> dict[str, float | bool | int]:
+    """The scenario's success factors (its ``[factors]`` table)."""
+    return scn.factors.model_dump()
+
+
+def apply_factors(scn: Scenario, factors: dict[str, object]) -> Scenario:
+    """``scn`` with ``factors`` set for every group (scenario-wide and in every area)."""
+    overrides: dict[str, object] = {f"factors.{k}": v for k, v in factors.items()}
+    for i, area in enumerate(scn.areas):
+        for k, v in factors.items():
+            if getattr(area.factors, k) is not None:
+                overrides[f"areas.{i}.factors.{k}"] = v
+    return scn.with_overrides(overrides, origin="success factors") if overrides else scn
+
+
+# --------------------------------------------------------------------------- typed fields
+
+
+def parse_int(field_name: str, text: str, lo: int, hi: int, kept: int, lang: str) -> int:
+    """A whole number in [lo, hi] typed into ``field_name``; else :class:`FieldError`."""
+    raw = str(text).strip().replace(".", "").replace("\u202f", "").replace(" ", "")
+    try:
+        value = int(raw)
+    except ValueError:
+        raise FieldError(field_name, t("err_not_int", lang, example=lo + (hi - lo) // 10,
+                                       value=text, kept=kept)) from None
+    if not lo <= value <= hi:
+        raise FieldError(field_name, t("err_range", lang, lo=lo, hi=hi, value=value, kept=kept))
+    return value
+
+
+# --------------------------------------------------------------------------- the session
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the user chose: scenario, population size, seed and success factors."""
+
+    scenario: str | None = None
+    residents: int | None = DEFAULT_RESIDENTS
+    seed: int = 1
+    factors: dict[str, object] = field(default_factory=dict)  # changes from the scenario
+
+
+def factor_bounds(name: str) -> tuple[float, float, float]:
+    """(min, max, step) of a numeric success factor, from the schema's bounds."""
+    info = SuccessFactors.model_fields[name]
+    lo = hi = None
+    for m in info.metadata:
+        lo = getattr(m, "ge", lo)
+        hi = getattr(m, "le", hi)
+    lo = 0.0 if lo is None else float(lo)
+    hi = 1.0 if hi is None else float(hi)
+    step = 1.0 if info.annotation is int else (0.5 if hi > 1 else 0.05)
+    return lo, hi, step
+
+
+def factor_kind(name: str) -> str:
+    """'switch' for on/off factors, 'int' or 'float' for levels."""
+    ann = SuccessFactors.model_fields[name].annotation
+    return "switch" if ann is bool else "int" if ann is int else "float"
+
+
+class Session:
+    """A model the page drives: build from :class:`Settings`, step, change factors, survey."""
+
+    def __init__(self, settings: Settings | None = None):
+        self.files = scenario_files()
+        settings = settings or Settings()
+        if settings.scenario is None:
+            settings = replace(settings, scenario=default_scenario_key(self.files))
+        self.load_error: str | None = None
+        try:
+            self.base = load_named(settings.scenario, self.files)
+        except UserError as e:  # a broken default file must not take the page down
+            self.load_error = str(e)
+            settings = replace(settings, scenario=None)
+            self.base = Scenario()
+        self.settings = settings
+        self.last_step_ms = 0.0
+        self.build()
+
+    # -- building --------------------------------------------------------------------------
+    @property
+    def scenario(self) -> Scenario:
+        """The scenario as run: file, population size and the user's factor changes."""
+        return apply_factors(scale_population(self.base, self.settings.residents),
+                             self.settings.factors)
+
+    def build(self) -> None:
+        """(Re)start at day 0 with the current settings."""
+        from sim.model import NeighbourhoodModel
+
+        self.model = NeighbourhoodModel(self.scenario, rng=self.settings.seed, headless=True)
+        self.engine = self.model.engine
+        self.extra_surveys: list[pd.DataFrame] = []
+        self._survey_rng = np.random.default_rng([self.settings.seed, 7])
+
+    def choose_scenario(self, key: str) -> None:
+        """Load scenario ``key``; the factor changes are dropped (they belong to the old one)."""
+        self.base = load_named(key, self.files)
+        self.settings = replace(self.settings, scenario=key, factors={})
+        self.build()
+
+    def set_residents(self, residents: int) -> None:
+        old = self.settings
+        self.settings = replace(old, residents=residents)
+        try:
+            self.build()
+        except UserError:
+            self.settings = old
+            raise
+
+    def set_seed(self, seed: int) -> None:
+        self.settings = replace(self.settings, seed=seed)
+        self.build()
+
+    def set_factor(self, name: str, value: object) -> None:
+        """Change a success factor for all groups now (and for later resets)."""
+        if name not in FACTOR_NAMES:
+            raise FieldError(name, f"unknown success factor {name!r}")
+        kind = factor_kind(name)
+        value = bool(value) if kind == "switch" else int(value) if kind == "int" else float(value)
+        lo, hi, _ = factor_bounds(name)
+        if kind != "switch" and not lo <= value <= hi:
+            raise FieldError(name, f"{name}: must be between {lo:g} and {hi:g}, got {value}")
+        factors = dict(self.settings.factors)
+        if value == factor_values(self.base).get(name) and not self._area_specific(name):
+            factors.pop(name, None)
+        else:
+            factors[name] = value
+        self.settings = replace(self.settings, factors=factors)
+        self.engine.set_factor(name, float(value))
+
+    def reset_factors(self) -> None:
+        self.settings = replace(self.settings, factors={})
+        self.build()
+
+    def _area_specific(self, name: str) -> bool:
+        return any(getattr(a.factors, name) is not None for a in self.base.areas)
+
+    def current_factors(self) -> dict[str, object]:
+        return {**factor_values(self.base), **self.settings.factors}
+
+    def reset(self) -> None:
+        self.build()
+
+    # -- running ---------------------------------------------------------------------------
+    def step(self, n: int = 1) -> None:
+        """Advance ``n`` days; the time per day is kept in ``last_step_ms``."""
+        start = time.perf_counter()
+        for _ in range(n):
+            if not self.model.running:
+                break
+            self.model.step()
+        self.last_step_ms = 1000 * (time.perf_counter() - start) / max(n, 1)
+
+    @property
+    def day(self) -> int:
+        return self.engine.day
+
+    @property
+    def finished(self) -> bool:
+        return not self.model.running
+
+    def daily(self) -> pd.DataFrame:
+        return pd.DataFrame.from_records(self.engine.records)
+
+    def weekly(self) -> pd.DataFrame:
+        """Weekly series so far (the running week included, counts scaled to 7 days)."""
+        daily = self.daily()
+        if daily.empty:
+            return daily
+        from sim.engine import COUNT_COLUMNS
+
+        d = daily.assign(week=daily["day"] // 7)
+        agg = {c: ("sum" if c in COUNT_COLUMNS else "mean") for c in d.columns
+               if c not in ("day", "week")}
+        weekly = d.groupby("week", as_index=False).agg(agg)
+        days_in_last = int((d["week"] == weekly["week"].iloc[-1]).sum())
+        if days_in_last < 7:
+            counts = [c for c in COUNT_COLUMNS if c in weekly.columns]
+            weekly[counts] = weekly[counts].astype(float)
+            weekly.loc[weekly.index[-1], counts] *= 7 / days_in_last
+        return weekly
+
+    # -- survey ----------------------------------------------------------------------------
+    def take_survey(self) -> None:
+        """Ask a sample of residents now, like a wave of the field survey."""
+        from sim.survey import virtual_survey
+
+        eng = self.engine
+        cfg = self.scenario.survey
+        pop = eng.pop
+        if cfg.areas:
+            eligible = np.isin(pop.area, [pop.area_names.index(a) for a in cfg.areas])
+        elif pop.n_groups:
+            eligible = np.isin(pop.area, np.unique(pop.group_area))
+        else:
+            eligible = np.ones(pop.n, dtype=bool)
+        label = f"{NOW_PREFIX}{eng.day}"
+        labels = {str(df["wave"].iloc[0]) for df in self.surveys()}
+        if label in labels:
+            return
+        self.extra_surveys.append(virtual_survey(label, eng.day, eng.state, pop.area_names,
+                                                 pop.area, eligible, cfg, self._survey_rng))
+
+    def surveys(self) -> list[pd.DataFrame]:
+        waves = [df for df in self.engine.surveys if len(df)]
+        extra = [df for df in self.extra_surveys if len(df)]
+        return sorted(waves + extra, key=lambda df: int(df["day"].iloc[0]))
+
+    def survey_indicators(self) -> pd.DataFrame:
+        """Indicators per wave and respondent group with 95 % intervals."""
+        from sim.survey import indicators
+
+        waves = self.surveys()
+        if not waves:
+            return pd.DataFrame(columns=["wave", "respondents", "indicator", "estimate",
+                                         "ci_low", "ci_high", "n"])
+        return indicators(pd.concat(waves, ignore_index=True))
+
+    def clear_surveys(self) -> None:
+        self.extra_surveys = []
+
+
+def wave_title(label: str, lang: str) -> str:
+    """A wave label for display: scenario waves as named, page surveys as 'day N'.
+
+    >>> wave_title("@120", "nl"), wave_title("pre", "en")
+    ('dag 120', 'pre')
+    """
+    if label.startswith(NOW_PREFIX) and label[1:].isdigit():
+        return t("wave_now", lang, day=int(label[1:]))
+    return label
+
+
+def playback_plan(speed: float, render_seconds: float) -> tuple[int, float]:
+    """Days per tick and seconds to wait so that play runs at ``speed`` days per second
+    even when one redraw takes ``render_seconds`` (then several days go per redraw).
+
+    >>> playback_plan(5, 0.05)
+    (1, 0.15)
+    >>> playback_plan(50, 0.1)
+    (5, 0.0)
+    """
+    period = 1.0 / max(speed, 1e-6)
+    days = max(1, math.ceil(render_seconds / period - 1e-9))
+    wait = max(0.0, days * period - render_seconds)
+    return days, round(wait, 6)

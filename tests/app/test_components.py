@@ -1,0 +1,144 @@
+"""Headless component tests: the page's controls exist and act on the session's model.
+
+Rendered with ``solara.render`` (no browser); widgets are found the way a user finds them,
+by their visible label.
+"""
+
+from __future__ import annotations
+
+import ipyvuetify as v
+import numpy as np
+import pytest
+import solara
+
+from sim.app import page as page_module
+from sim.app.messages import factor_label
+
+
+@pytest.fixture
+def app(monkeypatch):
+    """The rendered page and the session's model behind it."""
+    lives = []
+
+    class RecordingLive(page_module.Live):
+        def __init__(self):
+            super().__init__()
+            lives.append(self)
+
+    monkeypatch.setattr(page_module, "Live", RecordingLive)
+    box, rc = solara.render(solara.AppLayout(children=[page_module.Page()]), handle_error=False)
+    yield rc, lives[0]
+    rc.close()
+
+
+def _button(rc, label):
+    return rc.find(v.Btn, children=[label]).widget
+
+
+def _status(rc) -> str:
+    return rc.find(v.Html, class_="status-day").widget.children[0]
+
+
+def _type(rc, label: str, text: str):
+    field = rc.find(v.TextField, label=label).widget
+    field.v_model = text
+    field.fire_event("keyup.enter", None)
+    return field
+
+
+def test_step_advances_the_model_and_redraws_the_map(app):
+    rc, live = app
+    image = rc.find(v.Html, class_="buurt-map").find(type(rc.find(v.Html, class_="buurt-map")
+                                                           .widget.children[0])).widget
+    before = bytes(image.value)
+    assert _status(rc).startswith("Dag 0")
+    _button(rc, "Stap").click()
+    _button(rc, "Stap").click()
+    assert live.session.day == 2
+    assert _status(rc).startswith("Dag 2")
+    assert bytes(image.value) != before, "the map did not change after two days"
+
+
+def test_a_success_factor_switch_changes_every_group_of_the_running_model(app):
+    rc, live = app
+    engine = live.session.engine
+    assert engine.pop.n_groups > 0
+    assert not engine.state.factors["signs"].any()
+    switch = rc.find(v.Switch, label=factor_label("signs", "nl")).widget
+    switch.v_model = True
+    assert live.session.engine is engine, "a factor change must not restart the model"
+    assert np.all(engine.state.factors["signs"] == 1.0)
+    assert live.session.settings.factors == {"signs": True}
+    # the change survives a reset: 'Opnieuw' starts at day 0 with the current settings
+    _button(rc, "Stap").click()
+    _button(rc, "Opnieuw").click()
+    assert live.session.day == 0
+    assert np.all(live.session.engine.state.factors["signs"] == 1.0)
+
+
+def test_a_factor_slider_sets_its_level(app):
+    rc, live = app
+    target = rc.find(v.Html, class_="factor factor-police_feedback").find(v.Slider).widget
+    target.v_model = 0.9
+    assert np.allclose(live.session.engine.state.factors["police_feedback"], 0.9)
+
+
+def test_bad_seed_shows_a_message_next_to_the_field_and_keeps_the_model(app):
+    rc, live = app
+    for _ in range(3):
+        _button(rc, "Stap").click()
+    model = live.session.model
+    field = _type(rc, "Toevalsgetal (seed)", "twaalf")
+    assert field.error is True, "the field is not marked as wrong"
+    message = " ".join(field.messages)
+    assert "twaalf" in message and "geheel getal" in message
+    assert live.session.model is model and live.session.day == 3
+    field = _type(rc, "Toevalsgetal (seed)", "-5")
+    assert "tussen 0 en" in " ".join(field.messages).lower()
+    assert live.session.model is model
+    # a good value is taken: new model at day 0 with that seed, message gone
+    field = _type(rc, "Toevalsgetal (seed)", "42")
+    assert live.session.settings.seed == 42 and live.session.day == 0
+    assert field.error is False
+
+
+def test_bad_population_size_keeps_the_model(app):
+    rc, live = app
+    model = live.session.model
+    field = _type(rc, "Aantal bewoners (ongeveer)", "1000000")
+    assert field.error is True and "20000" in " ".join(field.messages)
+    assert live.session.model is model
+    _type(rc, "Aantal bewoners (ongeveer)", "600")
+    assert 450 <= live.session.engine.pop.n <= 750
+
+
+def test_language_switch_translates_labels(app):
+    rc, live = app
+    rc.find(v.Btn, children=["Stap"]).assert_single()
+    toggle = rc.find(v.BtnToggle).widget
+    toggle.v_model = 1  # second language: English
+    rc.find(v.Btn, children=["Step"]).assert_single()
+    rc.find(v.Switch, label=factor_label("signs", "en")).assert_single()
+    assert _status(rc).startswith("Day 0")
+
+
+def test_each_rendered_page_has_its_own_model(monkeypatch):
+    lives = []
+
+    class RecordingLive(page_module.Live):
+        def __init__(self):
+            super().__init__()
+            lives.append(self)
+
+    monkeypatch.setattr(page_module, "Live", RecordingLive)
+    _, rc1 = solara.render(solara.AppLayout(children=[page_module.Page()]), handle_error=False)
+    _, rc2 = solara.render(solara.AppLayout(children=[page_module.Page()]), handle_error=False)
+    try:
+        rc1.find(v.Btn, children=["Stap"]).widget.click()
+        rc1.find(v.Switch, label=factor_label("signs", "nl")).widget.v_model = True
+        assert lives[0].session.day == 1 and lives[1].session.day == 0
+        assert lives[1].session.settings.factors == {}
+        assert not lives[1].session.engine.state.factors["signs"].any()
+    finally:
+        rc1.close()
+        rc2.close()
