@@ -236,11 +236,14 @@ class RunResult:
         return m if len(m) else self.daily
 
     def weekly(self) -> pd.DataFrame:
-        """Weekly series: counts summed, levels averaged; ``week`` 0 starts on day 0."""
+        """Weekly series: counts summed, levels averaged; ``week`` 0 starts on day 0 and
+        ``days`` says how many days a week has (the last one may be partial)."""
         d = self.daily.assign(week=self.daily["day"] // 7)
         agg = {c: ("sum" if c in COUNT_COLUMNS else "mean") for c in d.columns
                if c not in ("day", "week")}
-        return d.groupby("week", as_index=False).agg(agg)
+        agg["days"] = ("day", "count")
+        return d.groupby("week", as_index=False).agg(**{
+            k: v if isinstance(v, tuple) else (k, v) for k, v in agg.items()})
 
     def summary(self) -> dict[str, float]:
         """Scalar outcomes over the measured period (see docs/odd.md, 'Observation')."""

@@ -24,6 +24,9 @@ def atomic_dir(path: str | Path) -> Iterator[Path]:
     if not parent.is_dir():
         raise UserError(f"--out {path}: the parent folder {parent} does not exist")
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".partial", dir=parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private; results are ordinary folders
     try:
         yield tmp
         if path.exists():
@@ -47,6 +50,7 @@ def plot_key_series(result: RunResult, png: Path) -> None:
     import matplotlib.pyplot as plt
 
     w = result.weekly()
+    w = w[w["days"] == 7]  # a partial last week would look like a drop
     fig, axes = plt.subplots(2, 2, figsize=(11, 7), sharex=True)
     panels = [
         ("% feeling unsafe (latent)", {"members": 100 * w["unsafe_members"],
