@@ -11,6 +11,7 @@ session owns one :class:`Session`; nothing is shared between sessions.
 from __future__ import annotations
 
 import math
+import re
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -31,6 +32,7 @@ from sim.scenario import (
 MIN_RESIDENTS, MAX_RESIDENTS = 50, 20_000
 MAX_SEED = 2**31 - 1
 DEFAULT_RESIDENTS = 2_000
+NOT_SCENARIOS = ("experiments",)  # folders below scenarios/ that hold other kinds of TOML
 NOW_PREFIX = "@"  # wave label of a survey taken from the page ("@120" = on day 120)
 
 
@@ -49,10 +51,12 @@ def scenario_files(root: Path = SCENARIO_DIR) -> dict[str, Path]:
     """Scenario files offered in the picker, keyed by their path below ``scenarios/``.
 
     Top-level scenarios first, then teaching presets, then the rest (e.g. ``factors/``).
+    Experiment designs (``scenarios/experiments/``) are not scenarios and are left out.
     """
     if not root.is_dir():
         return {}
-    files = sorted(root.rglob("*.toml"))
+    files = [p for p in root.rglob("*.toml")
+             if p.relative_to(root).parts[0] not in NOT_SCENARIOS]
 
     def order(p: Path) -> tuple[int, str]:
         rel = p.relative_to(root)
@@ -94,18 +98,18 @@ def scale_population(scn: Scenario, residents: int | None) -> Scenario:
         return scn
     factor = residents / expected_residents(scn)
     overrides: dict[str, object] = {}
+    per_street = scn.population.households_per_street
+    households = 0
     for i, area in enumerate(scn.areas):
-        overrides[f"areas.{i}.streets"] = max(1, round(area.streets * factor))
-    scaled = scn.with_overrides(overrides, origin="population size")
-    per_street = scaled.population.households_per_street
-    households = sum(a.streets * (a.households_per_street or per_street) for a in scaled.areas)
-    sv = scaled.survey
+        streets = max(1, round(area.streets * factor))
+        overrides[f"areas.{i}.streets"] = streets
+        households += streets * (area.households_per_street or per_street)
+    sv = scn.survey
     if sv.participants + sv.non_participants > households // 2:
         half = max(households // 4, 1)
-        scaled = scaled.with_overrides({"survey.participants": min(sv.participants, half),
-                                        "survey.non_participants": min(sv.non_participants, half)},
-                                       origin="population size")
-    return scaled
+        overrides["survey.participants"] = min(sv.participants, half)
+        overrides["survey.non_participants"] = min(sv.non_participants, half)
+    return scn.with_overrides(overrides, origin="population size")
 
 
 def factor_values(scn: Scenario) -> dict[str, float | bool | int]:
@@ -128,7 +132,9 @@ def apply_factors(scn: Scenario, factors: dict[str, object]) -> Scenario:
 
 def parse_int(field_name: str, text: str, lo: int, hi: int, kept: int, lang: str) -> int:
     """A whole number in [lo, hi] typed into ``field_name``; else :class:`FieldError`."""
-    raw = str(text).strip().replace(".", "").replace("\u202f", "").replace(" ", "")
+    raw = str(text).strip().replace("\u202f", "").replace(" ", "")
+    if re.fullmatch(r"-?\d{1,3}([.,]\d{3})+", raw):  # thousands separators: 2.000 or 2,000
+        raw = raw.replace(".", "").replace(",", "")
     try:
         value = int(raw)
     except ValueError:
