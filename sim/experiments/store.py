@@ -56,16 +56,20 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-def write_atomic(table: pa.Table | pd.DataFrame, path: Path) -> None:
-    """Write Parquet to a temporary sibling, flush it to disk, then rename it into place."""
+def write_atomic(table: pa.Table | pd.DataFrame, path: Path, durable: bool = False) -> None:
+    """Write Parquet to a temporary sibling, then rename it into place.
+
+    ``durable`` also forces the bytes to disk before the rename (survives a power cut).
+    """
     if isinstance(table, pd.DataFrame):
         table = pa.Table.from_pandas(table, preserve_index=False)
     fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=".parquet", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             pq.write_table(table, fh)
-            fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -259,7 +263,7 @@ class ResultStore:
             "version": result["version"], "elapsed_s": float(result["elapsed_s"]),
             **counts, "finished": _now(), **(extra or {}),
         }
-        write_atomic(pd.DataFrame([row]), self._path("runs", point, replication))
+        write_atomic(pd.DataFrame([row]), self._path("runs", point, replication), durable=True)
 
     def mark(self, **status: Any) -> None:
         """Record progress in the manifest (e.g. ``complete=True``)."""

@@ -2,13 +2,12 @@
 
 The numbers are a smooth function of the design point plus seed-driven noise, so tests can
 check that results land in the right rows and that the same seed gives the same numbers.
-``BUURTSIM_TEST_SLEEP`` (seconds) makes each run take that long, to interrupt sweeps.
+``BUURTSIM_TEST_NOISE`` sets the sd of the noise (default 0.01).
 """
 
 from __future__ import annotations
 
 import os
-import time
 
 import numpy as np
 import pandas as pd
@@ -20,18 +19,23 @@ from sim.experiments.spec import Outputs
 def standin_run(scenario, overrides, seed, outputs: Outputs | None = None) -> dict:
     """Outcomes = a known function of police_feedback / exposure / coverage + noise(seed)."""
     outputs = outputs or Outputs()
-    time.sleep(float(os.environ.get("BUURTSIM_TEST_SLEEP", "0")))
     scen = point_scenario(scenario, overrides)
     rng = np.random.default_rng(seed)
     fb = scen.factors.police_feedback
     exposure = scen.messages.exposure
     coverage = scen.areas[0].coverage
-    noise = rng.normal(0, 0.01, 4)
+    sd = float(os.environ.get("BUURTSIM_TEST_NOISE", "0.01"))
+    # noise shared by every point of a replication (what common random numbers pair away)
+    # plus noise of this point and seed alone
+    own = np.random.default_rng([seed, int(scen.content_hash()[:12], 16)])
+    noise = 0.7 * rng.normal(0, sd, 4) + 0.7 * own.normal(0, sd, 4)
     values = {
         "worry_members": 0.3 + 0.1 * exposure - 0.2 * fb + noise[0],
         "worry_nonmembers": 0.3 + noise[1],
         "participation": 0.1 + 0.3 * coverage + noise[2],
-        "crimes_per_1000": 100 - 20 * coverage * scen.factors.signs + noise[3],
+        # a pure interaction: coverage helps with signs and hurts without them (mean 0.6)
+        "crimes_per_1000": 100 + 40 * (coverage - 0.6) * (1 if scen.factors.signs else -1)
+        + noise[3],
     }
     values["worry_gap"] = values["worry_members"] - values["worry_nonmembers"]
     summary = {k: float(values.get(k, 0.0)) for k in outputs.summary}
