@@ -1,0 +1,805 @@
+"""The buurtsim daily rules written agent by agent, for reading and as a test oracle.
+
+This is a deliberately plain Mesa 3.5 model. Every rule of ``docs/odd.md`` is written for one
+agent at a time in an ordinary ``for`` loop; nothing is vectorised. It shares only the
+neighbourhood builder (:func:`sim.population.build_population`) and the scenario schema with
+the fast engine, never :mod:`sim.rules`. With the same seed it builds the *same* neighbourhood
+as the engine, but all daily chance events come from a different random stream (Python's
+``random``, the model's ``self.random``), so the two agree in distribution, not run by run.
+
+Agent types and their one job each:
+
+* :class:`Street` — ``step()``: today's incidents on the street (ODD step 1).
+* :class:`Resident` — notices, calls, posts, reads, tells neighbours, remembers, joins or leaves
+  (steps 1–5 and 7, one method per step).
+* :class:`Police` — ``step()``: responds to today's reports (step 6).
+* :class:`Group` — ``step()``: today's messages in the app group (step 4).
+
+>>> from sim.scenario import Scenario
+>>> model = ReferenceModel(Scenario(days=20, burn_in_days=0), seed=3)
+>>> model.run_for(20)
+>>> len(model.records), sorted(model.records[0])[:3]
+(20, ['arrests', 'burglaries', 'confrontations'])
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import mesa
+import pandas as pd
+
+from sim import __version__
+from sim.engine import RunResult
+from sim.population import build_population
+from sim.scenario import FACTOR_NAMES, Scenario
+from sim.survey import UNSAFE_ANSWERS, empty_microdata
+
+KINDS = ("burglary", "theft", "vandalism", "suspicious")
+
+
+# --------------------------------------------------------------------------- small helpers
+
+
+def poisson(rnd, mean: float) -> int:
+    """A Poisson count with this mean (Knuth: multiply uniforms until below e^-mean)."""
+    if mean <= 0:
+        return 0
+    if mean > 30:  # large means (big groups' chatter): split into smaller Poisson parts
+        half = mean / 2
+        return poisson(rnd, half) + poisson(rnd, mean - half)
+    limit, count, product = math.exp(-mean), 0, rnd.random()
+    while product > limit:
+        count += 1
+        product *= rnd.random()
+    return count
+
+
+def toward(x: float, rate: float, target: float = 1.0) -> float:
+    """Move ``x`` a share ``rate`` of the way to ``target``."""
+    return x + rate * (target - x)
+
+
+def repeated(gain: float, times: float) -> float:
+    """The combined share of ``times`` repeated gains of ``gain`` each: 1 − (1 − gain)^times."""
+    return 1 - (1 - gain) ** times
+
+
+# --------------------------------------------------------------------------- records
+
+
+@dataclass
+class Call:
+    """One call to the police about an incident."""
+
+    caller: Resident
+    urgent: bool  # 112 (True) or 0900-8844 (False)
+
+
+@dataclass
+class Incident:
+    """Something that happened on a street today."""
+
+    street: Street
+    kind: str  # one of KINDS
+    in_progress: bool  # can be seen while it happens
+    victim: Resident | None  # None for suspicious situations
+    witnesses: list[Resident] = field(default_factory=list)
+    calls: list[Call] = field(default_factory=list)
+    alerted: bool = False  # posted in the street's app group
+    stigmatising: bool = False
+    confrontation: bool = False
+    arrest: bool = False
+
+    @property
+    def is_crime(self) -> bool:
+        return self.kind != "suspicious"
+
+
+# --------------------------------------------------------------------------- agents
+
+
+class Resident(mesa.Agent):
+    """An adult resident: latent worry and traits, a street, ties, perhaps a group."""
+
+    def __init__(self, model: ReferenceModel, index: int, street: Street,
+                 traits: dict[str, float]):
+        super().__init__(model)
+        self.index = index  # the resident's number in the shared population arrays
+        self.street = street
+        self.ties: list[Resident] = []
+        self.baseline = traits
+        self.worry = traits["worry"]
+        self.willingness = traits["report_willingness"]
+        self.efficacy = traits["efficacy"]
+        self.proximity = traits["gov_proximity"]
+        self.cohesion = traits["cohesion"]
+        self.vigilance = traits["vigilance"]
+        self.fatigue = 0.0
+        self.member = False
+        self.admin = False
+        self.new_day()
+
+    @property
+    def group(self) -> Group | None:
+        return self.street.group
+
+    def new_day(self) -> None:
+        """Forget what was seen, suffered and read yesterday."""
+        self.victim_today = False
+        self.witnessed_today = False
+        self.alarmed = 0.0  # alerts read today (attention-weighted)
+        self.reassured = 0.0  # feedback read or heard today
+        self.heard_fear = 0.0  # fearful stories heard from ties today (expected number)
+        self.heard_calm = 0.0
+
+    # -- step 1: victimisation --------------------------------------------------------
+    def become_victim(self) -> None:
+        self.worry = max(self.worry, self.model.spec.crime.victim_worry)
+        self.victim_today = True
+
+    # -- step 3: SAAR response ----------------------------------------------------------
+    def call_probability(self, incident: Incident) -> float:
+        """Chance to call the police as one of ``len(incident.witnesses)`` witnesses."""
+        r = self.model.spec.response
+        base = (r.call_crime if incident.is_crime else r.call_suspicious) * 2 * self.willingness
+        if self.member:
+            f = self.group.factors
+            base *= 1 + 0.5 * f["saar_training"] + 0.5 * (f["clear_purpose"] - 0.5)
+        return min(base, 1.0) * len(incident.witnesses) ** -r.bystander_exponent
+
+    def post_probability(self, incident: Incident) -> float:
+        """Chance that a member who witnessed ``incident`` posts an alert about it."""
+        r = self.model.spec.response
+        if incident.is_crime:
+            worth = 1.0
+        else:
+            recognition = self.group.factors["recognition_training"]
+            worth = r.false_alarm_share * (1 - 0.7 * recognition)
+        return r.post_propensity * worth
+
+    # -- step 4b: reading the group -------------------------------------------------------
+    def read_messages(self) -> None:
+        """A member reads today's messages with the group's attention, less when fatigued."""
+        m, g = self.model.spec.messages, self.group
+        attention = g.attention * (1 - 0.5 * self.fatigue)
+        alerts = (g.alerts + (m.stigma_weight - 1) * g.stigmatising
+                  + (m.near_weight - 1) * g.alerts_on_street.get(self.street, 0))
+        read_alerts = attention * alerts
+        read_feedback = attention * g.feedback
+        read_chatter = attention * g.chatter
+
+        # Alerts raise worry (vicarious victimisation); feedback relieves it.
+        self.worry += self.alarm(read_alerts)
+        self.worry -= repeated(m.feedback_relief, read_feedback) * self.worry
+        self.worry = min(max(self.worry, 0.0), 1.0)
+        # Feedback raises efficacy, government proximity and willingness to report.
+        self.efficacy = toward(self.efficacy, repeated(m.feedback_efficacy, read_feedback))
+        self.proximity = toward(self.proximity, repeated(m.feedback_proximity, read_feedback))
+        self.willingness = toward(self.willingness,
+                                  repeated(m.feedback_willingness, read_feedback))
+        # Chatter (and the social channel) build cohesion; chatter also tires.
+        self.cohesion = toward(self.cohesion,
+                               repeated(m.chatter_cohesion, read_chatter + g.social))
+        self.fatigue = toward(self.fatigue, repeated(m.chatter_fatigue, read_chatter))
+        # An active administrator and a linked professional pull members up a little.
+        admin = 0.002 * g.factors["active_admin"]
+        self.cohesion = toward(self.cohesion, admin)
+        self.efficacy = toward(self.efficacy, admin)
+        self.proximity = toward(self.proximity,
+                                m.professional_proximity * g.factors["linked_professional"])
+        self.alarmed += read_alerts
+        self.reassured += read_feedback
+
+    def alarm(self, read_alerts: float) -> float:
+        """Worry gained from reading alerts: alert_worry per alert, times (1 − worry)."""
+        m = self.model.spec.messages
+        return m.exposure * m.alert_worry * read_alerts * (1 - self.worry)
+
+    # -- step 5: word of mouth ------------------------------------------------------------
+    def tell_neighbours(self) -> None:
+        """Tell every tie about today's fright (what one saw or suffered; alerts read count
+        ``retell_share`` as much) and relief; each story reaches a tie with ``tell_prob`` (we
+        add the expected number of stories, as the ODD defines it)."""
+        tell = self.model.spec.contagion.tell_prob
+        retell = self.model.spec.contagion.retell_share  # news read counts less than seen
+        fright = min(retell * self.alarmed + self.witnessed_today + self.victim_today, 1.0)
+        relief = min(self.reassured, 1.0)
+        if fright == 0 and relief == 0:
+            return
+        for friend in self.ties:
+            friend.heard_fear += tell * fright
+            friend.heard_calm += tell * relief
+
+    def hear_stories(self) -> None:
+        """Fearful stories raise worry; reassuring ones lower it (more weakly)."""
+        c = self.model.spec.contagion
+        self.worry += repeated(c.fear_weight, self.heard_fear) * (1 - self.worry)
+        self.worry -= repeated(c.reassurance_weight, self.heard_calm) * self.worry
+
+    # -- step 7: memory and membership ------------------------------------------------------
+    def remember(self) -> None:
+        """Worry and traits return towards the personal baselines; fatigue fades."""
+        mem, base = self.model.spec.memory, self.baseline
+        self.worry = toward(self.worry, mem.worry_decay, base["worry"])
+        self.willingness = toward(self.willingness, mem.trait_drift, base["report_willingness"])
+        self.efficacy = toward(self.efficacy, mem.trait_drift, base["efficacy"])
+        self.proximity = toward(self.proximity, mem.trait_drift, base["gov_proximity"])
+        self.cohesion = toward(self.cohesion, mem.trait_drift, base["cohesion"])
+        self.fatigue *= 1 - mem.fatigue_decay
+
+    def wants_to_leave(self) -> bool:
+        """Members (not administrators) leave at a base rate plus their fatigue."""
+        mb = self.model.spec.membership
+        return self.model.random.random() < mb.leave_rate + mb.leave_fatigue * self.fatigue
+
+    def selection_weight(self) -> float:
+        """exp(β·z − |β|²/2) over standardised worry, efficacy and cohesion (mean 1)."""
+        mb, z = self.model.spec.membership, self.model.zscore
+        beta = (mb.selection_worry, mb.selection_efficacy, mb.selection_cohesion)
+        score = (beta[0] * z("worry", self.worry) + beta[1] * z("efficacy", self.efficacy)
+                 + beta[2] * z("cohesion", self.cohesion))
+        return math.exp(score - sum(b * b for b in beta) / 2)
+
+    def wants_to_join(self) -> bool:
+        """A non-member on a covered street joins: recruitment × local problem × municipal
+        invitation × social influence of member ties × selection weight."""
+        mb, f = self.model.spec.membership, self.group.factors
+        member_ties = sum(friend.member for friend in self.ties)
+        share = member_ties / max(len(self.ties), 1)
+        p = (mb.join_rate * (0.5 + f["recruitment"]) * (1 + f["local_problem"])
+             * (1 + 0.5 * f["municipal_coordination"]) * (1 + mb.social_influence * share)
+             * self.selection_weight())
+        return self.model.random.random() < min(p, 1.0)
+
+
+class Street(mesa.Agent):
+    """A street: its households and residents, its area, and the group covering it."""
+
+    def __init__(self, model: ReferenceModel, index: int, area: int, households: int):
+        super().__init__(model)
+        self.index = index
+        self.area = area
+        self.households = households
+        self.residents: list[Resident] = []
+        self.group: Group | None = None
+
+    @property
+    def multiplier(self) -> float:
+        return self.model.spec.areas[self.area].crime_multiplier
+
+    def base_crime(self) -> float:
+        """Expected crimes a day without deterrence."""
+        c = self.model.spec.crime
+        return self.households * self.multiplier * (
+            c.burglary_rate + c.theft_rate + c.vandalism_rate) / 365
+
+    def deterrence(self) -> float:
+        """Relative cut in crime by a visible group: grows with participation (full at 30 %
+        of the adults it covers), doubled by street signs."""
+        if self.group is None:
+            return 0.0
+        g = self.group
+        share = min(len(g.members) / max(g.adults, 1) / 0.3, 1.0)
+        return self.model.spec.crime.deterrence * share * (0.5 + 0.5 * g.factors["signs"])
+
+    def step(self, crime_today: float) -> list[Incident]:
+        """Step 1: today's incidents, Poisson per kind; crimes have a random resident of the
+        street as victim, and some can be seen while they happen."""
+        c, rnd = self.model.spec.crime, self.model.random
+        total = c.burglary_rate + c.theft_rate + c.vandalism_rate
+        expected = {"suspicious": self.households * self.multiplier * c.suspicious_rate / 365}
+        for kind, rate in zip(KINDS[:3], (c.burglary_rate, c.theft_rate, c.vandalism_rate),
+                              strict=True):
+            expected[kind] = crime_today * rate / total if total > 0 else 0.0
+        incidents = []
+        for kind in KINDS:
+            for _ in range(poisson(rnd, expected[kind])):
+                if kind == "suspicious":
+                    incidents.append(Incident(self, kind, True, None))
+                else:
+                    seen = rnd.random() < c.in_progress_share
+                    incidents.append(Incident(self, kind, seen, rnd.choice(self.residents)))
+        return incidents
+
+
+class Group(mesa.Agent):
+    """An app group: the streets it covers, its members and success factors, today's posts."""
+
+    def __init__(self, model: ReferenceModel, index: int, name: str, area: int,
+                 factors: dict[str, float]):
+        super().__init__(model)
+        self.index = index
+        self.name = name
+        self.area = area
+        self.factors = factors
+        self.streets: list[Street] = []
+        self.members: dict[Resident, None] = {}  # an ordered set
+        self.adults = 0
+        self.quiet_days = 0
+        self.feedback_queue: dict[int, int] = {}  # day → feedback messages arriving
+        self.totals = {"alerts": 0, "chatter": 0, "feedback": 0, "reports": 0}
+        self.silent_weeks = 0
+        self.alerts_this_week = 0
+        self.clear_today()
+
+    def clear_today(self) -> None:
+        self.alerts = self.stigmatising = self.chatter = self.feedback = self.keepalive = 0
+        self.social = 0.0
+        self.alerts_on_street: dict[Street, int] = {}
+        self.attention = 0.0
+
+    def step(self, incidents: list[Incident]) -> None:
+        """Step 4a: today's posts (alerts, chatter, feedback, keep-alive) and the attention
+        members give them."""
+        f, m, rnd = self.factors, self.model.spec.messages, self.model.random
+        day = self.model.day
+        self.clear_today()
+        for inc in incidents:
+            if inc.alerted and inc.street.group is self:
+                self.alerts += 1
+                self.stigmatising += inc.stigmatising
+                self.alerts_on_street[inc.street] = self.alerts_on_street.get(inc.street, 0) + 1
+        # Off-topic chatter, cut by rules and moderation; part moves to a social channel.
+        talk = m.chatter_rate * len(self.members) * (1 - 0.8 * f["group_rules"]) * (
+            1 - 0.4 * f["active_admin"])
+        self.social = talk * 0.7 * f["social_channel"]
+        self.chatter = poisson(rnd, talk - self.social)
+        # Feedback due today, plus the administrator's follow-up on some alerts.
+        followups = sum(rnd.random() < 0.5 * f["active_admin"] for _ in range(self.alerts))
+        self.feedback = self.feedback_queue.pop(day, 0) + followups
+        every = int(f["keep_alive_days"])
+        self.keepalive = int(every > 0 and day % every == 0)
+        # Attention: halves at attention_half_volume messages, less in a layered group,
+        # fades during long quiet spells.
+        volume = (3 * self.alerts + self.chatter + self.feedback + self.keepalive) * (
+            1 - 0.5 * f["layered"])
+        self.attention = 1 / (1 + volume / m.attention_half_volume) / (1 + self.quiet_days / 30)
+        posted = self.alerts + self.chatter + self.feedback + self.keepalive
+        self.quiet_days = 0 if posted > 0 else self.quiet_days + 1
+
+    def feedback_probability(self) -> float:
+        """Chance that the outcome of a report is posted back (more with a professional)."""
+        f, pol = self.factors, self.model.spec.police
+        return f["police_feedback"] + pol.professional_feedback * (
+            1 - f["police_feedback"]) * f["linked_professional"]
+
+
+class Police(mesa.Agent):
+    """The police: come out on reports, sometimes arrest, sometimes tell the group."""
+
+    def step(self, incidents: list[Incident]) -> None:
+        """Step 6: response, arrests (heterdaadkracht), feedback to the group or the caller."""
+        scn, rnd, day = self.model.spec, self.model.random, self.model.day
+        pol = scn.police
+        for inc in incidents:
+            if not inc.calls:
+                continue
+            by_112 = any(call.urgent for call in inc.calls)
+            came = rnd.random() < (pol.response_112 if by_112 else pol.response_0900)
+            group = inc.street.group
+            if came and by_112 and inc.is_crime and inc.in_progress:
+                described = 1.0
+                if inc.alerted:  # a group alert gives a better description
+                    described += 0.5 * group.factors["recognition_training"]
+                if rnd.random() < min(pol.arrest_in_progress * described, 1.0):
+                    inc.arrest = True
+                    self.model.arrest_until[inc.street.area] = (
+                        day + scn.crime.arrest_memory_days)
+            group_told = group is not None and rnd.random() < group.feedback_probability()
+            if group_told:
+                mean_delay = group.factors["feedback_delay_days"]
+                delay = round(rnd.expovariate(1 / mean_delay)) if mean_delay > 0 else 0
+                group.feedback_queue[day + delay] = group.feedback_queue.get(day + delay, 0) + 1
+            for call in inc.calls:
+                self.answer(call.caller, heard_in_group=group_told and call.caller.member)
+
+    def answer(self, caller: Resident, heard_in_group: bool) -> None:
+        """A caller hears the outcome in the group, personally, or not at all (then loses
+        some willingness and efficacy)."""
+        if heard_in_group:
+            return
+        if self.model.random.random() < self.model.spec.police.caller_feedback:
+            caller.reassured += 1.0
+        else:
+            penalty = self.model.spec.messages.no_feedback_penalty
+            caller.willingness *= 1 - penalty
+            caller.efficacy *= 1 - penalty
+
+
+# --------------------------------------------------------------------------- the model
+
+
+class ReferenceModel(mesa.Model):
+    """The neighbourhood of ``scenario``, agent by agent.
+
+    Args:
+        scenario: a validated scenario.
+        seed: the same seed as the engine's builds the same neighbourhood; the daily
+            chance events use Mesa's ``self.random``, a different stream.
+        resident_class: the class of residents (tests swap in a deliberately broken one).
+    """
+
+    def __init__(self, scenario: Scenario, seed: int = 1,
+                 resident_class: type[Resident] = Resident):
+        super().__init__(rng=seed)
+        self.spec = scenario
+        self.seed = seed
+        self.day = 0
+        pop = build_population(scenario, self.rng)  # numpy stream: as the engine's
+        self.pop = pop
+        self.streets = [Street(self, s, int(pop.area_of_street[s]),
+                               int(pop.households_of_street[s])) for s in range(pop.n_streets)]
+        self.groups = [Group(self, k, pop.group_names[k], int(pop.group_area[k]),
+                             {f: float(v[k]) for f, v in pop.factors.items()})
+                       for k in range(pop.n_groups)]
+        self.residents = [
+            resident_class(self, i, self.streets[pop.street[i]],
+                           {t: float(v[i]) for t, v in pop.traits.items()})
+            for i in range(pop.n)]
+        self.police = Police(self)
+        self._connect(pop)
+        self.moments = {t: (float(pop.traits[t].mean()), float(pop.traits[t].std()) or 1.0)
+                        for t in ("worry", "efficacy", "cohesion")}
+        self.arrest_until = [-1] * len(scenario.areas)
+        self.areas_with_groups = {g.area for g in self.groups}
+        self.waves = {w.day: w.label for w in scenario.survey.waves}
+        self.records: list[dict[str, float]] = []
+        self.weeks_measured = 0
+        self.surveys: list[pd.DataFrame] = []
+        self.form_groups()
+
+    def _connect(self, pop) -> None:
+        """Put residents on their streets, streets in their groups, ties between residents."""
+        for r in self.residents:
+            r.street.residents.append(r)
+        for s in self.streets:
+            g = int(pop.group_of_street[s.index])
+            if g >= 0:
+                s.group = self.groups[g]
+                s.group.streets.append(s)
+                s.group.adults += len(s.residents)
+        adj = pop.adjacency
+        for r in self.residents:
+            r.ties = [self.residents[j] for j in adj.indices[adj.indptr[r.index]:
+                                                             adj.indptr[r.index + 1]]]
+
+    def zscore(self, trait: str, value: float) -> float:
+        mean, sd = self.moments[trait]
+        return (value - mean) / sd
+
+    # -- day 0 ---------------------------------------------------------------------------
+    def form_groups(self) -> None:
+        """Day 0: residents of covered streets join with the selection model, scaled so that
+        on average ``initial_participation`` of them join; each group gets one administrator
+        (two from 30 members): the members with the highest efficacy plus cohesion."""
+        candidates = [r for r in self.residents if r.group is not None]
+        if not candidates:
+            return
+        weights = [r.selection_weight() for r in candidates]
+        target = self.spec.membership.initial_participation
+        low, high = 0.0, 1.0 / max(min(weights), 1e-12)
+        for _ in range(60):  # bisection for the scale that gives the target participation
+            mid = (low + high) / 2
+            if sum(min(mid * w, 1.0) for w in weights) / len(weights) < target:
+                low = mid
+            else:
+                high = mid
+        joining = [r for r, w in zip(candidates, weights, strict=True)
+                   if self.random.random() < min(low * w, 1.0)]
+        self.admit(joining)
+        for g in self.groups:
+            ranked = sorted(g.members, key=lambda r: r.efficacy + r.cohesion, reverse=True)
+            for r in ranked[: 2 if len(ranked) >= 30 else 1]:
+                r.admin = True
+
+    def admit(self, newcomers: list[Resident]) -> list[Resident]:
+        """Let newcomers in, in random order, as long as their group is below its size cap."""
+        self.random.shuffle(newcomers)
+        admitted = []
+        for r in newcomers:
+            if len(r.group.members) < r.group.factors["size_cap"]:
+                r.group.members[r] = None
+                r.member = True
+                r.fatigue = 0.0
+                admitted.append(r)
+        return admitted
+
+    # -- one day ---------------------------------------------------------------------------
+    def step(self) -> None:
+        """One day, in the order of the ODD."""
+        self.apply_interventions()
+        for r in self.residents:
+            r.new_day()
+        incidents = self.incidents()  # 1
+        self.notice(incidents)  # 2
+        self.respond(incidents)  # 3
+        self.police.step(incidents)  # 6 (before reading: feedback can arrive today)
+        for g in self.groups:  # 4
+            g.step(incidents)
+        for r in self.residents:
+            if r.member:
+                r.read_messages()
+        for r in self.residents:  # 5
+            r.tell_neighbours()
+        for r in self.residents:
+            r.hear_stories()
+        for r in self.residents:  # 7
+            r.remember()
+        left = self.leave()
+        joined = self.join()
+        self.record(incidents, joined, left)
+        if self.day in self.waves:
+            self.surveys.append(self.survey(self.waves[self.day]))
+        self.day += 1
+
+    def apply_interventions(self) -> None:
+        for iv in self.spec.interventions:
+            if iv.day != self.day:
+                continue
+            areas = {k for k, a in enumerate(self.spec.areas)
+                     if not iv.areas or a.name in iv.areas}
+            for g in self.groups:
+                if g.area in areas:
+                    for name, value in iv.set.model_dump(exclude_none=True).items():
+                        g.factors[name] = float(value)
+
+    def crime_today(self) -> dict[Street, float]:
+        """Expected crimes per street today: the base rate minus deterrence, cut further
+        while an arrest in the area is recent; uncoordinated deterrence displaces a share of
+        the deterred crime to the uncovered streets of the area, by their households."""
+        c = self.spec.crime
+        moved = [0.0] * len(self.spec.areas)
+        room = [0] * len(self.spec.areas)
+        expected = {}
+        for s in self.streets:
+            deterred = s.base_crime() * s.deterrence()
+            coordinated = s.group.factors["municipal_coordination"] if s.group else 0.0
+            moved[s.area] += deterred * (1 - coordinated) * c.displacement
+            if s.group is None:
+                room[s.area] += s.households
+            recent = self.arrest_until[s.area] > self.day
+            expected[s] = (s.base_crime() - deterred) * (1 - c.arrest_deterrence if recent
+                                                         else 1.0)
+        for s in self.streets:
+            if s.group is None and room[s.area] > 0:
+                expected[s] += moved[s.area] * s.households / room[s.area]
+        return expected
+
+    def incidents(self) -> list[Incident]:
+        """Step 1: every street's incidents; victims' worry jumps."""
+        expected = self.crime_today()
+        incidents = []
+        for s in self.streets:
+            incidents += s.step(expected[s])
+        for inc in incidents:
+            if inc.victim is not None:
+                inc.victim.become_victim()
+        return incidents
+
+    def notice(self, incidents: list[Incident]) -> None:
+        """Step 2: residents of the street (not the victim) notice an incident in progress
+        with their vigilance."""
+        for inc in incidents:
+            if not inc.in_progress:
+                continue
+            for r in inc.street.residents:
+                if r is not inc.victim and self.random.random() < r.vigilance:
+                    inc.witnesses.append(r)
+                    r.witnessed_today = True
+
+    def respond(self, incidents: list[Incident]) -> None:
+        """Step 3 (SAAR) for each incident: witnesses call (bystander discount), trained
+        members hold back once a fellow member has called, members post alerts; victims of
+        crimes found afterwards report on 0900-8844 and, as members, post."""
+        rnd, r = self.random, self.spec.response
+        for inc in incidents:
+            urgent = inc.is_crime or rnd.random() < 0.3
+            callers = [w for w in inc.witnesses if rnd.random() < w.call_probability(inc)]
+            member_callers = [w for w in callers if w.member]
+            rnd.shuffle(member_callers)
+            for w in member_callers[1:]:  # "112 is gebeld" seen in the app: hold back
+                if rnd.random() < w.group.factors["saar_training"]:
+                    callers.remove(w)
+            inc.calls = [Call(w, urgent) for w in callers]
+            if inc.is_crime and not inc.in_progress:
+                v = inc.victim
+                if rnd.random() < min(r.call_crime * 1.5 * v.willingness, 1.0):
+                    inc.calls.append(Call(v, urgent=False))
+            if inc.street.group is None:
+                continue
+            for w in inc.witnesses:
+                if w.member and rnd.random() < w.post_probability(inc):
+                    inc.alerted = True
+            victim_posts = inc.is_crime and not inc.in_progress and inc.victim.member
+            if victim_posts and rnd.random() < r.post_propensity:
+                inc.alerted = True
+            self.moderate(inc)
+
+    def moderate(self, inc: Incident) -> None:
+        """Without guarding and moderation, some alerts about ambiguous situations stigmatise
+        and some alerts about incidents in progress end in a risky confrontation."""
+        if not inc.alerted:
+            return
+        r, f = self.spec.response, inc.street.group.factors
+        guard = 1 - f["vigilantism_guard"]
+        if inc.kind == "suspicious":
+            p = r.stigma_share * guard * (1 - 0.5 * f["active_admin"])
+            inc.stigmatising = self.random.random() < p
+        if inc.in_progress:
+            p = r.vigilante_share * guard * (1 - f["saar_training"])
+            inc.confrontation = self.random.random() < p
+
+    def leave(self) -> int:
+        """Step 7b: members who are not administrators may leave."""
+        leaving = [r for r in self.residents if r.member and not r.admin and r.wants_to_leave()]
+        for r in leaving:
+            r.member = False
+            del r.group.members[r]
+        return len(leaving)
+
+    def join(self) -> int:
+        """Step 7c: everyone decides on today's membership first, then the newcomers are
+        admitted up to the size cap."""
+        joining = [r for r in self.residents
+                   if not r.member and r.group is not None and r.wants_to_join()]
+        return len(self.admit(joining))
+
+    # -- measurement -----------------------------------------------------------------------
+    def record(self, incidents: list[Incident], joined: int, left: int) -> None:
+        """The daily record, with the engine's column names."""
+        thr = self.spec.survey.unsafe_sometimes
+        members = [r for r in self.residents if r.member]
+        others = [r for r in self.residents
+                  if not r.member and (r.street.area in self.areas_with_groups
+                                       or not self.groups)]
+
+        def mean(values: list[float]) -> float:
+            return sum(values) / len(values) if values else float("nan")
+
+        calls = [call for inc in incidents for call in inc.calls]
+        crimes = [inc for inc in incidents if inc.is_crime]
+        self.records.append({
+            "day": self.day, "members": len(members),
+            "worry_members": mean([r.worry for r in members]),
+            "worry_nonmembers": mean([r.worry for r in others]),
+            "unsafe_members": mean([r.worry >= thr for r in members]),
+            "unsafe_nonmembers": mean([r.worry >= thr for r in others]),
+            "unsafe_all": mean([r.worry >= thr for r in self.residents]),
+            "willingness_members": mean([r.willingness for r in members]),
+            "willingness_nonmembers": mean([r.willingness for r in others]),
+            "proximity_members": mean([r.proximity for r in members]),
+            "proximity_nonmembers": mean([r.proximity for r in others]),
+            "efficacy_members": mean([r.efficacy for r in members]),
+            "efficacy_nonmembers": mean([r.efficacy for r in others]),
+            "crimes": len(crimes),
+            "burglaries": sum(inc.kind == "burglary" for inc in incidents),
+            "suspicious": len(incidents) - len(crimes),
+            "victims": len(crimes),
+            "reports_112": sum(c.urgent for c in calls),
+            "reports_0900": sum(not c.urgent for c in calls),
+            "reports_members": sum(c.caller.member for c in calls),
+            "crimes_reported": sum(bool(inc.calls) for inc in crimes),
+            "posts_alert": sum(g.alerts for g in self.groups),
+            "posts_stigmatising": sum(g.stigmatising for g in self.groups),
+            "posts_chatter": sum(g.chatter for g in self.groups),
+            "posts_feedback": sum(g.feedback for g in self.groups),
+            "posts_keepalive": sum(g.keepalive for g in self.groups),
+            "arrests": sum(inc.arrest for inc in incidents),
+            "confrontations": sum(inc.confrontation for inc in incidents),
+            "joined": joined, "left": left,
+        })
+        self.count_group_traffic(calls)
+
+    def count_group_traffic(self, calls: list[Call]) -> None:
+        """Running totals per group and, at the end of each measured week, silent weeks."""
+        for g in self.groups:
+            g.totals["alerts"] += g.alerts
+            g.totals["chatter"] += g.chatter
+            g.totals["feedback"] += g.feedback
+            g.alerts_this_week += g.alerts
+        for c in calls:
+            if c.caller.member:
+                c.caller.group.totals["reports"] += 1
+        if self.day % 7 == 6:
+            for g in self.groups:
+                if self.day >= self.spec.burn_in_days:
+                    g.silent_weeks += g.alerts_this_week == 0
+                g.alerts_this_week = 0
+            if self.day >= self.spec.burn_in_days:
+                self.weeks_measured += 1
+
+    def survey(self, label: str) -> pd.DataFrame:
+        """A survey wave: random participants and non-participants answer the instruments
+        (worry, willingness and proximity plus normal response noise)."""
+        cfg, rnd = self.spec.survey, self.random
+        names = [a.name for a in self.spec.areas]
+        if cfg.areas:
+            eligible = [r for r in self.residents if names[r.street.area] in cfg.areas]
+        else:
+            eligible = [r for r in self.residents
+                        if r.street.area in self.areas_with_groups or not self.groups]
+        members = [r for r in eligible if r.member]
+        others = [r for r in eligible if not r.member]
+        asked = (sorted(rnd.sample(members, min(cfg.participants, len(members))),
+                        key=lambda r: r.index)
+                 + sorted(rnd.sample(others, min(cfg.non_participants, len(others))),
+                          key=lambda r: r.index))
+        rows = []
+        for r in asked:
+            answered = r.worry + rnd.gauss(0, cfg.noise)
+            unsafe = 2 if answered >= cfg.unsafe_often else int(answered >= cfg.unsafe_sometimes)
+            grade = cfg.grade_top - cfg.grade_slope * (r.worry + rnd.gauss(0, cfg.noise))
+            rows.append({
+                "wave": label, "respondent": r.index, "area": names[r.street.area],
+                "participant": r.member, "feel_unsafe": UNSAFE_ANSWERS[unsafe],
+                "safety_grade": min(max(round(grade), 1), 10),
+                "report_willingness": self.likert(r.willingness),
+                "gov_proximity": self.likert(r.proximity),
+                "day": self.day, "latent_worry": r.worry,
+                "latent_willingness": r.willingness, "latent_proximity": r.proximity,
+            })
+        return pd.DataFrame(rows)
+
+    def likert(self, latent: float) -> int:
+        """A 5-point answer: 1 + 4 × (latent + noise), rounded and kept within 1–5."""
+        noisy = latent + self.random.gauss(0, self.spec.survey.noise)
+        return min(max(round(1 + 4 * noisy), 1), 5)
+
+    # -- results -----------------------------------------------------------------------------
+    def group_table(self) -> pd.DataFrame:
+        """One row per group, with the columns the engine's group table has."""
+        months = max(self.day, 1) / 30.4375
+        rows = []
+        for g in self.groups:
+            members = list(g.members)
+            rows.append({
+                "group": g.name, "area": self.spec.areas[g.area].name,
+                "streets": len(g.streets), "adults": g.adults, "members": len(members),
+                "participation": len(members) / max(g.adults, 1),
+                "admins": sum(r.admin for r in members),
+                "worry_members": sum(r.worry for r in members) / max(len(members), 1),
+                "alerts": g.totals["alerts"], "chatter": g.totals["chatter"],
+                "feedback": g.totals["feedback"], "reports": g.totals["reports"],
+                "silent_weeks": g.silent_weeks,
+                "weeks_measured": self.weeks_measured,
+                "reports_per_month": g.totals["reports"] / months,
+                "alerts_per_month": g.totals["alerts"] / months,
+                **{f"factor_{name}": g.factors[name] for name in FACTOR_NAMES},
+            })
+        columns = ["group", "area", "streets", "adults", "members", "participation", "admins",
+                   "worry_members", "alerts", "chatter", "feedback", "reports", "silent_weeks",
+                   "weeks_measured", "reports_per_month", "alerts_per_month",
+                   *[f"factor_{name}" for name in FACTOR_NAMES]]
+        return pd.DataFrame(rows, columns=columns)
+
+    def result(self) -> RunResult:
+        """The run as a :class:`sim.engine.RunResult` (same tables as the engine's)."""
+        survey = pd.concat(self.surveys, ignore_index=True) if self.surveys else \
+            empty_microdata()
+        scn = self.spec
+        return RunResult(
+            scenario=scn, seed=self.seed, daily=pd.DataFrame.from_records(self.records),
+            groups=self.group_table(), survey=survey,
+            metadata={
+                "scenario_name": scn.name, "scenario_hash": scn.content_hash(),
+                "seed": self.seed, "version": __version__, "days": self.day,
+                "burn_in_days": scn.burn_in_days, "residents": len(self.residents),
+                "households": sum(s.households for s in self.streets),
+                "streets": len(self.streets), "groups": len(self.groups),
+                "implementation": "reference",
+            })
+
+
+def simulate_reference(scenario: Scenario, seed: int | None = None, days: int | None = None,
+                       resident_class: type[Resident] = Resident) -> RunResult:
+    """Run the reference model like :func:`sim.engine.simulate` runs the engine."""
+    seed = scenario.seed if seed is None else seed
+    model = ReferenceModel(scenario, seed, resident_class)
+    model.run_for(scenario.days if days is None else days)
+    return model.result()
+
+
+__all__ = ["Group", "Incident", "Police", "ReferenceModel", "Resident", "Street",
+           "simulate_reference"]
