@@ -102,3 +102,43 @@ def survey_sizes(data: pd.DataFrame) -> dict[str, int]:
     per = data.groupby(["wave", "participant"]).size().groupby(level="participant").mean()
     return {"survey.participants": int(round(per.get(True, 0))),
             "survey.non_participants": int(round(per.get(False, 0)))}
+
+
+SYNTHETIC_NOTE = ("SYNTHETIC example, not field data: simulated by buurtsim from "
+                  "scenarios/rotterdam_experiment.toml")
+
+
+def synthetic_field_data(seed: int = 2024, overrides: dict | None = None) -> pd.DataFrame:
+    """Survey microdata simulated from the Rotterdam scenario, in the field-data schema.
+
+    Used for the shipped example file ``calibration/examples/SYNTHETIC_field_survey.csv``
+    (never real data) and for tests.
+    """
+    from sim.engine import simulate
+    from sim.scenario import load_scenario, resolve_scenario_path
+    from sim.survey import MICRODATA_COLUMNS
+
+    scenario = load_scenario(resolve_scenario_path("rotterdam_experiment"), overrides)
+    survey = simulate(scenario, seed=seed).survey
+    return survey[list(MICRODATA_COLUMNS)].reset_index(drop=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m sim.calibrate.field_data OUT.csv [SEED]``: write the synthetic example."""
+    import sys
+
+    args = sys.argv[1:] if argv is None else argv
+    if not args:
+        print("usage: python -m sim.calibrate.field_data OUT.csv [SEED]", file=sys.stderr)
+        return 2
+    df = synthetic_field_data(int(args[1]) if len(args) > 1 else 2024)
+    out = Path(args[0])
+    tmp = out.with_suffix(".partial")
+    df.to_csv(tmp, index=False)
+    tmp.replace(out)
+    print(f"{out}: {len(df)} rows ({SYNTHETIC_NOTE})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

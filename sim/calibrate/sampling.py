@@ -99,11 +99,14 @@ def run_abc_smc(model: Callable, prior: Any, distance: Callable, observed: dict,
 
     quiet_pyabc()
     sampler = DaskDistributedSampler(dask_client=client, batch_size=1)
-    abc = pyabc.ABCSMC(model, prior, distance, population_size=population_size,
-                       sampler=sampler,
-                       eps=pyabc.epsilon.QuantileEpsilon(alpha=0.5))
     db = f"sqlite:///{db_path.resolve()}"
     resumed = db_path.exists() and _has_generations(db)
+    # A fresh run accepts its whole first generation (ε = 1e300) instead of spending a prior
+    # sample on calibrating ε; a resumed run takes ε from its last stored generation.
+    eps = pyabc.epsilon.QuantileEpsilon(
+        alpha=0.5, initial_epsilon="from_sample" if resumed else 1e300)
+    abc = pyabc.ABCSMC(model, prior, distance, population_size=population_size,
+                       sampler=sampler, eps=eps)
     if resumed:
         stored = pyabc.History(db, _id=1).get_abc().json_parameters
         _check_meta(stored, meta, db_path)
