@@ -117,12 +117,14 @@ def fmt(value: float, key: str) -> str:
 
 
 def cell(values: list[float], key: str) -> str:
-    """Mean with the lowest and highest seed: '12,3 (10,1–14,0)'."""
+    """Median with the 10th–90th percentile range over the seeds, '12,3 [10,1 – 14,0]', the
+    same statistics as the comparison tab of the web page (``sim.app.compare``)."""
     v = np.asarray(values, dtype=float)
-    v = v[~np.isnan(v)]
+    v = v[np.isfinite(v)]
     if not len(v):
         return "—"
-    return f"{fmt(v.mean(), key)} ({fmt(v.min(), key)} – {fmt(v.max(), key)})"
+    lo, hi = np.percentile(v, 10), np.percentile(v, 90)
+    return f"{fmt(float(np.median(v)), key)} [{fmt(lo, key)} – {fmt(hi, key)}]"
 
 
 def table(results: dict, variants: list[Variant], keys: list[str], seeds=SEEDS) -> str:
@@ -144,8 +146,9 @@ def seed_table(results: dict, variant: Variant, keys: list[str], seeds: tuple[in
     return "\n".join(rows)
 
 
-NOTE = ("*Gemiddelde over seeds {seeds} met tussen haakjes de laagste en de hoogste seed; "
-        "gemeten na de aanloopperiode. Berekend met `uv run python docs/teaching/cijfers.py`.*")
+NOTE = ("*Mediaan over seeds {seeds} met tussen haken het 10e–90e percentiel, gemeten na de "
+        "aanloopperiode — dezelfde getallen als in het tabblad Vergelijken bij seed 1 en 10 "
+        "herhalingen. Berekend met `uv run python docs/teaching/cijfers.py`.*")
 
 
 def seeds_text(seeds: tuple[int, ...]) -> str:
@@ -254,7 +257,7 @@ def _num(x: float, dec: int) -> str:
 def exercise_5(workers: int) -> str:
     vs = [Variant("experiment", "rotterdam_experiment", base=ROOT / "scenarios"),
           Variant("zonder interventies", "oefening5_zonder_interventies"),
-          Variant("grote steekproef", "oefening5_grote_steekproef")]
+          Variant("groter onderzoek", "oefening5_groter_onderzoek")]
     res = run_all(vs, SEEDS, workers)
     blocks = []
     # 1. per seed, the participants' change pre → post with its interval
@@ -377,7 +380,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", nargs="*", choices=sorted(SECTIONS), help="only these tables")
     args = ap.parse_args(argv)
     names = args.only or list(SECTIONS)
-    bodies = {name: SECTIONS[name](args.workers) for name in names}
+    bodies = {}
+    for name in names:
+        print(f"computing {name} …", file=sys.stderr, flush=True)
+        bodies[name] = SECTIONS[name](args.workers)
     stale = []
     for page in PAGES:
         text = page.read_text(encoding="utf-8")

@@ -36,8 +36,9 @@ EXPECTED: dict[str, tuple[str, dict[str, object]]] = {
         "group.municipal_coordination": True, "group.signs": True, "areas.0.coverage": 1.0,
         "group.police_feedback": 0.95}),
     "oefening5_zonder_interventies": ("../rotterdam_experiment", {"interventions": []}),
-    "oefening5_grote_steekproef": ("../rotterdam_experiment", {"survey.participants": 400,
-                                                               "survey.non_participants": 400}),
+    "oefening5_groter_onderzoek": ("../rotterdam_experiment", {
+        "survey.participants": 600, "survey.non_participants": 600, "areas.0.groups": 12,
+        "areas.1.groups": 4}),
     "oefening6_sweep": ("oefening1_buurt", {"group.police_feedback": 0.0, "days": 548}),
     "workshop_a_zonder_afspraken": ("oefening1_buurt", {"group.group_rules": 0.0,
                                                         "group.active_admin": 0.1,
@@ -118,3 +119,21 @@ def test_exercise_6_sweeps_are_valid_experiment_files(name: str) -> None:
 
     exp = load_experiment(TEACHING / f"{name}.toml")
     assert len(build_design(exp).points) * exp.spec.replications == 25
+
+
+# The resident count each exercise tells students to type into the web page.
+RESIDENTS = {"oefening4_inbraakgolf": 800, "oefening4_voorbeeldontwerp": 800,
+             "oefening5_zonder_interventies": 2080, "oefening5_groter_onderzoek": 8320}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_resident_count_in_the_exercises_leaves_the_preset_unchanged(name: str) -> None:
+    """With the number of residents the exercise gives, the web page runs the preset exactly
+    as the answer sheet did (the page rescales streets to its resident count otherwise)."""
+    from sim.app.session import scale_population
+
+    residents = RESIDENTS.get(name, 640)
+    pages = "\n".join(p.read_text(encoding="utf-8") for p in TEACHING.glob("*.md"))
+    assert f"**{residents}**" in pages
+    scn = load_scenario(PRESETS / f"{name}.toml")
+    assert scale_population(scn, residents).content_hash() == scn.content_hash()
