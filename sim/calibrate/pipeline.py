@@ -109,13 +109,13 @@ def calibrate(settings: CalibrationSettings,
     out = Path(settings.out)
     if out.exists() and not out.is_dir():
         raise CalibrationError(f"--out {out}: exists and is not a folder")
-    out.mkdir(parents=True, exist_ok=True)
     progress = progress or (lambda g: print_progress(g, settings.budget))
     n_used = len(prep.targets.used())
     print(f"calibrating {len(prep.priors.parameter)} parameters against {n_used} targets "
           f"(scenarios: {', '.join(prep.simulator.scenarios)}); budget {settings.budget} "
           f"simulations, population {settings.population_size}", file=sys.stderr, flush=True)
     with dask_client(settings.workers, settings.scheduler) as client:
+        out.mkdir(parents=True, exist_ok=True)
         history = run_abc_smc(
             prep.simulator, prep.priors.distribution(), IntervalDistance(prep.targets),
             observed_data(prep.targets), out / "abc.db",

@@ -52,7 +52,7 @@ def register(sub) -> None:
                    help="posterior draws for predictive checks and the selection/exposure "
                    "runs (default 60)")
     where = p.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=_int_at_least(1), default=2, metavar="N",
+    where.add_argument("--workers", type=_int_at_least(1), default=None, metavar="N",
                        help="local Dask worker processes (default 2)")
     where.add_argument("--scheduler", metavar="ADDRESS",
                        help="address of a running Dask scheduler, e.g. tcp://host:8786")
@@ -78,7 +78,7 @@ def handle(args: argparse.Namespace) -> int:
                                f"{args.population}; allowed: ≥ {2 * args.population}")
     settings = CalibrationSettings(
         out=args.out, targets=args.targets, priors=args.priors, field_data=args.field_data,
-        budget=args.budget, population_size=args.population, workers=args.workers,
+        budget=args.budget, population_size=args.population, workers=args.workers or 2,
         scheduler=args.scheduler, posterior_draws=args.draws, seed=args.seed,
         time_limit_min=args.time_limit)
     report = calibrate(settings)
