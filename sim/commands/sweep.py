@@ -45,8 +45,13 @@ def handle(args: argparse.Namespace) -> int:
         raise UserError(f"argument --workers: must be 0 (no Dask) or more, got {args.workers}")
     exp = load_experiment(args.experiment)
     out = Path(args.out) if args.out else Path("results") / exp.spec.name
-    report = run_sweep(exp, out, workers=args.workers, scheduler=args.scheduler,
-                       limit=args.limit, progress=not args.quiet)
+    try:
+        report = run_sweep(exp, out, workers=args.workers, scheduler=args.scheduler,
+                           limit=args.limit, progress=not args.quiet)
+    except KeyboardInterrupt:
+        print(f"\nstopped; every finished run is stored in {out}. Run the same command again "
+              f"to compute the rest.", file=sys.stderr)
+        raise
     done = report.already + report.stored
     print(f"{exp.spec.name}: {report.stored} runs computed, {report.already} already stored; "
           f"{done} of {report.total} done in {report.seconds:.1f} s → {out}")

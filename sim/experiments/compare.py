@@ -108,6 +108,7 @@ def _chart(table: pd.DataFrame):
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     outcomes = list(dict.fromkeys(table["outcome"]))
     cols = min(3, len(outcomes))
@@ -121,10 +122,12 @@ def _chart(table: pd.DataFrame):
         err = np.vstack([part["effect"] - part["ci_low"], part["ci_high"] - part["effect"]])
         ax.errorbar(part["effect"], pos, xerr=np.nan_to_num(err), fmt="o", ms=4, capsize=2)
         ax.axvline(0, color="grey", lw=0.8, ls="--")
-        labels = [f if lv in ("high end",) or part["factor"].tolist().count(f) == 1
-                  else f"{f} = {lv}" for f, lv in zip(part["factor"], part["level"],
-                                                      strict=True)]
+        labels = [f if lv == "high end" else f"{f} = {lv} (vs {ref})"
+                  for f, lv, ref in zip(part["factor"], part["level"], part["reference"],
+                                        strict=True)]
         ax.set_yticks(pos, labels, fontsize=8)
+        ax.xaxis.set_major_locator(MaxNLocator(4))
+        ax.tick_params(axis="x", labelsize=8)
         ax.set_title(outcome, fontsize=10)
     for ax in list(axes.flat)[len(outcomes):]:
         ax.set_visible(False)

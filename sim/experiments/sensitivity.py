@@ -96,6 +96,7 @@ def _chart(table: pd.DataFrame, method: str):
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     outcomes = list(dict.fromkeys(table["outcome"]))
     cols = min(3, len(outcomes))
@@ -114,6 +115,8 @@ def _chart(table: pd.DataFrame, method: str):
         ax.set_yticks(pos, part["factor"])
         ax.set_title(outcome, fontsize=10)
         ax.axvline(0, color="black", lw=0.6)
+        ax.xaxis.set_major_locator(MaxNLocator(4))
+        ax.tick_params(axis="x", labelsize=8)
     for ax in list(axes.flat)[len(outcomes):]:
         ax.set_visible(False)
     axes.flat[0].legend(fontsize=8, loc="lower right")

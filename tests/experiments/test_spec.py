@@ -128,10 +128,19 @@ def test_field_metadata_gives_bounds_and_kinds():
     assert describe_path("population.worry.mean").allowed() == "float in (0, 1)"
 
 
-@pytest.mark.parametrize("name", ["factors_one_at_a_time", "selection_vs_exposure",
-                                  "sobol_success_factors"])
-def test_shipped_experiments_load_and_fit_their_budget(name):
-    exp = load_experiment(EXPERIMENT_DIR / f"{name}.toml")
+SHIPPED = sorted(EXPERIMENT_DIR.glob("*.toml")) + sorted(
+    p for p in (EXPERIMENT_DIR.parents[1] / "docs").rglob("*.toml")
+    if "[[factors]]" in p.read_text(encoding="utf-8"))
+
+
+def test_the_three_example_experiments_ship():
+    names = {p.stem for p in SHIPPED}
+    assert {"factors_one_at_a_time", "selection_vs_exposure", "sobol_success_factors"} <= names
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_shipped_experiments_load_and_fit_their_budget(path):
+    exp = load_experiment(path)
     design = build_design(exp)
     assert 1 < len(design) * exp.spec.replications <= exp.spec.max_runs
     assert exp.spec.replications >= 2  # averaging and intervals across replications

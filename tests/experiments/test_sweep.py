@@ -208,3 +208,39 @@ def test_results_folder_of_another_experiment_is_left_untouched(serial_reference
     assert main(["sweep", str(other), "--workers", "0", "--out", str(serial_reference)]) == 2
     assert "different experiment" in capsys.readouterr().err
     assert {p: p.stat().st_mtime_ns for p in serial_reference.rglob("*")} == before
+
+
+def test_sweep_on_a_cluster_started_with_the_dask_cli(factorial_file, serial_reference,
+                                                      tmp_path):
+    """The cluster recipe of docs/guide-researchers.md: `dask scheduler` + `dask worker`."""
+    info = tmp_path / "scheduler.json"
+    dask = [sys.executable, "-m", "dask"]
+    procs = [subprocess.Popen([*dask, "scheduler", "--host", "127.0.0.1", "--port", "0",
+                               "--dashboard-address", ":0", "--scheduler-file", str(info)],
+                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    try:
+        procs.append(subprocess.Popen(
+            [*dask, "worker", "--scheduler-file", str(info), "--nworkers", "1",
+             "--nthreads", "1", "--no-dashboard"],
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        deadline = time.monotonic() + 120
+        while not info.exists():
+            assert time.monotonic() < deadline, "dask scheduler did not start"
+            time.sleep(0.2)
+        import json
+
+        address = json.loads(info.read_text())["address"]
+        out = tmp_path / "cli-cluster"
+        done = subprocess.run(_sweep_cmd(factorial_file, out, "--scheduler", address),
+                              cwd=ROOT, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        _assert_once_each(out, 18)
+        _assert_same(serial_reference, out)
+    finally:
+        for proc in reversed(procs):
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
