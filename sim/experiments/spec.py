@@ -75,6 +75,10 @@ SERIES_KEYS: tuple[str, ...] = (
 )
 DEFAULT_SERIES = ("members", "worry_members", "worry_nonmembers", "unsafe_all", "crimes",
                   "reports_112", "reports_0900", "posts_alert", "posts_feedback")
+#: Columns of the runs table that factor labels must not take.
+RESERVED_COLUMNS = ("point", "replication", "seed", "scenario_hash", "experiment_hash",
+                    "version", "elapsed_s", "weekly_rows", "survey_rows", "finished",
+                    "worker_pid", "varied", "week", "wave")
 #: A hard ceiling on runs per experiment file (the file's ``max_runs`` may be lower).
 MAX_RUNS_CEILING = 1_000_000
 
@@ -199,6 +203,10 @@ class Experiment(_Strict):
         dup = sorted({n for n in names if names.count(n) > 1})
         if dup:
             raise ValueError(f"factors: repeated factor {dup[0]!r}")
+        taken = [n for n in names if n in RESERVED_COLUMNS or n in SUMMARY_KEYS]
+        if taken:
+            raise ValueError(f"factors: label {taken[0]!r} is already a column of the results "
+                             f"(an outcome or run field); choose another label")
         return self
 
 

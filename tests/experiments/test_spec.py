@@ -111,6 +111,15 @@ def test_unknown_outcome_lists_the_outcomes(write_experiment):
     assert "outputs.summary" in msg and "worry_gap" in msg
 
 
+def test_label_that_would_clash_with_a_results_column_is_refused(write_experiment):
+    msg = _error(write_experiment, HEAD + """
+        [[factors]]
+        path = "factors.signs"
+        label = "worry_gap"
+    """)
+    assert "'worry_gap'" in msg and "another label" in msg
+
+
 def test_fixed_settings_are_validated_like_scenarios(write_experiment):
     msg = _error(write_experiment, HEAD + """
         [fixed]
