@@ -33,10 +33,8 @@ def target_miss(target: Target, value: float) -> float:
         wrong = -value if target.direction == "positive" else value
         return max(0.0, wrong) / target.scale
     lo, hi = target.interval  # type: ignore[misc]
-    if target.log:
-        if value <= 0:
-            return MISSING_PENALTY
-        value, lo, hi = math.log(value), math.log(lo), math.log(hi)
+    if target.log:  # a count of zero in a short run counts as a tenth of the lower bound
+        value, lo, hi = math.log(max(value, lo / 10)), math.log(lo), math.log(hi)
     outside = lo - value if value < lo else (value - hi if value > hi else 0.0)
     return outside / target.scale
 

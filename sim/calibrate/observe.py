@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.calibrate.priors import Priors, dotted_name
+from sim.calibrate.priors import Priors
 from sim.calibrate.targets import Target, Targets, TargetsError
 from sim.scenario import Scenario, load_scenario, resolve_scenario_path
 
@@ -164,7 +164,7 @@ class Simulator:
         return {t.id: observe(t, results) for t in self.targets.used()}
 
     def __call__(self, pars: Mapping[str, float]) -> dict[str, float]:
-        values = {dotted_name(k): float(v) for k, v in pars.items()}
+        values = self.priors.from_abc(pars)
         seed = int(np.random.randint(0, 2**31 - 1))
         out = self.measure(self.runs(values, seed))
         out["_seed"] = float(seed)

@@ -34,7 +34,7 @@ def write_outputs(out: Path, history: Any, draws: list[dict[str, Any]], prep: An
     primary = targets.primary
     base = simulator.scenarios[primary]
     primary_file = resolve_scenario_path(targets.scenarios[primary].file)
-    post = posterior_table(history)
+    post = posterior_table(history, priors)
     stats = posterior_stats(post, priors)
     medians = {r.parameter: float(r.median) for r in stats.itertuples()}
     pops = history.get_all_populations()

@@ -143,7 +143,7 @@ def _posterior_draws(history: Any, prep: Prepared, settings: CalibrationSettings
     from sim.calibrate.decompose import draw_task
     from sim.calibrate.posterior import posterior_table
 
-    post = posterior_table(history)
+    post = posterior_table(history, prep.priors)
     rng = np.random.default_rng(settings.seed)
     pick = rng.choice(len(post), size=settings.posterior_draws, replace=True,
                       p=post["weight"].to_numpy())

@@ -25,10 +25,15 @@ from sim.calibrate.priors import Priors, dotted_name
 from sim.scenario import Scenario
 
 
-def posterior_table(history: Any) -> pd.DataFrame:
-    """The last generation's particles: one column per parameter (dotted names) + weight."""
+def posterior_table(history: Any, priors: Priors | None = None) -> pd.DataFrame:
+    """The last generation's particles: one column per parameter (dotted names, natural
+    scale) + weight."""
     df, w = history.get_distribution(m=0, t=history.max_t)
     df = df.rename(columns=dotted_name).reset_index(drop=True)
+    if priors is not None:
+        for name, p in priors.parameter.items():
+            if name in df:
+                df[name] = [p.from_abc(v) for v in df[name]]
     df["weight"] = np.asarray(w, dtype=float) / np.sum(w)
     df["generation"] = int(history.max_t)
     return df

@@ -57,12 +57,22 @@ class Parameter(BaseModel):
         return not self.scenarios or scenario_name in self.scenarios
 
     def rv(self):
-        """The prior as a pyabc random variable."""
+        """The prior as a pyabc random variable, on the sampling scale (:meth:`to_abc`).
+
+        Log-uniform parameters are sampled as uniform logarithms: pyabc's perturbation
+        kernel is Gaussian on the sampling scale, and on the natural scale the 1/x prior
+        density would give a few particles near the lower bound all the weight.
+        """
         import pyabc
 
-        if self.distribution == "uniform":
-            return pyabc.RV("uniform", self.low, self.high - self.low)
-        return pyabc.RV("loguniform", self.low, self.high)
+        lo, hi = self.to_abc(self.low), self.to_abc(self.high)
+        return pyabc.RV("uniform", lo, hi - lo)
+
+    def to_abc(self, value: float) -> float:
+        return math.log(value) if self.distribution == "loguniform" else value
+
+    def from_abc(self, value: float) -> float:
+        return math.exp(value) if self.distribution == "loguniform" else value
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         u = rng.random(n)
@@ -83,6 +93,15 @@ class Priors(BaseModel):
 
     def names(self) -> list[str]:
         return list(self.parameter)
+
+    def from_abc(self, pars: Any) -> dict[str, float]:
+        """pyabc's parameter dict (safe names, sampling scale) → dotted names, natural scale."""
+        out = {}
+        for key, value in dict(pars).items():
+            name = dotted_name(key)
+            p = self.parameter.get(name)
+            out[name] = p.from_abc(float(value)) if p is not None else float(value)
+        return out
 
     def distribution(self):
         """A pyabc Distribution over :func:`safe_name` keys."""

@@ -66,7 +66,7 @@ def recover(targets: Targets, priors: Priors, scenarios: dict[str, Any],
     history = run_abc_smc(sim, priors.distribution(), IntervalDistance(obs_targets),
                           observed_data(obs_targets), db, population_size=population,
                           budget=budget, client=client, meta={"recovery": "1"})
-    post = posterior_table(history)
+    post = posterior_table(history, priors)
     a = (1 - level) / 2
     rows = []
     for name, p in priors.parameter.items():

@@ -47,7 +47,7 @@ def test_log_targets_compare_ratios():
     t = _t(interval=(0.08, 1.5), log=True, scale=math.log(2))
     assert target_miss(t, 3.0) == pytest.approx(1.0)
     assert target_miss(t, 0.04) == pytest.approx(1.0)
-    assert target_miss(t, 0.0) == MISSING_PENALTY
+    assert target_miss(t, 0.0) == pytest.approx(math.log(10) / math.log(2))  # floored
 
 
 def test_a_run_that_cannot_produce_a_value_is_penalised():

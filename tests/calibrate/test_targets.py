@@ -98,3 +98,17 @@ def test_bad_priors_are_refused_with_the_parameter_named(tmp_path, priors_text):
     scenarios = load_calibration_scenarios(load_targets())
     with pytest.raises(PriorsError, match="messages.no_such_thing"):
         check_against(priors, scenarios)
+
+
+def test_log_uniform_parameters_are_sampled_on_the_log_scale():
+    import math
+
+    priors = load_priors()
+    decay = priors.parameter["memory.worry_decay"]
+    assert decay.distribution == "loguniform"
+    rv = decay.rv()
+    assert rv.cdf(math.log(decay.low)) == 0 and rv.cdf(math.log(decay.high)) == 1
+    natural = priors.from_abc({"memory__worry_decay": math.log(0.02),
+                               "membership__selection_worry": -0.5})
+    assert natural["memory.worry_decay"] == pytest.approx(0.02)
+    assert natural["membership.selection_worry"] == -0.5
