@@ -61,7 +61,10 @@ def choose_outcomes(sweep: Sweep, wanted: list[str] | None) -> list[str]:
 
 
 def noise_share(values: np.ndarray) -> float:
-    """Share of the run-to-run variance that lies between replications of the same point."""
+    """Share of the run-to-run variance that lies between replications of the same point
+    (NaN with a single replication: the noise cannot be told from the factors' effects)."""
+    if values.shape[1] < 2:
+        return float("nan")
     total = np.nanvar(values)
     if not total > 0:
         return float("nan")

@@ -143,8 +143,11 @@ def _report(sweep: Sweep, table: pd.DataFrame, method: str, notes: dict[str, str
             continue
         part = part.sort_values(key, ascending=False).drop(columns=["outcome", "note"])
         top = part.iloc[0]
-        lines.append(f"Most influential: **{top['factor']}** ({key} = {top[key]:.2f}). "
-                     f"Replication noise was {noise[outcome]:.0%} of the run-to-run variance.")
+        share = noise[outcome]
+        lines.append(f"Most influential: **{top['factor']}** ({key} = {top[key]:.2f}). " + (
+            f"Replication noise was {share:.0%} of the run-to-run variance."
+            if np.isfinite(share) else "Replication noise is unknown (one replication per "
+            "point): indices above 1 or wide intervals point to noise; add replications."))
         if method == "sobol":
             interactions = part["ST"].sum() - part["S1"].sum()
             lines.append(f"Sum of first-order indices {part['S1'].sum():.2f}; total minus first "
