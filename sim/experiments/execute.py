@@ -159,8 +159,12 @@ def _serial(exp, design, store, selected, run_fn, progress, on_stored, total) ->
     todo, report = _todo(store, selected, total, store.root)
     with _progress(len(selected), len(selected) - len(todo), progress) as bar:
         for point, rep in todo:
-            result = run_task(run_fn, exp.base, design.overrides(point), exp.seed_of(rep),
-                              exp.spec.outputs, point, rep)
+            try:
+                result = run_task(run_fn, exp.base, design.overrides(point), exp.seed_of(rep),
+                                  exp.spec.outputs, point, rep)
+            except Exception as e:  # a failing run is reported, not stored; the rest go on
+                report.failed.append((point, rep, repr(e)))
+                continue
             _store_one(store, design, result, report)
             bar.update()
             if on_stored:

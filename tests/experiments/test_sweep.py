@@ -244,3 +244,20 @@ def test_sweep_on_a_cluster_started_with_the_dask_cli(factorial_file, serial_ref
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+def test_failed_runs_are_reported_not_stored_and_retried_next_time(factorial_file, tmp_path):
+    from .standin import standin_run
+
+    def fails_at_high_exposure(scenario, overrides, seed, outputs):
+        if overrides["messages.exposure"] == 2.0:
+            raise RuntimeError("engine broke")
+        return standin_run(scenario, overrides, seed, outputs)
+
+    exp = load_experiment(factorial_file)
+    out = tmp_path / "failing"
+    first = run_sweep(exp, out, workers=0, run_fn=fails_at_high_exposure)
+    assert (first.stored, len(first.failed), first.complete) == (12, 6, False)
+    assert "engine broke" in first.failed[0][2]
+    second = run_sweep(exp, out, workers=0, run_fn=standin_run)
+    assert (second.already, second.stored, second.complete) == (12, 6, True)
