@@ -117,19 +117,19 @@ class Engine:
     # -- measurement -----------------------------------------------------------------------
     def _record(self, ev, resp, traffic, arrests, joined: int, left: int) -> None:
         st, pop = self.state, self.pop
-        mem = st.member
-        non = ~mem & self._with_groups
+        mem = np.flatnonzero(st.member)  # indices: cheaper than repeating a boolean mask
+        non = np.flatnonzero(~st.member & self._with_groups)
         thr = self.scenario.survey.unsafe_sometimes
         unsafe = st.worry >= thr
 
-        def mean(x: np.ndarray, mask: np.ndarray) -> float:
-            return float(x[mask].mean()) if mask.any() else float("nan")
+        def mean(x: np.ndarray, who: np.ndarray) -> float:
+            return float(x[who].mean()) if len(who) else float("nan")
 
         caller_member = st.member[resp.caller]
         crimes_reported = np.zeros(len(ev.kind), dtype=bool)
         crimes_reported[resp.caller_event] = True
         rec = {
-            "day": st.day, "members": int(mem.sum()),
+            "day": st.day, "members": len(mem),
             "worry_members": mean(st.worry, mem), "worry_nonmembers": mean(st.worry, non),
             "unsafe_members": mean(unsafe, mem), "unsafe_nonmembers": mean(unsafe, non),
             "unsafe_all": float(unsafe.mean()),
