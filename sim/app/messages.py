@@ -83,6 +83,8 @@ MESSAGES: dict[str, dict[str, str]] = {
                            "these settings."},
     "source": {"nl": "Bron", "en": "Source"},
     "changed": {"nl": "gewijzigd", "en": "changed"},
+    "on": {"nl": "aan", "en": "on"},
+    "off": {"nl": "uit", "en": "off"},
     "factors_reset": {"nl": "Terug naar scenario", "en": "Back to scenario"},
     "level_absent": {"nl": "afwezig", "en": "absent"},
     "level_full": {"nl": "volledig", "en": "full"},

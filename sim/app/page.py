@@ -54,6 +54,21 @@ class Live:
         self.session = Session()
         self.lock = threading.RLock()
         self.build = 0  # bumps when the model is rebuilt (new population → new map)
+        self.drawn = threading.Condition()
+        self.drawn_version = -1  # the last version the map and charts show
+        self.view_active = False  # is the model view (map, charts) on screen?
+        self.compare: dict = {}  # compare tab: chosen scenarios, sizes, the comparison
+
+    def mark_drawn(self, version: int) -> None:
+        with self.drawn:
+            self.drawn_version = max(self.drawn_version, version)
+            self.drawn.notify_all()
+
+    def wait_drawn(self, version: int, timeout: float = 5.0) -> None:
+        """Back-pressure for play: wait until the view shows ``version`` (if it is shown)."""
+        with self.drawn:
+            self.drawn.wait_for(lambda: not self.view_active or self.drawn_version >= version,
+                                timeout)
 
     def rebuild(self, action: Callable[[], None]) -> None:
         with self.lock:
@@ -179,14 +194,15 @@ def TimeCard(live: Live, lang: str, playing: solara.Reactive[bool], speed: solar
             with live.lock:
                 s.step(days)
                 finished = s.finished
-            version.value += 1  # re-renders the map and charts in this thread
+            version.value += 1  # asks for a redraw of the map and charts
+            live.wait_drawn(version.value)  # never run ahead of what the user sees
             render_seconds = time.perf_counter() - start
             if finished:
                 playing.value = False
                 break
             time.sleep(wait)
 
-    solara.use_thread(play_loop, dependencies=[playing.value], intrusive_cancel=False)
+    solara.lab.use_task(play_loop, dependencies=[playing.value], prefer_threaded=True)
 
     with solara.Card(t("controls", lang)):
         with solara.Row(gap="6px"):
@@ -232,8 +248,11 @@ def FactorsCard(live: Live, lang: str, version: solara.Reactive[int],
 
 
 @solara.component
-def ModelView(live: Live, lang: str, version: int, build: int):
+def ModelView(live: Live, lang: str, version: solara.Reactive[int],
+              build: solara.Reactive[int]):
+    """Map, status and charts; the only part of the page that re-renders on every step."""
     s = live.session
+    build, version = build.value, version.value
     map_fig = solara.use_memo(lambda: MapFigure(s.engine.pop, lang), [build, lang])
     charts = solara.use_memo(lambda: ChartsFigure(lang, s.scenario.days // 7 + 1),
                              [build, lang])
@@ -248,6 +267,16 @@ def ModelView(live: Live, lang: str, version: int, build: int):
         return map_fig.png(), charts.png(), day, members
 
     map_png, charts_png, day, members = solara.use_memo(draw, [version, build, lang])
+
+    def shown():
+        live.view_active = True
+        live.mark_drawn(version)
+
+    def hidden():
+        live.view_active = False
+        live.mark_drawn(version)
+
+    solara.use_effect(lambda: (shown(), hidden)[1], [version, build, lang])
     with solara.Column(gap="4px"):
         solara.Text(t("day_week", lang, day=day, week=day // 7, members=members,
                       residents=s.engine.pop.n), classes=["status-day"])
@@ -264,8 +293,10 @@ def ModelView(live: Live, lang: str, version: int, build: int):
 
 
 @solara.component
-def SurveyView(live: Live, lang: str, version: int, build: int):
+def SurveyView(live: Live, lang: str, version: solara.Reactive[int],
+               build: solara.Reactive[int]):
     s = live.session
+    _ = version.value, build.value  # a new wave can arrive with any step
     _, refresh = solara.use_state(0)
 
     def take():
@@ -293,9 +324,10 @@ def SurveyView(live: Live, lang: str, version: int, build: int):
     from sim.app.drawing import survey_figure
 
     fig = survey_figure(ind, lang, wave_title)
-    solara.FigureMatplotlib(fig, format="png", dependencies=[len(ind), lang,
-                                                             tuple(ind["wave"].unique())])
-    solara.DataFrame(survey_table(ind, lang), items_per_page=20)
+    with solara.Div(classes=["survey-result"]):
+        solara.FigureMatplotlib(fig, format="png", dependencies=[len(ind), lang,
+                                                                 tuple(ind["wave"].unique())])
+        solara.DataFrame(survey_table(ind, lang), items_per_page=20)
 
 
 def survey_table(ind: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -312,6 +344,12 @@ def survey_table(ind: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- compare
+
+
+def show_value(value, lang: str) -> str:
+    if isinstance(value, bool):
+        return t("on" if value else "off", lang)
+    return f"{value:g}"
 
 
 def compare_figure(cmp: Comparison, lang: str):
@@ -362,13 +400,29 @@ def compare_table(cmp: Comparison, lang: str) -> pd.DataFrame:
 def CompareView(live: Live, lang: str):
     s = live.session
     files = s.files
-    key_a, set_key_a = solara.use_state(s.settings.scenario)
-    key_b, set_key_b = solara.use_state(s.settings.scenario)
-    mine, set_mine = solara.use_state(True)
-    reps, set_reps = solara.use_state(5)
-    days, set_days = solara.use_state(min(s.scenario.days, 730))
-    cmp, set_cmp = solara.use_state(None)
-    progress, set_progress = solara.use_state(0)
+    memory = live.compare  # kept in the session, so leaving the tab loses nothing
+    memory.setdefault("key_a", s.settings.scenario)
+    memory.setdefault("key_b", s.settings.scenario)
+    memory.setdefault("mine", True)
+    memory.setdefault("reps", 5)
+    memory.setdefault("days", min(s.scenario.days, 730))
+    memory.setdefault("cmp", None)
+
+    def remembered(name):
+        value, set_value = solara.use_state(memory[name], key=name)
+
+        def setter(new):
+            memory[name] = new
+            set_value(new)
+        return value, setter
+
+    key_a, set_key_a = remembered("key_a")
+    key_b, set_key_b = remembered("key_b")
+    mine, set_mine = remembered("mine")
+    reps, set_reps = remembered("reps")
+    days, set_days = remembered("days")
+    cmp, set_cmp = remembered("cmp")
+    progress, set_progress = solara.use_state(cmp.done if cmp else 0)
     error, set_error = solara.use_state("")
 
     def watch():
@@ -381,7 +435,7 @@ def CompareView(live: Live, lang: str):
                 break
             time.sleep(0.5)
 
-    solara.use_thread(watch, dependencies=[cmp], intrusive_cancel=False)
+    solara.lab.use_task(watch, dependencies=[cmp], prefer_threaded=True)
 
     def start():
         try:
@@ -415,7 +469,7 @@ def CompareView(live: Live, lang: str):
         with solara.Card(t("side_b", lang), style={"min-width": "320px"}):
             solara.v.Select(label=t("scenario", lang), items=items, v_model=key_b,
                             on_v_model=set_key_b)
-            changes = ", ".join(f"{factor_label(k, lang)} = {v}"
+            changes = ", ".join(f"{factor_label(k, lang)} = {show_value(v, lang)}"
                                 for k, v in s.settings.factors.items())
             solara.Checkbox(label=t("use_my_factors", lang), value=mine, on_value=set_mine)
             if mine and changes:
@@ -450,10 +504,12 @@ def CompareView(live: Live, lang: str):
                          seeds=f"{cmp.seeds[0]}–{cmp.seeds[-1]}"), classes=["compare-status"])
     if cmp.done:
         fig = compare_figure(cmp, lang)
-        with solara.Div(classes=["compare-bands"]):
-            solara.FigureMatplotlib(fig, format="png", dependencies=[id(cmp), cmp.done, lang])
-        solara.Text(t("median_range", lang), style={"font-size": "0.85em"})
-        solara.DataFrame(compare_table(cmp, lang), items_per_page=len(SUMMARY_OUTCOMES))
+        with solara.Div(classes=["compare-result"]):
+            with solara.Div(classes=["compare-bands"]):
+                solara.FigureMatplotlib(fig, format="png",
+                                        dependencies=[id(cmp), cmp.done, lang])
+            solara.Text(t("median_range", lang), style={"font-size": "0.85em"})
+            solara.DataFrame(compare_table(cmp, lang), items_per_page=len(SUMMARY_OUTCOMES))
 
 
 # --------------------------------------------------------------------------- the page
@@ -469,9 +525,14 @@ def Page():
     speed = solara.use_reactive(5)
     tab = solara.use_reactive(0)
 
-    def on_rebuilt():
-        build.value = live.build
-        version.value += 1
+    def make_on_rebuilt():
+        def on_rebuilt():
+            build.value = live.build
+            version.value += 1
+        return on_rebuilt
+
+    # one function for the page's lifetime, so a step does not re-render the sidebar
+    on_rebuilt = solara.use_memo(make_on_rebuilt, [])
 
     solara.Title(t("app_title", lang.value))
     with solara.AppBar():
@@ -489,10 +550,10 @@ def Page():
     with solara.lab.Tabs(value=tab, on_value=tab.set):
         with solara.lab.Tab(t("tab_model", lang.value), classes=["tab-model"]):
             if tab.value == 0:
-                ModelView(live, lang.value, version.value, build.value)
+                ModelView(live, lang.value, version, build)
         with solara.lab.Tab(t("tab_survey", lang.value), classes=["tab-survey"]):
             if tab.value == 1:
-                SurveyView(live, lang.value, version.value, build.value)
+                SurveyView(live, lang.value, version, build)
         with solara.lab.Tab(t("tab_compare", lang.value), classes=["tab-compare"]):
             if tab.value == 2:
                 CompareView(live, lang.value)

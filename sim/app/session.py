@@ -138,8 +138,8 @@ def parse_int(field_name: str, text: str, lo: int, hi: int, kept: int, lang: str
     try:
         value = int(raw)
     except ValueError:
-        raise FieldError(field_name, t("err_not_int", lang, example=lo + (hi - lo) // 10,
-                                       value=text, kept=kept)) from None
+        raise FieldError(field_name, t("err_not_int", lang, example=kept, value=text,
+                                       kept=kept)) from None
     if not lo <= value <= hi:
         raise FieldError(field_name, t("err_range", lang, lo=lo, hi=hi, value=value, kept=kept))
     return value

@@ -91,10 +91,24 @@ def chromium():
         browser.close()
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.stash[FAILED] = report.failed
+    return report
+
+
+FAILED = pytest.StashKey[bool]()
+
+
 @pytest.fixture
-def page(chromium, app_url):
+def page(request, chromium, app_url):
     context = chromium.new_context(viewport={"width": 1400, "height": 1000}, locale="nl-NL")
     pg = context.new_page()
     pg.set_default_timeout(30_000)
     yield pg
+    if request.node.stash.get(FAILED, False):  # keep what the browser showed
+        ARTEFACTS.mkdir(parents=True, exist_ok=True)
+        pg.screenshot(path=ARTEFACTS / f"failed-{request.node.name}.png", full_page=True)
     context.close()

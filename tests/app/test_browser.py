@@ -1,0 +1,122 @@
+"""The page in a real browser (Debian's chromium via Playwright), as a policymaker uses it.
+
+Screenshots go to docs/img/ (used by docs/guide-policymakers.md); the step latency is
+measured by the browser and printed (no time limit is asserted).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from tests.app.browser_helpers import STEP_JS, describe, summarise
+from tests.app.conftest import ARTEFACTS, IMG_DIR
+
+pytestmark = pytest.mark.browser
+
+
+def _day(page) -> int:
+    text = page.locator(".status-day").inner_text()
+    return int(text.split()[1])
+
+
+def _open(page, app_url):
+    page.goto(app_url)
+    page.locator(".buurt-map img").wait_for()
+    page.locator(".status-day").wait_for()
+
+
+def test_policymaker_walkthrough(page, app_url, capsys):
+    IMG_DIR.mkdir(parents=True, exist_ok=True)
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    _open(page, app_url)
+    assert page.get_by_role("button", name="Stap").is_visible()
+    assert _day(page) == 0
+    page.screenshot(path=IMG_DIR / "app-start.png")
+
+    # switch a success factor on: its label says it was changed
+    page.locator(".factor-signs label").click()
+    page.get_by_text("Borden in de straat (gewijzigd)").wait_for()
+    page.mouse.move(700, 5)  # away from the tooltip
+
+    # 30 steps, each timed by the browser from click to decoded new map
+    charts_before = page.locator(".buurt-charts img").screenshot()
+    latencies = []
+    for expected in range(1, 31):
+        ms, day = page.evaluate(STEP_JS, [30_000])
+        assert day == expected
+        latencies.append(ms)
+    stats = summarise(latencies)
+    with capsys.disabled():
+        print("\n" + describe("step + redraw in chromium, 2,000 residents", stats))
+    (ARTEFACTS / "step_latency.json").write_text(json.dumps(stats, indent=2))
+    charts_after = page.locator(".buurt-charts img").screenshot()
+    (ARTEFACTS / "charts_before.png").write_bytes(charts_before)
+    (ARTEFACTS / "charts_after.png").write_bytes(charts_after)
+    assert charts_after != charts_before, "30 days passed but the charts did not change"
+    page.screenshot(path=IMG_DIR / "app-model.png")
+    page.locator(".buurt-charts").screenshot(path=IMG_DIR / "app-charts.png")
+    page.locator(".buurt-map").screenshot(path=IMG_DIR / "app-map.png")
+
+    # play and pause
+    page.get_by_role("button", name="Afspelen").click()
+    page.wait_for_function("() => parseInt(document.querySelector('.status-day').textContent"
+                           ".replace(/^\\D*/, ''), 10) >= 34")
+    page.get_by_role("button", name="Pauze").click()
+    page.get_by_role("button", name="Afspelen").wait_for()
+    time.sleep(0.5)  # a day already under way when pause was pressed may still arrive
+    paused = _day(page)
+    time.sleep(1.5)
+    assert _day(page) == paused, "the model kept running after pause"
+
+    # a bad seed: message next to the field, the model keeps its day
+    seed = page.locator(".field-seed input")
+    seed.fill("twaalf")
+    seed.press("Enter")
+    page.locator(".field-seed .error--text").first.wait_for()
+    message = page.locator(".field-seed .v-messages__message")
+    assert "twaalf" in message.inner_text() and "geheel getal" in message.inner_text()
+    assert _day(page) == paused
+    page.locator(".field-seed").screenshot(path=IMG_DIR / "app-bad-value.png")
+
+    # the survey panel, like a field report
+    page.get_by_role("tab", name="Enquête").click()
+    page.get_by_role("button", name="Enquête nu afnemen").click()
+    page.locator(".survey-result img").wait_for()
+    assert page.locator(".survey-result").get_by_text("niet-deelnemers").first.is_visible()
+    page.locator(".survey-result").screenshot(path=IMG_DIR / "app-survey.png")
+
+    # compare mode: replications run in the background while the model stays usable
+    page.get_by_role("tab", name="Vergelijken").click()
+    for field, value in (("replications", "3"), ("days", "200")):
+        box = page.locator(f".field-{field} input")
+        box.fill(value)
+        box.press("Enter")
+    page.get_by_role("button", name="Vergelijking starten").click()
+    page.locator(".compare-status").wait_for()
+    page.get_by_role("tab", name="Model").click()
+    before = _day(page)
+    page.evaluate(STEP_JS, [30_000])
+    assert _day(page) == before + 1, "the model did not respond while replications ran"
+    page.get_by_role("tab", name="Vergelijken").click()
+    page.get_by_text("Klaar: 6 runs").wait_for(timeout=240_000)
+    page.locator(".compare-bands img").wait_for()
+    page.screenshot(path=IMG_DIR / "app-compare.png")
+    page.locator(".compare-result").screenshot(path=IMG_DIR / "app-compare-bands.png")
+
+    # English at the flick of a switch
+    page.get_by_role("tab", name="Model").click()
+    page.locator(".lang-switch").get_by_role("button", name="en").click()
+    page.get_by_role("button", name="Step").wait_for()
+    assert page.get_by_text("Street signs (changed)").is_visible()
+    assert page.locator(".status-day").inner_text().startswith("Day")
+    page.screenshot(path=IMG_DIR / "app-english.png")
+
+
+def test_factor_tooltip_names_its_source(page, app_url):
+    _open(page, app_url)
+    page.locator(".factor-signs").hover()
+    tip = page.get_by_text("Bron: Akkermans & Vollaard 2015")
+    tip.first.wait_for()
