@@ -235,14 +235,16 @@ def exercise_4(workers: int) -> str:
     for v in [*singles, design]:
         cells = []
         for k in short:
-            diff = [res[(v.label, s)][k] - res[(base.label, s)][k] for s in SEEDS]
-            text = fmt(float(np.mean(diff)), k)
-            cells.append(text if text.startswith("−") else f"+{text}")
+            diff = np.array([res[(v.label, s)][k] - res[(base.label, s)][k] for s in SEEDS])
+            half = 1.96 * diff.std(ddof=1) / np.sqrt(len(diff))
+            text = fmt(float(diff.mean()), k)
+            cells.append(f"{text if text.startswith('−') else '+' + text} ± {fmt(half, k)}")
         rows.append(f"| {v.label} | " + " | ".join(cells) + " |")
     return "\n\n".join([
         main, NOTE.format(seeds=seeds_text(SEEDS)),
-        "Verschil met de uitgangssituatie per maatregel (gemiddeld over dezelfde seeds; "
-        "procentpunten voor percentages):", "\n".join(rows)])
+        "Verschil met de uitgangssituatie per maatregel: gemiddelde over dezelfde seeds ± de "
+        "halve breedte van het 95 %-interval (procentpunten voor percentages). Een verschil "
+        "dat kleiner is dan de ± is niet van toeval te onderscheiden.", "\n".join(rows)])
 
 
 SURVEY_LABELS = {"pct_unsafe": ("% voelt zich weleens onveilig", 1),
@@ -256,12 +258,13 @@ def _num(x: float, dec: int) -> str:
 
 def exercise_5(workers: int) -> str:
     vs = [Variant("experiment", "rotterdam_experiment", base=ROOT / "scenarios"),
+          Variant("zwakke uitvoering", "oefening5_zwakke_uitvoering"),
           Variant("zonder interventies", "oefening5_zonder_interventies"),
           Variant("groter onderzoek", "oefening5_groter_onderzoek")]
     res = run_all(vs, SEEDS, workers)
     blocks = []
     # 1. per seed, the participants' change pre → post with its interval
-    for v in vs[:2]:
+    for v in vs[:3]:
         rows = ["| seed | " + " | ".join(lab for lab, _ in SURVEY_LABELS.values()) + " |",
                 "| --- |" + " --- |" * len(SURVEY_LABELS)]
         for s in SEEDS:
@@ -296,19 +299,23 @@ def exercise_5(workers: int) -> str:
                         + " |")
     blocks.append("Hoe vaak vindt een \"onderzoek\" een significante verandering bij "
                   "deelnemers?\n\n" + "\n".join(rows))
-    # 3. the model's own (latent) effect: experiment minus control, same seeds
+    # 3. the model's own (latent) effect: each variant against the control, same seeds
     keys = ["unsafe_members", "unsafe_nonmembers", "willingness_members", "proximity_members"]
-    rows = ["| uitkomst (tweede jaar, alle bewoners, geen steekproef) | experiment | "
-            "zonder interventies | verschil |", "| --- | --- | --- | --- |"]
+    shown = ["experiment", "zwakke uitvoering", "zonder interventies"]
+    rows = ["| uitkomst (tweede jaar, alle bewoners, geen steekproef) | " + " | ".join(shown)
+            + " | effect experiment | effect zwakke uitvoering |", "| --- |" + " --- |" * 5]
     for k in keys:
-        a = [res[("experiment", s)][k] for s in SEEDS]
-        b = [res[("zonder interventies", s)][k] for s in SEEDS]
-        d = [x - y for x, y in zip(a, b, strict=True)]
-        dtext = fmt(float(np.mean(d)), k)
-        rows.append(f"| {METRICS[k][0]} | {cell(a, k)} | {cell(b, k)} | "
-                    f"{dtext if dtext.startswith('−') else '+' + dtext} |")
-    blocks.append("Het werkelijke effect in het model (latente toestand van alle leden, "
-                  "gemiddeld over het tweede jaar):\n\n" + "\n".join(rows))
+        vals = {lab: [res[(lab, s)][k] for s in SEEDS] for lab in shown}
+        effects = []
+        for lab in shown[:2]:
+            d = [x - y for x, y in zip(vals[lab], vals["zonder interventies"], strict=True)]
+            text = fmt(float(np.mean(d)), k)
+            effects.append(text if text.startswith("−") else "+" + text)
+        rows.append(f"| {METRICS[k][0]} | " + " | ".join(cell(vals[lab], k) for lab in shown)
+                    + " | " + " | ".join(effects) + " |")
+    blocks.append("Het werkelijke effect in het model (latente toestand van alle leden en "
+                  "niet-leden over het tweede jaar; effect = gemiddeld verschil met "
+                  "'zonder interventies' bij dezelfde seed):\n\n" + "\n".join(rows))
     blocks.append(f"*Seeds {seeds_text(SEEDS)}; enquêtes op dag 364 en dag 729. Berekend met "
                   f"`uv run python docs/teaching/cijfers.py`.*")
     return "\n\n".join(blocks)

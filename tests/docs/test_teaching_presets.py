@@ -36,7 +36,9 @@ EXPECTED: dict[str, tuple[str, dict[str, object]]] = {
         "group.municipal_coordination": True, "group.signs": True, "areas.0.coverage": 1.0,
         "group.police_feedback": 0.95}),
     "oefening5_zonder_interventies": ("../rotterdam_experiment", {"interventions": []}),
-    "oefening5_groter_onderzoek": ("../rotterdam_experiment", {
+    "oefening5_zwakke_uitvoering": ("../rotterdam_experiment", {
+        "interventions.0.set.police_feedback": 0.25, "interventions.0.set.active_admin": 0.4}),
+    "oefening5_groter_onderzoek": ("oefening5_zwakke_uitvoering", {
         "survey.participants": 600, "survey.non_participants": 600, "areas.0.groups": 12,
         "areas.1.groups": 4}),
     "oefening6_sweep": ("oefening1_buurt", {"group.police_feedback": 0.0, "days": 548}),
@@ -123,7 +125,8 @@ def test_exercise_6_sweeps_are_valid_experiment_files(name: str) -> None:
 
 # The resident count each exercise tells students to type into the web page.
 RESIDENTS = {"oefening4_inbraakgolf": 800, "oefening4_voorbeeldontwerp": 800,
-             "oefening5_zonder_interventies": 2080, "oefening5_groter_onderzoek": 8320}
+             "oefening5_zonder_interventies": 2080, "oefening5_zwakke_uitvoering": 2080,
+             "oefening5_groter_onderzoek": 8320}
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
