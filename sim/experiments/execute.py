@@ -32,6 +32,9 @@ from sim.experiments.store import ResultStore
 
 #: How long to wait for a scheduler given with ``--scheduler`` before giving up.
 CONNECT_TIMEOUT = "10s"
+#: Runs queued per worker slot on the local cluster (Dask's default, 1.1, leaves workers idle
+#: for a scheduler round trip between short runs).
+LOCAL_SATURATION = 2.0
 
 
 @dataclass
@@ -63,6 +66,7 @@ def dask_client(workers: int | None = None, scheduler: str | None = None) -> Ite
 
     An unreachable scheduler raises :class:`UserError` before anything else happens.
     """
+    import dask
     from distributed import Client, LocalCluster
 
     if scheduler:
@@ -78,8 +82,10 @@ def dask_client(workers: int | None = None, scheduler: str | None = None) -> Ite
             client.close()
         return
     n = workers or os.cpu_count() or 1
-    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                           dashboard_address=None, silence_logs=logging.ERROR)
+    # keep a second run waiting on each worker, so it never idles while the scheduler replies
+    with dask.config.set({"distributed.scheduler.worker-saturation": LOCAL_SATURATION}):
+        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                               dashboard_address=None, silence_logs=logging.ERROR)
     client = Client(cluster)
     try:
         yield client
@@ -187,9 +193,10 @@ def _distributed(exp, design, store, selected, run_fn, progress, on_stored, tota
         for p, r in todo
     ]
     with _progress(len(selected), len(selected) - len(todo), progress) as bar:
-        for future in as_completed(futures):
+        # results are fetched in the background as runs finish, not one round trip each
+        for future, result in as_completed(futures, with_results=True, raise_errors=False):
             if future.status == "finished":
-                _store_one(store, design, future.result(), report)
+                _store_one(store, design, result, report)
                 bar.update()
                 if on_stored:
                     on_stored(report)

@@ -263,7 +263,7 @@ class ResultStore:
             "version": result["version"], "elapsed_s": float(result["elapsed_s"]),
             **counts, "finished": _now(), **(extra or {}),
         }
-        write_atomic(pd.DataFrame([row]), self._path("runs", point, replication), durable=True)
+        write_atomic(pa.Table.from_pylist([row]), self._path("runs", point, replication))
 
     def mark(self, **status: Any) -> None:
         """Record progress in the manifest (e.g. ``complete=True``)."""
