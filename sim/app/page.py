@@ -91,7 +91,8 @@ def NumberField(label: str, value: int, lo: int, hi: int, on_value: Callable[[in
         set_text(new)
         try:
             number = parse_int(label, new, lo, hi, value, lang)
-            on_value(number)
+            if number != value:  # leaving the field (focusout) re-sends the same value
+                on_value(number)
         except UserError as e:
             set_error(str(e))
             return
@@ -409,7 +410,7 @@ def CompareView(live: Live, lang: str):
     memory.setdefault("cmp", None)
 
     def remembered(name):
-        value, set_value = solara.use_state(memory[name], key=name)
+        value, set_value = solara.use_state(memory[name], key=name)  # noqa: SH104 - fixed order
 
         def setter(new):
             memory[name] = new

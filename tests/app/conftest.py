@@ -31,12 +31,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def _wait_for_http(url: str, proc: subprocess.Popen, timeout: float = 90) -> None:
+def _wait_for_http(url: str, proc: subprocess.Popen, log: Path, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            out = proc.stdout.read() if proc.stdout else ""
-            raise RuntimeError(f"buurtsim app exited with {proc.returncode}:\n{out}")
+            raise RuntimeError(f"buurtsim app exited with {proc.returncode}:\n{log.read_text()}")
         try:
             with urllib.request.urlopen(url, timeout=2) as r:
                 if r.status == 200:
@@ -46,13 +45,15 @@ def _wait_for_http(url: str, proc: subprocess.Popen, timeout: float = 90) -> Non
     raise RuntimeError(f"buurtsim app did not answer on {url} within {timeout} s")
 
 
-def start_app(port: int) -> subprocess.Popen:
-    """Start ``buurtsim app --port port`` in its own process group."""
+def start_app(port: int, log: Path) -> subprocess.Popen:
+    """Start ``buurtsim app --port port`` in its own process group, output to ``log``."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sim.cli", "app", "--port", str(port)], cwd=ROOT, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
-    _wait_for_http(f"http://127.0.0.1:{port}/", proc)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "sim.cli", "app", "--port", str(port)], cwd=ROOT, env=env,
+            stdout=out, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    _wait_for_http(f"http://127.0.0.1:{port}/", proc, log)
     return proc
 
 
@@ -64,18 +65,23 @@ def stop_app(proc: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
-    if proc.stdout:
-        proc.stdout.close()
 
 
 @pytest.fixture(scope="session")
-def app_url() -> Iterator[str]:
+def app_server() -> Iterator[tuple[str, Path]]:
+    """URL and log file of one `buurtsim app` for the whole test session."""
     port = free_port()
-    proc = start_app(port)
+    log = ARTEFACTS / "app-server.log"
+    proc = start_app(port, log)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", log
     finally:
         stop_app(proc)
+
+
+@pytest.fixture(scope="session")
+def app_url(app_server) -> str:
+    return app_server[0]
 
 
 @pytest.fixture(scope="session")

@@ -100,6 +100,10 @@ def test_bad_seed_shows_a_message_next_to_the_field_and_keeps_the_model(app):
     field = _type(rc, "Toevalsgetal (seed)", "42")
     assert live.session.settings.seed == 42 and live.session.day == 0
     assert field.error is False
+    # leaving the field sends the same value again: that must not restart the model
+    _button(rc, "Stap").click()
+    field.fire_event("focusout", None)
+    assert live.session.day == 1
 
 
 def test_bad_population_size_keeps_the_model(app):
@@ -142,3 +146,26 @@ def test_each_rendered_page_has_its_own_model(monkeypatch):
     finally:
         rc1.close()
         rc2.close()
+
+
+def test_compare_tab_runs_replications_and_keeps_them_across_tabs(app, monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sim.app import compare
+
+    pool = ThreadPoolExecutor(max_workers=1)
+    monkeypatch.setattr(compare, "shared_pool", lambda: pool)
+    rc, live = app
+    tabs = rc.find(v.Tabs).widget
+    tabs.v_model = 2
+    _type(rc, "Herhalingen per situatie", "2")
+    _type(rc, "Dagen per run", "40")
+    field = _type(rc, "Dagen per run", "10")
+    assert field.error is True and "30" in " ".join(field.messages)
+    _button(rc, "Vergelijking starten").click()
+    rc.find(v.Alert, children=["Klaar: 4 runs (seeds 1–2)."]).wait_for(timeout=120)
+    assert live.compare["cmp"].days == 40
+    tabs.v_model = 0
+    tabs.v_model = 2
+    rc.find(v.Alert, children=["Klaar: 4 runs (seeds 1–2)."]).assert_single()
+    pool.shutdown()
