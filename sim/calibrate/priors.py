@@ -84,11 +84,26 @@ class Parameter(BaseModel):
         return self.low <= value <= self.high
 
 
+class Fixed(BaseModel):
+    """A parameter held at a value during calibration (and written into the result)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    value: float
+    why: str = Field(min_length=1)
+    paths: list[str] = Field(default_factory=list)
+    scenarios: list[str] = Field(default_factory=list)
+
+    def applies_to(self, scenario_name: str) -> bool:
+        return not self.scenarios or scenario_name in self.scenarios
+
+
 class Priors(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     version: int = 1
     parameter: dict[str, Parameter] = Field(min_length=1)
+    fixed: dict[str, Fixed] = Field(default_factory=dict)
     path: str = ""
 
     def names(self) -> list[str]:
@@ -114,6 +129,9 @@ class Priors(BaseModel):
         """Dotted scenario overrides for ``values`` in calibration scenario ``scenario_name``."""
         data = None
         out: dict[str, Any] = {}
+        for name, f in self.fixed.items():
+            if f.applies_to(scenario_name):
+                out.update({path: f.value for path in f.paths or [name]})
         for name, p in self.parameter.items():
             if name not in values or not p.applies_to(scenario_name):
                 continue
@@ -181,6 +199,13 @@ def load_priors(path: str | Path = DEFAULT_PRIORS) -> Priors:
 
 def check_against(priors: Priors, scenarios: dict[str, Scenario]) -> None:
     """Every parameter must set existing fields of the scenarios it applies to."""
+    for name, f in priors.fixed.items():
+        for s in (s for s in scenarios if f.applies_to(s)):
+            try:
+                priors.apply(scenarios[s], {}, s)
+            except ScenarioError as e:
+                raise PriorsError(f"{priors.path}: fixed {name!r} in scenario {s!r}: "
+                                  f"{e}") from None
     for name, p in priors.parameter.items():
         used = [s for s in scenarios if p.applies_to(s)]
         unknown = [s for s in p.scenarios if s not in scenarios]

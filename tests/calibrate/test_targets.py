@@ -52,7 +52,11 @@ def test_shipped_scenarios_and_priors_fit_together():
     check_against(priors, scenarios)
     # a parameter restricted to one scenario leaves the others alone
     ov = priors.overrides({"rotterdam.worry_shift": 0.1}, "national", scenarios["national"])
-    assert ov == {}
+    assert not any(k.endswith("worry_shift") for k in ov)
+    # fixed parameters are applied where they belong and nowhere else
+    assert ov["areas.0.coverage"] == priors.fixed["national.coverage"].value
+    ov_rdam = priors.overrides({}, "rotterdam", scenarios["rotterdam"])
+    assert "areas.0.coverage" not in ov_rdam and "crime.theft_rate" in ov_rdam
     ov = priors.overrides({"rotterdam.worry_shift": 0.1}, "rotterdam", scenarios["rotterdam"])
     base = load_scenario(resolve_scenario_path("rotterdam_experiment"))
     assert ov["areas.0.worry_shift"] == pytest.approx(base.areas[0].worry_shift + 0.1)
@@ -104,11 +108,11 @@ def test_log_uniform_parameters_are_sampled_on_the_log_scale():
     import math
 
     priors = load_priors()
-    decay = priors.parameter["memory.worry_decay"]
+    decay = priors.parameter["messages.reassurance_scale"]
     assert decay.distribution == "loguniform"
     rv = decay.rv()
     assert rv.cdf(math.log(decay.low)) == 0 and rv.cdf(math.log(decay.high)) == 1
-    natural = priors.from_abc({"memory__worry_decay": math.log(0.02),
+    natural = priors.from_abc({"messages__reassurance_scale": math.log(0.2),
                                "membership__selection_worry": -0.5})
-    assert natural["memory.worry_decay"] == pytest.approx(0.02)
+    assert natural["messages.reassurance_scale"] == pytest.approx(0.2)
     assert natural["membership.selection_worry"] == -0.5
