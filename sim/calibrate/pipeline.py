@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
+import re
 import shutil
 import sys
 import time
@@ -195,20 +197,19 @@ def _verdict(met: float, used: bool) -> str:
     return "not met"
 
 
-def install(out: Path) -> list[Path]:
+def install(out: Path, dest_dir: Path | None = None) -> list[Path]:
     """Copy a calibration's scenario and posterior file into scenarios/ (shipped result)."""
     from sim.scenario import SCENARIO_DIR
+
+    SCENARIO_DIR = dest_dir or SCENARIO_DIR  # noqa: N806
 
     res = out / "results"
     dest_toml = SCENARIO_DIR / "calibrated.toml"
     text = (res / "calibrated_scenarios" / "calibrated.toml").read_text(encoding="utf-8")
     meta = json.loads((res / "calibration.json").read_text(encoding="utf-8"))
     base = resolve_scenario_path(meta["primary_file"])
-    import os
-
-    rel_old = os.path.relpath(base.resolve(), (res / "calibrated_scenarios").resolve())
-    rel_new = os.path.relpath(base.resolve(), SCENARIO_DIR.resolve())
-    text = text.replace(f'extends = "{rel_old}"', f'extends = "{rel_new}"')
+    rel_new = os.path.relpath(base.resolve(), Path(SCENARIO_DIR).resolve())
+    text = re.sub(r'(?m)^extends = ".*"$', f'extends = "{rel_new}"', text, count=1)
     tmp = dest_toml.with_suffix(".toml.partial")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(dest_toml)
