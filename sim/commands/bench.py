@@ -85,6 +85,26 @@ def scaled_scenario(residents: int, days: int = 365):
 # --------------------------------------------------------------------------- measurements
 
 
+class Clock:
+    """Wall-clock and CPU time of a block. CPU time counts this process only, so it stays
+    meaningful on a shared, busy machine; on an idle one the two agree."""
+
+    def __enter__(self) -> Clock:
+        self._wall, self._cpu = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.wall = time.perf_counter() - self._wall
+        self.cpu = time.process_time() - self._cpu
+
+
+def _load() -> float:
+    """The machine's 1-minute load average (how busy the cores were)."""
+    import os
+
+    return os.getloadavg()[0]
+
+
 def _peak_rss_mb() -> float:
     import resource
 
@@ -106,16 +126,16 @@ def measure_year(spec: str, days: int = 365) -> dict:
         load_scenario(resolve_scenario_path(spec))
     days = days if spec.isdigit() else scn.days
     before = psutil.Process().memory_info().rss / 2**20
-    t0 = time.perf_counter()
-    engine = Engine(scn, np.random.default_rng(scn.seed))
-    t1 = time.perf_counter()
-    engine.run(days)
-    t2 = time.perf_counter()
+    with Clock() as build:
+        engine = Engine(scn, np.random.default_rng(scn.seed))
+    with Clock() as run:
+        engine.run(days)
     peak = _peak_rss_mb()
     n = engine.pop.n
     return {"scenario": scn.name, "residents": n, "groups": engine.pop.n_groups, "days": days,
-            "build_s": t1 - t0, "run_s": t2 - t1, "step_ns": (t2 - t1) / (n * days) * 1e9,
-            "peak_mb": peak, "bytes_per_resident": (peak - before) * 2**20 / n}
+            "build_s": build.wall, "run_s": run.wall, "build_cpu_s": build.cpu,
+            "run_cpu_s": run.cpu, "step_ns": run.cpu / (n * days) * 1e9, "peak_mb": peak,
+            "bytes_per_resident": (peak - before) * 2**20 / n, "load": _load()}
 
 
 def measure_in_subprocess(spec: str, days: int = 365, timeout: float = 1800) -> dict:
@@ -148,24 +168,27 @@ def speedup(residents: int = SPEEDUP_RESIDENTS, days: int = 30, repeats: int = 3
     Engine(scaled_scenario(1_000, 5), np.random.default_rng(0)).run(5)  # warm up imports
     runs, builds = [], []
     for k in range(repeats):
-        t0 = time.perf_counter()
-        engine = Engine(scn, np.random.default_rng(k))
-        t1 = time.perf_counter()
-        engine.run(days)
-        runs.append(time.perf_counter() - t1)
-        builds.append(t1 - t0)
-    n = engine.pop.n
-    t0 = time.perf_counter()
-    ref = ReferenceModel(scn, seed=0)
-    t1 = time.perf_counter()
-    ref.run_for(days)
-    ref_run = time.perf_counter() - t1
-    engine_run = sorted(runs)[len(runs) // 2]
-    return {"residents": n, "days": days,
-            "engine_steps_per_s": n * days / engine_run,
-            "reference_steps_per_s": len(ref.residents) * days / ref_run,
-            "engine_build_s": sorted(builds)[len(builds) // 2], "reference_build_s": t1 - t0,
-            "ratio": (ref_run / len(ref.residents)) / (engine_run / n)}
+        with Clock() as build:
+            engine = Engine(scn, np.random.default_rng(k))
+        with Clock() as run:
+            engine.run(days)
+        runs.append(run)
+        builds.append(build)
+    median = lambda clocks: sorted(clocks, key=lambda c: c.cpu)[len(clocks) // 2]  # noqa: E731
+    engine_run, engine_build = median(runs), median(builds)
+    with Clock() as ref_build:
+        ref = ReferenceModel(scn, seed=0)
+    with Clock() as ref_run:
+        ref.run_for(days)
+    n, n_ref = engine.pop.n, len(ref.residents)
+    return {"residents": n, "days": days, "load": _load(),
+            "engine_steps_per_s": n * days / engine_run.cpu,
+            "reference_steps_per_s": n_ref * days / ref_run.cpu,
+            "engine_wall_steps_per_s": n * days / engine_run.wall,
+            "reference_wall_steps_per_s": n_ref * days / ref_run.wall,
+            "engine_build_s": engine_build.cpu, "reference_build_s": ref_build.cpu,
+            "ratio": (ref_run.cpu / n_ref) / (engine_run.cpu / n),
+            "wall_ratio": (ref_run.wall / n_ref) / (engine_run.wall / n)}
 
 
 # --------------------------------------------------------------------------- printing
@@ -190,24 +213,27 @@ def _machine() -> str:
 
 
 def _print_speedup(s: dict) -> None:
-    print(f"engine vs reference, {s['residents']:,} residents, {s['days']} days "
-          f"(same scenario, same process)")
-    print(f"  {'model':<10} {'agent-steps/s':>15} {'ns/agent-step':>14} {'build s':>8}")
-    for name, rate, build in (("engine", s["engine_steps_per_s"], s["engine_build_s"]),
-                              ("reference", s["reference_steps_per_s"],
-                               s["reference_build_s"])):
-        print(f"  {name:<10} {rate:>15,.0f} {1e9 / rate:>14,.0f} {build:>8.2f}")
+    print(f"engine vs reference, {s['residents']:,} residents, {s['days']} days (same "
+          f"scenario, same process; CPU time, wall-clock in brackets; load {s['load']:.1f})")
+    print(f"  {'model':<10} {'agent-steps/s':>15} {'ns/agent-step':>14} {'(wall)':>10} "
+          f"{'build s':>8}")
+    for name in ("engine", "reference"):
+        rate, wall = s[f"{name}_steps_per_s"], s[f"{name}_wall_steps_per_s"]
+        print(f"  {name:<10} {rate:>15,.0f} {1e9 / rate:>14,.0f} {1e9 / wall:>10,.0f} "
+              f"{s[f'{name}_build_s']:>8.2f}")
+    print(f"  ratio {s['ratio']:.1f} (wall-clock {s['wall_ratio']:.1f})")
 
 
 def _print_scaling_header() -> None:
-    print(f"  {'scenario':<22} {'residents':>10} {'groups':>7} {'build s':>8} {'year s':>8} "
-          f"{'ns/step':>8} {'peak MB':>8} {'B/resident':>10}")
+    print(f"  {'scenario':<16} {'residents':>10} {'groups':>6} {'build s':>8} {'year s':>8} "
+          f"{'(wall)':>8} {'ns/step':>8} {'peak MB':>8} {'B/res.':>7} {'load':>5}")
 
 
 def _print_scaling_row(r: dict) -> None:
-    print(f"  {r['scenario']:<22} {r['residents']:>10,} {r['groups']:>7,} {r['build_s']:>8.2f} "
-          f"{r['run_s']:>8.2f} {r['step_ns']:>8.0f} {r['peak_mb']:>8.0f} "
-          f"{r['bytes_per_resident']:>10,.0f}", flush=True)
+    print(f"  {r['scenario']:<16} {r['residents']:>10,} {r['groups']:>6,} "
+          f"{r['build_cpu_s']:>8.2f} {r['run_cpu_s']:>8.2f} {r['run_s']:>8.1f} "
+          f"{r['step_ns']:>8.0f} {r['peak_mb']:>8.0f} {r['bytes_per_resident']:>7,.0f} "
+          f"{r['load']:>5.1f}", flush=True)
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -217,7 +243,8 @@ def handle(args: argparse.Namespace) -> int:
     figures["speedup"] = s
     _print_speedup(s)
     if not args.quick:
-        print("\nscaling: one headless year per size, each in a fresh process")
+        print("\nscaling: one headless year per size, each in a fresh process "
+              "(times in CPU seconds, wall-clock year in brackets)")
         _print_scaling_header()
         rows = []
         for size in args.sizes:
@@ -229,8 +256,8 @@ def handle(args: argparse.Namespace) -> int:
         if len(big) >= 2:
             a, b = by_size[big[-2]], by_size[big[-1]]
             print(f"  time({b['residents']:,}) / time({a['residents']:,}) = "
-                  f"{b['run_s'] / a['run_s']:.1f} for {b['residents'] / a['residents']:.1f}× "
-                  f"the residents")
+                  f"{b['run_cpu_s'] / a['run_cpu_s']:.1f} for "
+                  f"{b['residents'] / a['residents']:.1f}× the residents")
         if not args.no_city:
             print("\ncity: scenarios/city/rotterdam.toml")
             _print_scaling_header()
