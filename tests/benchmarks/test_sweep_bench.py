@@ -18,7 +18,6 @@ that serial and parallel give the same numbers.
 
 from __future__ import annotations
 
-import logging
 import sys
 import time
 from pathlib import Path
@@ -27,7 +26,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.experiments.execute import run_sweep
+from sim.experiments.execute import dask_client, run_sweep
 from sim.experiments.spec import parse_experiment
 from sim.experiments.store import ResultStore
 
@@ -69,7 +68,6 @@ def _outcomes(out: Path) -> pd.DataFrame:
 
 def test_sweep_speedup_overhead_and_memory(tmp_path):
     import cloudpickle
-    from distributed import Client, LocalCluster
 
     cloudpickle.register_pickle_by_value(sys.modules[__name__])
     exp = parse_experiment(EXPERIMENT, tmp_path / "bench.toml")
@@ -81,9 +79,7 @@ def test_sweep_speedup_overhead_and_memory(tmp_path):
     assert serial.stored == n_runs
 
     start = time.perf_counter()
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=None, silence_logs=logging.ERROR) as cluster, \
-            Client(cluster) as client:
+    with dask_client(workers=2) as client:  # the local cluster of `buurtsim sweep --workers 2`
         t_startup = time.perf_counter() - start
         memory: list[dict] = []
 
