@@ -7,6 +7,7 @@ runs, so it is marked slow: ``uv run pytest -m slow tests/docs/test_answer_sheet
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -24,12 +25,21 @@ def test_answer_sheet_figures_match_the_model() -> None:
     assert proc.returncode == 0, proc.stderr[-2000:]
 
 
-def test_every_figure_table_has_its_markers() -> None:
-    """Each exercise's answer and the workshop carry a generated table (not typed numbers)."""
-    sheet = (ROOT / "docs" / "teaching" / "antwoorden.md").read_text(encoding="utf-8")
+def generated(page: str, name: str) -> str:
+    text = (ROOT / "docs" / "teaching" / page).read_text(encoding="utf-8")
+    match = re.search(rf"<!-- cijfers:{name}:start -->\n(.*?)<!-- cijfers:{name}:end -->",
+                      text, flags=re.DOTALL)
+    assert match, f"{page}: the generated table {name!r} is missing"
+    return match.group(1)
+
+
+def test_every_exercise_and_the_workshop_carry_generated_figures() -> None:
+    """Each answer and the workshop show a table made by cijfers.py (not typed numbers),
+    naming the seeds it used."""
     for n in range(1, 7):
-        assert f"<!-- cijfers:oefening{n}:start -->" in sheet
-        assert f"<!-- cijfers:oefening{n}:end -->" in sheet
-    workshop = (ROOT / "docs" / "teaching" / "workshop-beheerders.md").read_text(
-        encoding="utf-8")
-    assert "<!-- cijfers:workshop:start -->" in workshop
+        body = generated("antwoorden.md", f"oefening{n}")
+        assert body.count("\n| ") >= 3, f"exercise {n}: no table"
+        assert re.search(r"seeds 1–(5|10)", body, flags=re.IGNORECASE), \
+            f"exercise {n}: seeds not stated"
+    body = generated("workshop-beheerders.md", "workshop")
+    assert body.count("\n| ") >= 3 and "seeds 1–10" in body
