@@ -9,7 +9,12 @@ correct pair of implementations fails for an unlucky choice of seeds.
 
 Fast tier (default run): each scenario shrunk to 5 streets per area and 150 days, 20 seeds.
 Slow tier (``-m slow``): the scenario files as shipped, 30 seeds each.
-The detection tests change one rule in the reference only and require the suite to notice.
+
+The detection tests change one rule in the reference only and require the suite to notice:
+dropping the bystander discount is caught by the fast tier; doubling the worry an alert
+causes is subtler (in the shrunk neighbourhoods groups are one or two streets and post few
+alerts: members' worry differs at p ≈ 2·10⁻⁴, not enough after correcting for 48 outputs at
+α = 0.01/6), so it is checked at full size in the slow tier.
 """
 
 from __future__ import annotations
@@ -44,12 +49,13 @@ def test_engine_agrees_with_reference(name, pool):
     assert not table["rejected"].any(), describe(table, name)
 
 
-@pytest.mark.parametrize("broken", [DoubledAlertWorry, NoBystanderEffect],
-                         ids=["alert_worry_doubled", "no_bystander_effect"])
-def test_suite_detects_a_rule_changed_in_the_reference_only(broken, pool):
-    table = compare(shrink(load("baseline"), **FAST), FAST_SEEDS, broken, pool=pool)
-    assert table["rejected"].any(), (
-        f"the differential suite did not notice {broken.__name__}:\n"
+def test_suite_detects_the_bystander_rule_changed_in_the_reference_only(pool):
+    table = compare(shrink(load("baseline"), **FAST), FAST_SEEDS, NoBystanderEffect, pool=pool)
+    flagged = set(table.loc[table["rejected"], "metric"])
+    # Without the bystander discount witnesses call far more often: reports and the share of
+    # crimes reported must be among the outputs that differ.
+    assert {"total_reports_112", "reported_share"} & flagged, (
+        "the differential suite did not notice NoBystanderEffect:\n"
         + table.sort_values("p").head(5).to_string())
 
 
@@ -63,4 +69,5 @@ def test_engine_agrees_with_reference_full(name, pool):
 @pytest.mark.slow
 def test_full_suite_detects_doubled_alert_worry(pool):
     table = compare(load("baseline"), SLOW_SEEDS, DoubledAlertWorry, pool=pool)
-    assert table["rejected"].any(), table.sort_values("p").head(5).to_string()
+    flagged = set(table.loc[table["rejected"], "metric"])
+    assert "worry_members" in flagged, table.sort_values("p").head(5).to_string()
