@@ -12,6 +12,7 @@ that session's component state; nothing mutable is shared between sessions.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -43,6 +44,7 @@ from sim.errors import UserError
 from sim.scenario import FACTOR_NAMES
 
 MAX_SPEED = 60
+TIMING = bool(os.environ.get("BUURTSIM_APP_TIMING"))
 MIN_DAYS, MAX_DAYS = 30, 3650
 
 
@@ -178,9 +180,12 @@ def TimeCard(live: Live, lang: str, playing: solara.Reactive[bool], speed: solar
     s = live.session
 
     def step():
+        t0 = time.perf_counter()
         with live.lock:
             s.step(1)
         version.value += 1
+        if TIMING:
+            print(f"step handler: {1000 * (time.perf_counter() - t0):.0f} ms", flush=True)
 
     def reset():
         playing.value = False
@@ -259,13 +264,17 @@ def ModelView(live: Live, lang: str, version: solara.Reactive[int],
                              [build, lang])
 
     def draw():
+        t0 = time.perf_counter()
         with live.lock:
             map_fig.update(s.engine)
             weekly = s.weekly()
             members = int(s.engine.member.sum())
             day = s.day
         charts.update(weekly)
-        return map_fig.png(), charts.png(), day, members
+        out = map_fig.image(), charts.image(), day, members
+        if TIMING:
+            print(f"draw day {day}: {1000 * (time.perf_counter() - t0):.0f} ms", flush=True)
+        return out
 
     map_png, charts_png, day, members = solara.use_memo(draw, [version, build, lang])
 
@@ -285,9 +294,9 @@ def ModelView(live: Live, lang: str, version: solara.Reactive[int],
                     style={"font-size": "0.8em", "color": "#777"})
         with solara.Row(style={"flex-wrap": "wrap", "align-items": "flex-start"}):
             with solara.Div(classes=["buurt-map"]):
-                rw.Image(value=map_png, format="png")
+                rw.Image(value=map_png, format="jpeg")
             with solara.Div(classes=["buurt-charts"]):
-                rw.Image(value=charts_png, format="png")
+                rw.Image(value=charts_png, format="jpeg")
 
 
 # --------------------------------------------------------------------------- survey

@@ -51,12 +51,14 @@ def scenario_files(root: Path = SCENARIO_DIR) -> dict[str, Path]:
     """Scenario files offered in the picker, keyed by their path below ``scenarios/``.
 
     Top-level scenarios first, then teaching presets, then the rest (e.g. ``factors/``).
-    Experiment designs (``scenarios/experiments/``) are not scenarios and are left out.
+    Experiment designs (``scenarios/experiments/``) are not scenarios and are left out, and
+    so are hidden or temporary files (names starting with ``.`` or ``_``).
     """
     if not root.is_dir():
         return {}
     files = [p for p in root.rglob("*.toml")
-             if p.relative_to(root).parts[0] not in NOT_SCENARIOS]
+             if p.relative_to(root).parts[0] not in NOT_SCENARIOS
+             and not any(part.startswith(("_", ".")) for part in p.relative_to(root).parts)]
 
     def order(p: Path) -> tuple[int, str]:
         rel = p.relative_to(root)
@@ -210,6 +212,8 @@ class Session:
         self.model = NeighbourhoodModel(self.scenario, rng=self.settings.seed, headless=True)
         self.engine = self.model.engine
         self.extra_surveys: list[pd.DataFrame] = []
+        self._columns: dict[str, list] = {}
+        self._seen = 0
         self._survey_rng = np.random.default_rng([self.settings.seed, 7])
 
     def choose_scenario(self, key: str) -> None:
@@ -283,22 +287,38 @@ class Session:
         return pd.DataFrame.from_records(self.engine.records)
 
     def weekly(self) -> pd.DataFrame:
-        """Weekly series so far (the running week included, counts scaled to 7 days)."""
-        daily = self.daily()
-        if daily.empty:
-            return daily
+        """Weekly series so far: counts summed, levels averaged, like ``RunResult.weekly``;
+        the running week's counts are scaled to 7 days. Kept up to date incrementally, so a
+        redraw does not re-aggregate the whole history."""
         from sim.engine import COUNT_COLUMNS
 
-        d = daily.assign(week=daily["day"] // 7)
-        agg = {c: ("sum" if c in COUNT_COLUMNS else "mean") for c in d.columns
-               if c not in ("day", "week")}
-        weekly = d.groupby("week", as_index=False).agg(agg)
-        days_in_last = int((d["week"] == weekly["week"].iloc[-1]).sum())
-        if days_in_last < 7:
-            counts = [c for c in COUNT_COLUMNS if c in weekly.columns]
-            weekly[counts] = weekly[counts].astype(float)
-            weekly.loc[weekly.index[-1], counts] *= 7 / days_in_last
-        return weekly
+        records = self.engine.records
+        cols = self._columns
+        for rec in records[self._seen:]:
+            for k, v in rec.items():
+                cols.setdefault(k, []).append(v)
+        self._seen = len(records)
+        if not records:
+            return pd.DataFrame()
+        day = np.asarray(cols["day"])
+        week = day // 7
+        starts = np.flatnonzero(np.r_[True, week[1:] != week[:-1]])
+        days = np.diff(np.r_[starts, len(day)])
+        out = {"week": week[starts]}
+        for k, values in cols.items():
+            if k == "day":
+                continue
+            x = np.asarray(values, dtype=float)
+            if k in COUNT_COLUMNS:
+                total = np.add.reduceat(x, starts)
+                total[-1] *= 7 / days[-1]
+                out[k] = total
+            else:
+                ok = np.isfinite(x)
+                n = np.add.reduceat(ok.astype(float), starts)
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    out[k] = np.add.reduceat(np.where(ok, x, 0.0), starts) / n
+        return pd.DataFrame(out)
 
     # -- survey ----------------------------------------------------------------------------
     def take_survey(self) -> None:

@@ -28,18 +28,32 @@ SWITCHES = ("signs", "linked_professional", "social_channel", "local_problem",
 
 async def _session(browser, url: str, i: int, seconds: float, ready: asyncio.Barrier,
                    errors: list[str]) -> dict:
+    await asyncio.sleep(2.0 * i)  # people open the page one after another, not in the same ms
     context = await browser.new_context(viewport={"width": 1400, "height": 1000})
     page = await context.new_page()
-    page.set_default_timeout(120_000)
+    page.set_default_timeout(300_000)
     page.on("pageerror", lambda e: errors.append(f"session {i}: {e}"))
     await page.goto(url)
     await page.locator(".buurt-map img").wait_for()
+    try:
+        return await _drive_session(page, i, seconds, ready)
+    except Exception:
+        ARTEFACTS.mkdir(parents=True, exist_ok=True)
+        await page.screenshot(path=ARTEFACTS / f"load-failed-session-{i}.png")
+        raise
+    finally:
+        await context.close()
+
+
+async def _drive_session(page, i: int, seconds: float, ready: asyncio.Barrier) -> dict:
     seed = 100 + i
+    old_map = await page.locator(".buurt-map img").get_attribute("src")
     field = page.locator(".field-seed input")
     await field.fill(str(seed))
     await field.press("Enter")
+    # the server answered when the map of the new neighbourhood arrived
     await page.wait_for_function(
-        "(s) => document.querySelector('.field-seed input').value === s", arg=str(seed))
+        "(old) => document.querySelector('.buurt-map img').src !== old", arg=old_map)
     factor = SWITCHES[i % len(SWITCHES)]
     await page.locator(f".factor-{factor} label").click()
     await page.locator(f".factor-{factor}").get_by_text("(gewijzigd)").wait_for()
@@ -56,7 +70,6 @@ async def _session(browser, url: str, i: int, seconds: float, ready: asyncio.Bar
     shown_seed = await field.input_value()
     own_factor_marked = await page.locator(f".factor-{factor}").get_by_text(
         "(gewijzigd)").count()
-    await context.close()
     return {"session": i, "steps": steps, "status": status, "changed": changed,
             "own_factor_marked": own_factor_marked, "seed": shown_seed, "expected_seed": seed,
             "latencies": latencies}
