@@ -82,8 +82,10 @@ def dask_client(workers: int | None = None, scheduler: str | None = None) -> Ite
             client.close()
         return
     n = workers or os.cpu_count() or 1
-    # keep a second run waiting on each worker, so it never idles while the scheduler replies
-    with dask.config.set({"distributed.scheduler.worker-saturation": LOCAL_SATURATION}):
+    # keep a second run waiting on each worker, so it never idles while the scheduler replies;
+    # no statistical profiler in the workers (its history grows with every second of a sweep)
+    with dask.config.set({"distributed.scheduler.worker-saturation": LOCAL_SATURATION,
+                          "distributed.worker.profile.enabled": False}):
         cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                                dashboard_address=None, silence_logs=logging.ERROR)
     client = Client(cluster)
