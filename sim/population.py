@@ -7,7 +7,7 @@ residents form one contiguous slice: ``street_start[s]:street_start[s + 1]``.
 >>> import numpy as np
 >>> from sim.scenario import Scenario
 >>> pop = build_population(Scenario(), np.random.default_rng(1))
->>> pop.n_streets, pop.n > pop.households_of_street.sum()
+>>> pop.n_streets, bool(pop.n > pop.households_of_street.sum())
 (20, True)
 """
 
@@ -60,6 +60,26 @@ class Population:
     def group(self) -> np.ndarray:
         """Group covering each resident's street (-1 = none)."""
         return self.group_of_street[self.street]
+
+    def tie_sum(self, values: np.ndarray) -> np.ndarray:
+        """For each resident, the sum of ``values`` over their ties (``adjacency @ values``),
+        computed from the rows of the few residents with a non-zero value: on a typical day
+        only those who saw or read something tell anyone.
+
+        >>> import numpy as np
+        >>> from sim.scenario import Scenario
+        >>> pop = build_population(Scenario(), np.random.default_rng(1))
+        >>> v = np.zeros(pop.n); v[0] = 1.0
+        >>> bool(np.allclose(pop.tie_sum(v), pop.adjacency @ v))
+        True
+        """
+        adj = self.adjacency
+        tellers = np.flatnonzero(values)
+        start = adj.indptr[tellers]
+        size = adj.indptr[tellers + 1] - start
+        offset = np.arange(size.sum()) - np.repeat(np.cumsum(size) - size, size)
+        hearers = adj.indices[np.repeat(start, size) + offset]
+        return np.bincount(hearers, np.repeat(values[tellers], size), minlength=len(values))
 
     def graph(self):
         """The social network as a networkx graph (small populations: drawing, analysis)."""

@@ -350,24 +350,13 @@ def word_of_mouth(pop: Population, st: State, resp: Responses, scn: Scenario) ->
     fear = c.retell_share * st.today_alarmed
     fear[resp.witness] += 1.0
     fear[st.today_victim] += 1.0
-    heard_fear = c.tell_prob * stories_heard(pop.adjacency, np.minimum(fear, 1.0))
-    heard_calm = c.tell_prob * stories_heard(pop.adjacency, np.minimum(st.today_reassured, 1.0))
+    heard_fear = c.tell_prob * pop.tie_sum(np.minimum(fear, 1.0))
+    heard_calm = c.tell_prob * pop.tie_sum(np.minimum(st.today_reassured, 1.0))
     w = st.worry
     told = np.flatnonzero(heard_fear)  # the others heard nothing: their worry stays
     w[told] += (1 - (1 - c.fear_weight) ** heard_fear[told]) * (1 - w[told])
     told = np.flatnonzero(heard_calm)
     w[told] -= (1 - (1 - c.reassurance_weight) ** heard_calm[told]) * w[told]
-
-
-def stories_heard(adjacency, told: np.ndarray) -> np.ndarray:
-    """``adjacency @ told`` for the symmetric 0/1 network, summed over the few residents who
-    tell anything today: a teller's row lists the ties who hear the story."""
-    tellers = np.flatnonzero(told)
-    start = adjacency.indptr[tellers]
-    size = adjacency.indptr[tellers + 1] - start
-    offset = np.arange(size.sum()) - np.repeat(np.cumsum(size) - size, size)
-    hearers = adjacency.indices[np.repeat(start, size) + offset]
-    return np.bincount(hearers, np.repeat(told[tellers], size), minlength=len(told))
 
 
 # --------------------------------------------------------------------------- 7. memory
@@ -415,7 +404,7 @@ def join_groups(pop: Population, st: State, scn: Scenario, rng: np.random.Genera
     g_all = pop.group_of_street[pop.street]
     cand = np.flatnonzero(~st.member & (g_all >= 0))
     g = g_all[cand]
-    tied = stories_heard(pop.adjacency, st.member.astype(np.float32)).astype(np.float32)
+    tied = pop.tie_sum(st.member.astype(np.float32)).astype(np.float32)
     share = tied[cand] / np.maximum(st.degree[cand], 1)
     p = (mb.join_rate * (0.5 + f["recruitment"][g]) * (1 + f["local_problem"][g])
          * (1 + 0.5 * f["municipal_coordination"][g]) * (1 + mb.social_influence * share)
