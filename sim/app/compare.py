@@ -14,6 +14,7 @@ its :class:`Comparison` and sees only its own runs.
 
 from __future__ import annotations
 
+import atexit
 import multiprocessing
 import os
 import threading
@@ -61,6 +62,7 @@ def shared_pool() -> ProcessPoolExecutor:
         if _pool is None:
             _pool = ProcessPoolExecutor(max_workers=worker_count(),
                                         mp_context=multiprocessing.get_context("spawn"))
+            atexit.register(_pool.shutdown, wait=False, cancel_futures=True)
         return _pool
 
 

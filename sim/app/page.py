@@ -321,7 +321,7 @@ def SurveyView(live: Live, lang: str, version: solara.Reactive[int],
 
     with live.lock:
         ind = s.survey_indicators()
-    solara.Markdown(f"### {t('survey_title', lang)}")
+    solara.v.Html(tag="h3", children=[t("survey_title", lang)])  # Markdown would fetch KaTeX
     solara.Text(t("survey_intro", lang))
     with solara.Row():
         solara.Button(t("survey_take", lang), on_click=take, color="primary",

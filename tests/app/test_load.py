@@ -33,14 +33,17 @@ async def _session(browser, url: str, i: int, seconds: float, ready: asyncio.Bar
     page = await context.new_page()
     page.set_default_timeout(300_000)
     page.on("pageerror", lambda e: errors.append(f"session {i}: {e}"))
+    page.on("console", lambda m: errors.append(f"session {i} console: {m.text}")
+            if m.type == "error" else None)
     await page.goto(url)
     await page.locator(".buurt-map img").wait_for()
     try:
         return await _drive_session(page, i, seconds, ready)
-    except Exception:
+    except Exception as e:
         ARTEFACTS.mkdir(parents=True, exist_ok=True)
         await page.screenshot(path=ARTEFACTS / f"load-failed-session-{i}.png")
-        raise
+        mine = [x for x in errors if x.startswith(f"session {i}")]
+        raise AssertionError(f"session {i} failed: {e}; browser errors: {mine}") from e
     finally:
         await context.close()
 

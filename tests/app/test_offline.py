@@ -18,7 +18,9 @@ def _outside(url: str) -> bool:
     return parsed.hostname not in LOCAL_HOSTS
 
 
-def test_page_loads_without_internet(page, app_url):
+def test_page_loads_without_internet(page, app_server):
+    app_url, log = app_server
+    log_start = log.stat().st_size
     requests: list[str] = []
     page.on("request", lambda r: requests.append(r.url))
     page.on("websocket", lambda ws: requests.append(ws.url))
@@ -29,3 +31,11 @@ def test_page_loads_without_internet(page, app_url):
     outside = [u for u in requests if _outside(u)]
     assert not outside, f"requests outside localhost: {outside}"
     assert any(u.startswith("ws://127.0.0.1") for u in requests), "no websocket to the server"
+    # every tab, and the server itself must not try to fetch front-end files from a CDN
+    for tab in ("Enquête", "Vergelijken", "Model"):
+        page.get_by_role("tab", name=tab).click()
+        page.wait_for_load_state("networkidle")
+    outside = [u for u in requests if _outside(u)]
+    assert not outside, f"requests outside localhost: {outside}"
+    server_log = log.read_text()[log_start:]
+    assert "Could not load URL" not in server_log, server_log[-2000:]
