@@ -276,12 +276,32 @@ def nice_ceiling(x: float) -> float:
     return float(10 * k)
 
 
+def expected_tops(engine) -> dict[str, float]:
+    """Y-axis tops that fit the expected weekly counts of this neighbourhood, so the axes
+    rarely need to grow (growing means one slow full redraw)."""
+    scn, pop = engine.scenario, engine.pop
+    households = float(pop.households_of_street.sum())
+    c = scn.crime
+    crimes = (c.burglary_rate + c.theft_rate + c.vandalism_rate) * households / 52
+    suspicious = c.suspicious_rate * households / 52
+    members = float(engine.member.sum())
+    chatter = scn.messages.chatter_rate * members * 7
+    return {
+        "chart_crime": nice_ceiling(2.5 * crimes + 2),
+        "chart_reports": nice_ceiling(2.5 * (crimes + 0.3 * suspicious) + 2),
+        "chart_messages": nice_ceiling(1.2 * (chatter + crimes + suspicious) + 5),
+        "chart_members": nice_ceiling(1.5 * members + 10),
+    }
+
+
 class ChartsFigure(BlitFigure):
     """Six small weekly charts in one figure, updated in place. The x axis spans the whole
     run and y axes only grow, so most updates redraw just the lines."""
 
-    def __init__(self, lang: str, weeks: int, width: float = 11.0):
+    def __init__(self, lang: str, weeks: int, width: float = 11.0,
+                 tops: dict[str, float] | None = None):
         super().__init__(Figure(figsize=(width, 5.4), layout="constrained"))
+        tops = tops or {}
         self.lang = lang
         axes = self.fig.subplots(2, 3)
         self.lines: dict[str, list[tuple[str, float, Line2D]]] = {}
@@ -293,6 +313,7 @@ class ChartsFigure(BlitFigure):
             ax.set_xlabel(t("week", lang), fontsize=8)
             ax.grid(alpha=0.3)
             ax.set_xlim(0, max(weeks, 4))
+            top = max(top, tops.get(key, 0.0))
             ax.set_ylim(0, top)
             self.top[key] = top
             lines = []

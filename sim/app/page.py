@@ -24,7 +24,7 @@ import solara.lab
 from solara.alias import rw
 
 from sim.app.compare import BAND_SERIES, MAX_REPLICATIONS, SUMMARY_OUTCOMES, Comparison
-from sim.app.drawing import ChartsFigure, MapFigure
+from sim.app.drawing import ChartsFigure, MapFigure, expected_tops
 from sim.app.messages import LANGUAGES, factor_label, factor_tooltip, t
 from sim.app.session import (
     MAX_RESIDENTS,
@@ -260,7 +260,8 @@ def ModelView(live: Live, lang: str, version: solara.Reactive[int],
     s = live.session
     build, version = build.value, version.value
     map_fig = solara.use_memo(lambda: MapFigure(s.engine.pop, lang), [build, lang])
-    charts = solara.use_memo(lambda: ChartsFigure(lang, s.scenario.days // 7 + 1),
+    charts = solara.use_memo(lambda: ChartsFigure(lang, s.scenario.days // 7 + 1,
+                                                  tops=expected_tops(s.engine)),
                              [build, lang])
 
     def draw():

@@ -110,7 +110,7 @@ def _in_thread(url: str, seconds: float, errors: list[str]) -> list[dict]:
     return out["results"]
 
 
-@pytest.mark.parametrize("seconds", [15, pytest.param(60, marks=pytest.mark.slow)])
+@pytest.mark.parametrize("seconds", [30, pytest.param(60, marks=pytest.mark.slow)])
 def test_ten_sessions_drive_their_own_models_at_once(app_server, capsys, seconds):
     if shutil.which("chromium") is None:
         pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
