@@ -87,7 +87,7 @@ def dask_client(workers: int | None = None, scheduler: str | None = None) -> Ite
     with dask.config.set({"distributed.scheduler.worker-saturation": LOCAL_SATURATION,
                           "distributed.worker.profile.enabled": False}):
         cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=logging.ERROR)
+                               dashboard_address=":0", silence_logs=logging.ERROR)
     client = Client(cluster)
     try:
         yield client
