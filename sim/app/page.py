@@ -8,6 +8,8 @@ speed, reset — and draws the map from the model's arrays.
 
 Every browser session renders its own ``Page``, so the model, settings and comparison live in
 that session's component state; nothing mutable is shared between sessions.
+
+Set ``BUURTSIM_APP_TIMING=1`` to print the server-side time of each step and redraw.
 """
 
 from __future__ import annotations
@@ -175,22 +177,10 @@ def ScenarioCard(live: Live, lang: str, on_rebuilt: Callable[[], None]):
 
 
 @solara.component
-def TimeCard(live: Live, lang: str, playing: solara.Reactive[bool], speed: solara.Reactive[int],
-             version: solara.Reactive[int], on_rebuilt: Callable[[], None]):
+def Player(live: Live, playing: solara.Reactive[bool], speed: solara.Reactive[int],
+           version: solara.Reactive[int]):
+    """Runs days while mounted (only while playing): never faster than the view redraws."""
     s = live.session
-
-    def step():
-        t0 = time.perf_counter()
-        with live.lock:
-            s.step(1)
-        version.value += 1
-        if TIMING:
-            print(f"step handler: {1000 * (time.perf_counter() - t0):.0f} ms", flush=True)
-
-    def reset():
-        playing.value = False
-        live.rebuild(s.reset)
-        on_rebuilt()
 
     def play_loop():
         render_seconds = 0.05
@@ -208,7 +198,29 @@ def TimeCard(live: Live, lang: str, playing: solara.Reactive[bool], speed: solar
                 break
             time.sleep(wait)
 
-    solara.lab.use_task(play_loop, dependencies=[playing.value], prefer_threaded=True)
+    solara.lab.use_task(play_loop, dependencies=[], prefer_threaded=True)
+
+
+@solara.component
+def TimeCard(live: Live, lang: str, playing: solara.Reactive[bool], speed: solara.Reactive[int],
+             version: solara.Reactive[int], on_rebuilt: Callable[[], None]):
+    s = live.session
+
+    def step():
+        t0 = time.perf_counter()
+        with live.lock:
+            s.step(1)
+        version.value += 1
+        if TIMING:
+            print(f"step handler: {1000 * (time.perf_counter() - t0):.0f} ms", flush=True)
+
+    def reset():
+        playing.value = False
+        live.rebuild(s.reset)
+        on_rebuilt()
+
+    if playing.value:
+        Player(live, playing, speed, version)  # its thread exists only while playing
 
     with solara.Card(t("controls", lang)):
         with solara.Row(gap="6px"):
@@ -408,6 +420,21 @@ def compare_table(cmp: Comparison, lang: str) -> pd.DataFrame:
 
 
 @solara.component
+def Watcher(cmp: Comparison, set_progress: Callable[[int], None]):
+    """Follows a running comparison and reports how many runs are done."""
+
+    def watch():
+        while not cmp.cancelled:
+            done = cmp.done
+            set_progress(done)
+            if done >= cmp.total:
+                break
+            time.sleep(0.5)
+
+    solara.lab.use_task(watch, dependencies=[], prefer_threaded=True)
+
+
+@solara.component
 def CompareView(live: Live, lang: str):
     s = live.session
     files = s.files
@@ -435,18 +462,6 @@ def CompareView(live: Live, lang: str):
     cmp, set_cmp = remembered("cmp")
     progress, set_progress = solara.use_state(cmp.done if cmp else 0)
     error, set_error = solara.use_state("")
-
-    def watch():
-        if cmp is None:
-            return
-        while not cmp.cancelled:
-            done = cmp.done
-            set_progress(done)
-            if done >= cmp.total:
-                break
-            time.sleep(0.5)
-
-    solara.lab.use_task(watch, dependencies=[cmp], prefer_threaded=True)
 
     def start():
         try:
@@ -500,6 +515,8 @@ def CompareView(live: Live, lang: str):
     if cmp is None:
         solara.Info(t("compare_none", lang))
         return
+    if not cmp.cancelled and not cmp.finished:
+        Watcher(cmp, set_progress)  # its thread exists only while runs are under way
     if cmp.cancelled:
         solara.Warning(t("compare_cancelled", lang))
     elif not cmp.finished:
