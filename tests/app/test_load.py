@@ -1,4 +1,5 @@
-"""Load test: ten browser sessions drive their own model at the same time.
+"""Load test: browser sessions drive their own model at the same time (three in the default
+run; the full test with ten sessions for a minute is marked slow: ``pytest -m slow``).
 
 Each session sets its own seed and switches on its own success factor, then steps as fast as
 the page answers. At the end every session must show exactly its own day count, seed and
@@ -78,27 +79,27 @@ async def _drive_session(page, i: int, seconds: float, ready: asyncio.Barrier) -
             "latencies": latencies}
 
 
-async def _drive(url: str, seconds: float, errors: list[str]) -> list[dict]:
+async def _drive(url: str, seconds: float, errors: list[str], sessions: int) -> list[dict]:
     from playwright.async_api import async_playwright
 
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=shutil.which("chromium"),
                                            args=CHROMIUM_ARGS, headless=True)
-        ready = asyncio.Barrier(SESSIONS)
+        ready = asyncio.Barrier(sessions)
         results = await asyncio.gather(*(_session(browser, url, i, seconds, ready, errors)
-                                         for i in range(SESSIONS)))
+                                         for i in range(sessions)))
         await browser.close()
         return results
 
 
-def _in_thread(url: str, seconds: float, errors: list[str]) -> list[dict]:
+def _in_thread(url: str, seconds: float, errors: list[str], sessions: int) -> list[dict]:
     """Run the async driver in its own thread (the sync Playwright of other tests may be
     active in this one)."""
     out: dict = {}
 
     def target():
         try:
-            out["results"] = asyncio.run(_drive(url, seconds, errors))
+            out["results"] = asyncio.run(_drive(url, seconds, errors, sessions))
         except BaseException as e:  # noqa: BLE001 - re-raised below in the test thread
             out["error"] = e
 
@@ -110,21 +111,24 @@ def _in_thread(url: str, seconds: float, errors: list[str]) -> list[dict]:
     return out["results"]
 
 
-@pytest.mark.parametrize("seconds", [30, pytest.param(60, marks=pytest.mark.slow)])
-def test_ten_sessions_drive_their_own_models_at_once(app_server, capsys, seconds):
+@pytest.mark.parametrize(("sessions", "seconds"), [
+    (3, 20),  # default run: several sessions at once, isolation checked
+    pytest.param(SESSIONS, 60, marks=pytest.mark.slow),  # the full load test
+])
+def test_sessions_drive_their_own_models_at_once(app_server, capsys, sessions, seconds):
     if shutil.which("chromium") is None:
         pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
     url, log = app_server
     errors: list[str] = []
     log_start = log.stat().st_size
-    results = _in_thread(url, seconds, errors)
+    results = _in_thread(url, seconds, errors, sessions)
     all_latencies = [ms for r in results for ms in r["latencies"]]
     stats = summarise(all_latencies)
     with capsys.disabled():
-        print("\n" + describe(f"{SESSIONS} concurrent sessions, step + redraw", stats))
+        print("\n" + describe(f"{sessions} concurrent sessions, step + redraw", stats))
         print("steps per session:", [r["steps"] for r in results])
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
-    (ARTEFACTS / f"load_latency_{seconds}s.json").write_text(json.dumps(
+    (ARTEFACTS / f"load_latency_{sessions}x{seconds}s.json").write_text(json.dumps(
         {"summary": stats, "sessions": [{k: v for k, v in r.items() if k != "latencies"}
                                         for r in results]}, indent=2))
     assert not errors, errors
