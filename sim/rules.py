@@ -243,9 +243,9 @@ def police(pop: Population, st: State, ev: Events, resp: Responses, scn: Scenari
     personal = ~heard & (rng.random(len(resp.caller)) < pol.caller_feedback)
     unanswered = resp.caller[~heard & ~personal]
     pen = scn.messages.no_feedback_penalty
-    st.willingness[unanswered] *= 1 - pen
-    st.efficacy[unanswered] *= 1 - pen
-    st.today_reassured[resp.caller[personal]] += 1.0
+    np.multiply.at(st.willingness, unanswered, 1 - pen)  # once per unanswered call
+    np.multiply.at(st.efficacy, unanswered, 1 - pen)
+    np.add.at(st.today_reassured, resp.caller[personal], 1.0)
     return arrest
 
 
