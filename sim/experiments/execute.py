@@ -60,6 +60,31 @@ def run_order(design: Design, replications: int) -> list[tuple[int, int]]:
     return [(p, r) for r in range(replications) for p in range(len(design))]
 
 
+def _worker_version() -> str:
+    """Runs on each worker: import the model (so the first run does not pay for it) and
+    report the buurtsim version installed there."""
+    import sim.engine  # noqa: F401
+    from sim import __version__
+
+    return __version__
+
+
+def prepare_workers(client: Any) -> None:
+    """Import the model on every worker and check it is this buurtsim version."""
+    from sim import __version__
+
+    try:
+        versions = client.run(_worker_version)
+    except ImportError as e:
+        raise UserError(f"argument --scheduler: the Dask workers cannot import buurtsim ({e}); "
+                        f"install the same checkout on every worker machine") from None
+    other = {addr: v for addr, v in versions.items() if v != __version__}
+    if other:
+        addr, version = next(iter(other.items()))
+        raise UserError(f"argument --scheduler: worker {addr} runs buurtsim {version}, this is "
+                        f"{__version__}; every worker needs the same version")
+
+
 @contextlib.contextmanager
 def dask_client(workers: int | None = None, scheduler: str | None = None) -> Iterator[Any]:
     """A Dask client: to ``scheduler`` if given, else to a new local cluster of ``workers``.
@@ -143,6 +168,7 @@ def run_sweep(exp: LoadedExperiment, out: str | Path, *, workers: int | None = N
     with contextlib.ExitStack() as stack:
         if client is None:
             client = stack.enter_context(dask_client(workers, scheduler))
+        prepare_workers(client)
         store = ResultStore.open(out, exp, design)
         report = _distributed(exp, design, store, selected, run_fn, progress, on_stored,
                               total, client)
