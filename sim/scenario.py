@@ -533,17 +533,18 @@ def apply_overrides(data: dict, overrides: dict[str, Any], origin: str) -> None:
                     node = node.model_dump(mode="python")
 
 
-def _read_toml(path: Path) -> dict:
+def read_toml(path: Path, error: type[UserError] = ScenarioError) -> dict:
+    """Parse a TOML file; a missing, unreadable or malformed file raises ``error``."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ScenarioError(f"{path}: file not found") from None
-    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as e:
-        raise ScenarioError(f"{path}: cannot read: {e}") from None
+        raise error(f"{path}: file not found") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise error(f"{path}: cannot read: {e}") from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
-        raise ScenarioError(f"{path}: bad TOML syntax: {e}") from None
+        raise error(f"{path}: bad TOML syntax: {e}") from None
 
 
 def _deep_merge(base: dict, child: dict) -> dict:
@@ -563,7 +564,7 @@ def read_scenario_dict(path: str | Path, _chain: tuple[Path, ...] = ()) -> dict:
     if resolved in _chain:
         cycle = " → ".join(str(p.name) for p in (*_chain, resolved))
         raise ScenarioError(f"{path}: field 'extends': cycle of extends: {cycle}")
-    data = _read_toml(path)
+    data = read_toml(path)
     parent = data.pop("extends", None)
     if parent is None:
         return data
@@ -614,12 +615,12 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
     return validate_scenario(data, str(path))
 
 
-def resolve_scenario_path(name: str | Path) -> Path:
-    """A path as given, or a name relative to the shipped ``scenarios/`` folder."""
+def resolve_scenario_path(name: str | Path, folder: Path = SCENARIO_DIR) -> Path:
+    """A path as given, or a name relative to a shipped folder (default ``scenarios/``)."""
     p = Path(name)
     if p.exists() or p.is_absolute():
         return p
-    for candidate in (SCENARIO_DIR / p, SCENARIO_DIR / f"{p}.toml"):
+    for candidate in (folder / p, folder / f"{p}.toml"):
         if candidate.exists():
             return candidate
     return p

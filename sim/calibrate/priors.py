@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
@@ -19,7 +18,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from sim.calibrate.targets import CALIBRATION_DIR, TargetsError, _describe
-from sim.scenario import Scenario, ScenarioError
+from sim.scenario import Scenario, ScenarioError, read_toml
 
 DEFAULT_PRIORS = CALIBRATION_DIR / "priors.toml"
 
@@ -177,14 +176,7 @@ def _get(data: Any, path: str, origin: str) -> float:
 def load_priors(path: str | Path = DEFAULT_PRIORS) -> Priors:
     """Read and validate a priors file."""
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise PriorsError(f"{path}: file not found") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise PriorsError(f"{path}: cannot read: {e}") from None
-    except tomllib.TOMLDecodeError as e:
-        raise PriorsError(f"{path}: bad TOML syntax: {e}") from None
+    data = read_toml(path, PriorsError)
     try:
         priors = Priors.model_validate(data)
     except ValidationError as e:

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tomllib
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from sim.errors import UserError
+from sim.scenario import read_toml
 
 CALIBRATION_DIR = Path(__file__).resolve().parent.parent.parent / "calibration"
 DEFAULT_TARGETS = CALIBRATION_DIR / "targets.toml"
@@ -195,14 +195,7 @@ def _describe(err: dict, data: dict) -> str:
 def load_targets(path: str | Path = DEFAULT_TARGETS) -> Targets:
     """Read and validate a targets file; every mistake becomes one :class:`TargetsError`."""
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise TargetsError(f"{path}: file not found") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise TargetsError(f"{path}: cannot read: {e}") from None
-    except tomllib.TOMLDecodeError as e:
-        raise TargetsError(f"{path}: bad TOML syntax: {e}") from None
+    data = read_toml(path, TargetsError)
     try:
         targets = Targets.model_validate(data)
     except ValidationError as e:

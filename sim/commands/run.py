@@ -9,24 +9,20 @@ from pathlib import Path
 from sim.errors import UserError
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+def whole_number(low: int, high: int | None = None):
+    """An argparse type: a whole number in [low, high], with a clear message otherwise."""
 
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < low or (high is not None and value > high):
+            allowed = f"at least {low}" if high is None else f"between {low} and {high}"
+            raise argparse.ArgumentTypeError(f"must be {allowed}, got {value}")
+        return value
 
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if not 0 <= value < 2**63:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 2^63 − 1, got {value}")
-    return value
+    return parse
 
 
 def register(sub) -> None:
@@ -34,8 +30,8 @@ def register(sub) -> None:
                        description="Run one scenario headless; write Parquet series, per-group "
                        "summaries, survey microdata, metadata.json and a PNG of key series.")
     p.add_argument("scenario", help="scenario TOML file (or the name of a shipped scenario)")
-    p.add_argument("--seed", type=_seed, help="random seed (default: the scenario's seed)")
-    p.add_argument("--days", type=_positive, help="days to simulate (default: the scenario's)")
+    p.add_argument("--seed", type=whole_number(0, 2**63 - 1), help="random seed (default: the scenario's seed)")
+    p.add_argument("--days", type=whole_number(1), help="days to simulate (default: the scenario's)")
     p.add_argument("--out", type=Path, help="output folder (default: results/<name>-seed<seed>)")
     p.add_argument("--no-plot", action="store_true", help="skip the PNG")
     p.set_defaults(handler=handle)

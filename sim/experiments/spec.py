@@ -347,13 +347,7 @@ def _check_size(exp: LoadedExperiment) -> None:
 
 def resolve_experiment_path(name: str | Path) -> Path:
     """A path as given, or a name of a shipped experiment in ``scenarios/experiments``."""
-    p = Path(name)
-    if p.exists() or p.is_absolute():
-        return p
-    for candidate in (EXPERIMENT_DIR / p, EXPERIMENT_DIR / f"{p}.toml"):
-        if candidate.exists():
-            return candidate
-    return p
+    return resolve_scenario_path(name, EXPERIMENT_DIR)
 
 
 def load_experiment(path: str | Path) -> LoadedExperiment:
