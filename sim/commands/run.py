@@ -30,8 +30,10 @@ def register(sub) -> None:
                        description="Run one scenario headless; write Parquet series, per-group "
                        "summaries, survey microdata, metadata.json and a PNG of key series.")
     p.add_argument("scenario", help="scenario TOML file (or the name of a shipped scenario)")
-    p.add_argument("--seed", type=whole_number(0, 2**63 - 1), help="random seed (default: the scenario's seed)")
-    p.add_argument("--days", type=whole_number(1), help="days to simulate (default: the scenario's)")
+    p.add_argument("--seed", type=whole_number(0, 2**63 - 1),
+                   help="random seed (default: the scenario's seed)")
+    p.add_argument("--days", type=whole_number(1),
+                   help="days to simulate (default: the scenario's)")
     p.add_argument("--out", type=Path, help="output folder (default: results/<name>-seed<seed>)")
     p.add_argument("--no-plot", action="store_true", help="skip the PNG")
     p.set_defaults(handler=handle)
