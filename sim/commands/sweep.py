@@ -2,7 +2,8 @@
 
 Runs go to a local Dask cluster (``--workers N``, default: one per core), to an existing Dask
 cluster (``--scheduler ADDRESS``), or run in this process (``--workers 0``). Running the same
-command again computes only the runs that are missing.
+command again computes only the runs that are missing. ``--posterior FILE`` runs replication r
+of every design point at the posterior particle drawn for r (parameter uncertainty).
 """
 
 from __future__ import annotations
@@ -30,6 +31,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--limit", type=int, default=None, metavar="N",
                    help="run only the first N runs of the design (to try a file); the same "
                         "command without --limit completes the rest")
+    p.add_argument("--posterior", metavar="FILE", default=None,
+                   help="posterior-sample file (Parquet, e.g. scenarios/calibrated_posterior."
+                        "parquet): replication r runs at the particle drawn for r; replaces "
+                        "the experiment file's 'posterior'")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(handler=handle)
 
@@ -43,7 +48,7 @@ def handle(args: argparse.Namespace) -> int:
 
     if args.workers is not None and args.workers < 0:
         raise UserError(f"argument --workers: must be 0 (no Dask) or more, got {args.workers}")
-    exp = load_experiment(args.experiment)
+    exp = load_experiment(args.experiment, posterior=args.posterior)
     out = Path(args.out) if args.out else Path("results") / exp.spec.name
     try:
         report = run_sweep(exp, out, workers=args.workers, scheduler=args.scheduler,

@@ -130,11 +130,18 @@ def _progress(total: int, initial: int, enabled: bool):
                            "{rate_fmt} elapsed {elapsed} left {remaining}")
 
 
-def _store_one(store: ResultStore, design: Design, result: dict, report: SweepReport) -> None:
+def _store_one(store: ResultStore, exp: LoadedExperiment, design: Design, result: dict,
+               report: SweepReport) -> None:
     point, rep = result["point"], result["replication"]
     params = {name: design.points.iloc[point][name] for name in design.factors}
-    store.write(point, rep, params, result, {"worker_pid": int(result.get("worker_pid", 0))})
+    store.write(point, rep, params, result, {"worker_pid": int(result.get("worker_pid", 0)),
+                                             **exp.run_labels(rep)})
     report.stored += 1
+
+
+def run_overrides(exp: LoadedExperiment, design: Design, point: int, rep: int) -> dict:
+    """Overrides of one run: the replication's posterior particle, then the point's factors."""
+    return exp.run_overrides(design.overrides(point), rep)
 
 
 def plan(exp: LoadedExperiment, out: str | Path, limit: int | None
@@ -194,12 +201,12 @@ def _serial(exp, design, store, selected, run_fn, progress, on_stored, total) ->
     with _progress(len(selected), len(selected) - len(todo), progress) as bar:
         for point, rep in todo:
             try:
-                result = run_task(run_fn, exp.base, design.overrides(point), exp.seed_of(rep),
-                                  exp.spec.outputs, point, rep)
+                result = run_task(run_fn, exp.base, run_overrides(exp, design, point, rep),
+                                  exp.seed_of(rep), exp.spec.outputs, point, rep)
             except Exception as e:  # a failing run is reported, not stored; the rest go on
                 report.failed.append((point, rep, repr(e)))
                 continue
-            _store_one(store, design, result, report)
+            _store_one(store, exp, design, result, report)
             bar.update()
             if on_stored:
                 on_stored(report)
@@ -216,15 +223,15 @@ def _distributed(exp, design, store, selected, run_fn, progress, on_stored, tota
     [scenario] = client.scatter([exp.base], broadcast=True)
     tag = store.manifest["experiment_hash"][:12]
     futures = [
-        client.submit(run_task, run_fn, scenario, design.overrides(p), exp.seed_of(r),
-                      exp.spec.outputs, p, r, key=f"buurtsim-{tag}-p{p}-r{r}")
+        client.submit(run_task, run_fn, scenario, run_overrides(exp, design, p, r),
+                      exp.seed_of(r), exp.spec.outputs, p, r, key=f"buurtsim-{tag}-p{p}-r{r}")
         for p, r in todo
     ]
     with _progress(len(selected), len(selected) - len(todo), progress) as bar:
         # results are fetched in the background as runs finish, not one round trip each
         for future, result in as_completed(futures, with_results=True, raise_errors=False):
             if future.status == "finished":
-                _store_one(store, design, result, report)
+                _store_one(store, exp, design, result, report)
                 bar.update()
                 if on_stored:
                     on_stored(report)

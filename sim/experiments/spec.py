@@ -7,6 +7,8 @@ An experiment file is TOML validated against :class:`Experiment`; every mistake 
     scenario = "baseline"            # a shipped scenario name or a path relative to this file
     replications = 10                # replication r uses seed + r at every design point
     seed = 1
+    posterior = "../calibrated_posterior.parquet"   # optional: replication r runs at the
+                                                    # posterior particle drawn for r
 
     [fixed]                          # dotted scenario paths set at every point
     days = 730
@@ -43,6 +45,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from sim.errors import UserError
 from sim.experiments.params import ParamInfo, PathError, describe_path, expand_overrides
+from sim.posterior_sample import Draw, PosteriorSample, read_posterior
 from sim.scenario import (
     Scenario,
     ScenarioError,
@@ -78,7 +81,7 @@ DEFAULT_SERIES = ("members", "worry_members", "worry_nonmembers", "unsafe_all", 
 #: Columns of the runs table that factor labels must not take.
 RESERVED_COLUMNS = ("point", "replication", "seed", "scenario_hash", "experiment_hash",
                     "version", "elapsed_s", "weekly_rows", "survey_rows", "finished",
-                    "worker_pid", "varied", "week", "wave")
+                    "worker_pid", "varied", "week", "wave", "particle")
 #: A hard ceiling on runs per experiment file (the file's ``max_runs`` may be lower).
 MAX_RUNS_CEILING = 1_000_000
 
@@ -186,6 +189,9 @@ class Experiment(_Strict):
     name: str = Field(min_length=1, max_length=120, pattern=r"^[A-Za-z0-9_.-]+$")
     description: str = ""
     scenario: str = Field("baseline", description="Base scenario: shipped name or path.")
+    posterior: str | None = Field(
+        None, description="Posterior-sample file (Parquet), relative to this file: "
+                          "replication r runs at the posterior particle drawn for r.")
     fixed: dict[str, Any] = Field(default_factory=dict,
                                   description="Dotted scenario paths set at every point.")
     waves: list[Wave] | None = Field(None, description="Survey waves (replace the scenario's).")
@@ -211,26 +217,55 @@ class Experiment(_Strict):
 
 
 class LoadedExperiment:
-    """An experiment file with its base scenario resolved and every factor checked."""
+    """An experiment file with its base scenario resolved and every factor checked.
+
+    ``posterior`` is the checked posterior sample (None without one); ``fixed_paths`` are the
+    concrete paths set by ``[fixed]`` and ``waves``, which a posterior particle does not change.
+    """
 
     def __init__(self, spec: Experiment, base: Scenario, path: Path,
-                 params: dict[str, ParamInfo]):
+                 params: dict[str, ParamInfo], posterior: PosteriorSample | None = None,
+                 fixed_paths: frozenset[str] = frozenset()):
         self.spec, self.base, self.path, self.params = spec, base, path, params
+        self.posterior, self.fixed_paths = posterior, fixed_paths
 
     def __repr__(self) -> str:
         return f"LoadedExperiment({self.spec.name!r}, {len(self.spec.factors)} factors)"
 
     def content_hash(self) -> str:
-        """SHA-256 of what determines the results: design, seeds, outputs, base scenario."""
+        """SHA-256 of what determines the results: design, seeds, outputs, base scenario and
+        the posterior sample's content (if any)."""
         blob = self.spec.model_dump(mode="json", exclude={"description", "max_runs", "name",
-                                                          "scenario"})
+                                                          "scenario", "posterior"})
         blob["base_scenario_hash"] = self.base.content_hash()
+        if self.posterior is not None:
+            blob["posterior_hash"] = self.posterior.content_hash
         text = json.dumps(blob, sort_keys=True, ensure_ascii=True)
         return hashlib.sha256(text.encode()).hexdigest()
 
     def seed_of(self, replication: int) -> int:
         """Common random numbers: replication ``r`` uses the same seed at every point."""
         return self.spec.seed + replication
+
+    def particle_of(self, replication: int) -> Draw | None:
+        """The posterior particle of replication ``r`` (the same at every point), or None."""
+        if self.posterior is None:
+            return None
+        return self.posterior.draw(replication, self.spec.seed)
+
+    def run_overrides(self, point_overrides: dict[str, Any], replication: int) -> dict[str, Any]:
+        """Overrides of one run: the replication's particle (except ``[fixed]`` paths), then
+        the design point's factor values, which win where both set a path."""
+        draw = self.particle_of(replication)
+        if draw is None:
+            return point_overrides
+        kept = {k: v for k, v in draw.overrides.items() if k not in self.fixed_paths}
+        return {**kept, **point_overrides}
+
+    def run_labels(self, replication: int) -> dict[str, Any]:
+        """Extra columns of a run's row: the posterior particle id, if there is a posterior."""
+        draw = self.particle_of(replication)
+        return {} if draw is None else {"particle": draw.particle}
 
 
 def _describe(err: dict) -> str:
@@ -286,7 +321,8 @@ def default_values(info: ParamInfo) -> list:
     return [False, True] if info.kind == "bool" else list(info.choices)
 
 
-def _base_scenario(spec: Experiment, path: Path) -> Scenario:
+def _base_scenario(spec: Experiment, path: Path) -> tuple[Scenario, frozenset[str]]:
+    """The base scenario with ``[fixed]`` and ``waves`` applied, and the paths they set."""
     scen = Path(spec.scenario)
     candidate = path.parent / scen
     scen_path = candidate if candidate.exists() else resolve_scenario_path(spec.scenario)
@@ -299,12 +335,33 @@ def _base_scenario(spec: Experiment, path: Path) -> Scenario:
     if spec.waves is not None:
         fixed["survey.waves"] = [w.model_dump() for w in spec.waves]
     try:
-        return base.with_overrides(expand_overrides(fixed, base), f"{path}: [fixed]")
+        concrete = expand_overrides(fixed, base)
+        return base.with_overrides(concrete, f"{path}: [fixed]"), frozenset(concrete)
     except (KeyError, IndexError, AttributeError) as e:
         raise ExperimentError(f"{path}: field 'fixed': unknown path ({e})") from None
 
 
-def parse_experiment(data: dict, origin: str | Path) -> LoadedExperiment:
+def _posterior(spec: Experiment, path: Path, base: Scenario,
+               given: str | Path | None) -> PosteriorSample | None:
+    """The posterior sample named by ``--posterior`` (``given``) or the file's ``posterior``."""
+    if given is not None:
+        where, file = "argument --posterior", Path(given)
+    elif spec.posterior is not None:
+        where, file = f"{path}: field 'posterior'", path.parent / spec.posterior
+    else:
+        return None
+    if not file.is_file():
+        relative = "" if given is not None else " (paths are relative to the experiment file)"
+        raise ExperimentError(f"{where}: posterior-sample file {str(file)!r} not found"
+                              f"{relative}")
+    try:
+        return read_posterior(file, base)
+    except UserError as e:
+        raise ExperimentError(f"{where}: {e}") from None
+
+
+def parse_experiment(data: dict, origin: str | Path,
+                     posterior: str | Path | None = None) -> LoadedExperiment:
     """Validate a parsed experiment table; see :func:`load_experiment`."""
     path = Path(origin)
     try:
@@ -314,7 +371,7 @@ def parse_experiment(data: dict, origin: str | Path) -> LoadedExperiment:
         raise ExperimentError(f"{path}: " + ("\n  " if len(lines) > 1 else "")
                               + "\n  ".join(lines)) from None
     try:
-        base = _base_scenario(spec, path)
+        base, fixed_paths = _base_scenario(spec, path)
     except ScenarioError as e:
         raise ExperimentError(str(e)) from None
     params: dict[str, ParamInfo] = {}
@@ -326,7 +383,8 @@ def parse_experiment(data: dict, origin: str | Path) -> LoadedExperiment:
                                   f"{factor.path!r}: {e}") from None
         _check_factor(str(path), i, factor, info, spec.design.method)
         params[factor.name] = info
-    exp = LoadedExperiment(spec, base, path, params)
+    exp = LoadedExperiment(spec, base, path, params, _posterior(spec, path, base, posterior),
+                           fixed_paths)
     _check_size(exp)
     return exp
 
@@ -350,8 +408,11 @@ def resolve_experiment_path(name: str | Path) -> Path:
     return resolve_scenario_path(name, EXPERIMENT_DIR)
 
 
-def load_experiment(path: str | Path) -> LoadedExperiment:
-    """Read and check an experiment file; :class:`ExperimentError` on any mistake."""
+def load_experiment(path: str | Path, posterior: str | Path | None = None) -> LoadedExperiment:
+    """Read and check an experiment file; :class:`ExperimentError` on any mistake.
+
+    ``posterior`` (a path, as given on the command line) replaces the file's ``posterior``.
+    """
     path = resolve_experiment_path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -363,5 +424,5 @@ def load_experiment(path: str | Path) -> LoadedExperiment:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise ExperimentError(f"{path}: bad TOML syntax: {e}") from None
-    return parse_experiment(data, path)
+    return parse_experiment(data, path, posterior)
 

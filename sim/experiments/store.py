@@ -2,9 +2,11 @@
 
 Layout of a results folder::
 
-    manifest.json        what was run: experiment, its hash, base scenario, design, version
+    manifest.json        what was run: experiment, its hash, base scenario, design, version,
+                         posterior sample (file, hash, particle per replication) if any
     design.parquet       one row per design point: factor values (and unit sample coordinates)
-    runs/                one file per finished run: point, replication, seed, factors, outcomes
+    runs/                one file per finished run: point, replication, seed, (particle,)
+                         factors, outcomes
     weekly/              one file per run: point, replication, week, weekly series
     survey/              one file per run: survey indicators per wave and respondent group
 
@@ -114,11 +116,36 @@ def manifest_for(exp: LoadedExperiment, design: Design) -> dict[str, Any]:
         "replications": spec.replications,
         "runs": len(design) * spec.replications,
         "seeds": [exp.seed_of(r) for r in range(spec.replications)],
+        "posterior": _posterior_entry(exp),
         "outcomes": list(spec.outputs.summary),
         "series": list(spec.outputs.weekly),
         "version": __version__,
         "created": _now(),
     }
+
+
+def _posterior_entry(exp: LoadedExperiment) -> dict[str, Any] | None:
+    """The posterior sample a sweep used: file, content hash, particle per replication."""
+    post = exp.posterior
+    if post is None:
+        return None
+    return {"file": str(post.path), "hash": post.content_hash, "particles_in_file": len(post),
+            "particles": [exp.particle_of(r).particle for r in range(exp.spec.replications)]}
+
+
+def _check_posterior(root: Path, found: dict, exp: LoadedExperiment) -> None:
+    """Refuse to resume a sweep with another posterior sample (or with/without one)."""
+    had = found.get("posterior") or {}
+    want = exp.posterior
+    if had.get("hash") == (want.content_hash if want else None):
+        return
+    before = (f"the posterior sample {had.get('file')!r} (sha256 {had['hash'][:12]})"
+              if had.get("hash") else "no posterior sample")
+    now = (f"{str(want.path)!r} (sha256 {want.content_hash[:12]})" if want
+           else "no posterior sample")
+    raise StoreError(f"--out {root}: these results were computed with {before}, this sweep "
+                     f"uses {now}; a resumed sweep must use the same posterior file (see "
+                     f"--posterior); choose another --out for a new sweep")
 
 
 def _flat(value: Any) -> Any:
@@ -153,6 +180,8 @@ class ResultStore:
             found = json.loads(manifest.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as e:
             raise StoreError(f"--out {root}: {MANIFEST} is unreadable ({e})") from None
+        if found.get("experiment", {}).get("name") == exp.spec.name:
+            _check_posterior(root, found, exp)
         if found.get("experiment_hash") != exp.content_hash():
             raise StoreError(
                 f"--out {root}: holds results of a different experiment "
