@@ -1,6 +1,10 @@
 """Compare mode: two scenarios, several replications each with the same seeds, run headless
 in worker processes while the page stays usable.
 
+A scenario with a posterior-sample file next to it (``calibrated_posterior.parquet`` for
+``calibrated.toml``) runs each replication at a posterior particle drawn from the page's seed,
+so its bands show parameter uncertainty as well as chance (:func:`comparison_for`).
+
 One process pool serves every browser session (the machine has few cores); each session owns
 its :class:`Comparison` and sees only its own runs.
 
@@ -18,8 +22,10 @@ import atexit
 import multiprocessing
 import os
 import threading
+from collections.abc import Callable
 from concurrent.futures import CancelledError, Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -79,13 +85,19 @@ def replicate(scenario: dict, seed: int, days: int) -> tuple[pd.DataFrame, dict[
 
 @dataclass
 class Comparison:
-    """Runs of scenarios ``A`` and ``B`` for each seed, and their bands and differences."""
+    """Runs of scenarios ``A`` and ``B`` for each seed, and their bands and differences.
+
+    ``variants`` replaces the scenario of single runs (side, seed): a side with a posterior
+    sample runs each seed at its own particle, whose id is in ``particles``.
+    """
 
     scenarios: dict[str, Scenario]
     seeds: list[int]
     days: int
     futures: dict[tuple[str, int], Future] = field(default_factory=dict)
     cancelled: bool = False
+    variants: dict[tuple[str, int], Scenario] = field(default_factory=dict)
+    particles: dict[tuple[str, int], int] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
@@ -99,20 +111,29 @@ class Comparison:
     def finished(self) -> bool:
         return bool(self.futures) and self.done == self.total
 
+    @property
+    def with_posterior(self) -> list[str]:
+        """The sides whose replications run at posterior particles."""
+        return [side for side in self.scenarios if any(k[0] == side for k in self.particles)]
+
+    def scenario_for(self, side: str, seed: int) -> dict:
+        """The scenario of one run, as plain data for a worker process."""
+        return self.variants.get((side, seed), self.scenarios[side]).model_dump(mode="json")
+
     def start(self, pool: Executor | None = None) -> None:
         """Submit every run; returns at once."""
         pool = pool or shared_pool()
         for seed in self.seeds:  # interleave A and B so partial results stay paired
-            for side, scn in self.scenarios.items():
+            for side in self.scenarios:
                 self.futures[(side, seed)] = pool.submit(
-                    replicate, scn.model_dump(mode="json"), seed, self.days)
+                    replicate, self.scenario_for(side, seed), seed, self.days)
 
     def run_inline(self) -> None:
         """Run every replication here and now (tests, notebooks)."""
         for seed in self.seeds:
-            for side, scn in self.scenarios.items():
+            for side in self.scenarios:
                 f: Future = Future()
-                f.set_result(replicate(scn.model_dump(mode="json"), seed, self.days))
+                f.set_result(replicate(self.scenario_for(side, seed), seed, self.days))
                 self.futures[(side, seed)] = f
 
     def cancel(self) -> None:
@@ -166,6 +187,32 @@ class Comparison:
             rows.append({"outcome": key, **_stats("A", va), **_stats("B", vb),
                          **_stats("diff", d)})
         return pd.DataFrame(rows)
+
+
+def comparison_for(bases: dict[str, tuple[Scenario, Path | None]],
+                   finish: dict[str, Callable[[Scenario], Scenario]], seeds: list[int],
+                   days: int) -> Comparison:
+    """A comparison of the scenario files ``bases`` (side → scenario, its posterior file).
+
+    ``finish[side]`` sets what the page adds (population size, the user's factors). A side with
+    a posterior file runs replication i at the particle drawn for i from the first seed; the
+    particle's overrides come first, so the page's own settings win. Two sides with the same
+    posterior file get the same particle per replication, so their difference stays paired.
+    """
+    from sim.posterior_sample import apply_draw, read_posterior
+
+    cmp = Comparison({side: finish[side](base) for side, (base, _) in bases.items()},
+                     seeds=list(seeds), days=days)
+    for side, (base, post_file) in bases.items():
+        if post_file is None:
+            continue
+        post = read_posterior(post_file, base)
+        for i, seed in enumerate(seeds):
+            draw = post.draw(i, seeds[0])
+            origin = f"{post_file}: particle {draw.particle}"
+            cmp.variants[(side, seed)] = finish[side](apply_draw(base, draw.overrides, origin))
+            cmp.particles[(side, seed)] = draw.particle
+    return cmp
 
 
 def _stats(prefix: str, x: np.ndarray) -> dict[str, float]:

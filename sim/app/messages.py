@@ -176,6 +176,15 @@ MESSAGES: dict[str, dict[str, str]] = {
     "compare_cancelled": {"nl": "Gestopt.", "en": "Stopped."},
     "compare_failed": {"nl": "Vergelijking mislukt: {error}", "en": "Comparison failed: {error}"},
     "compare_none": {"nl": "Nog geen vergelijking.", "en": "No comparison yet."},
+    "compare_posterior": {
+        "nl": "Voor {sides} is er een steekproef uit de kalibratie ({file}): elke herhaling "
+              "draait met een andere, gelote set modelinstellingen die bij het veldonderzoek "
+              "past. De banden tonen dan de onzekerheid over die instellingen én het toeval.",
+        "en": "For {sides} there is a sample from the calibration ({file}): each replication "
+              "runs with a different drawn set of model settings that fits the field "
+              "research. The bands then show uncertainty about those settings as well as "
+              "chance."},
+    "and": {"nl": "en", "en": "and"},
     "outcome": {"nl": "uitkomst (na inloopperiode)", "en": "outcome (after burn-in)"},
     "difference": {"nl": "verschil B − A", "en": "difference B − A"},
     "band_unsafe_members": {"nl": "% onveilig, leden", "en": "% unsafe, members"},

@@ -25,7 +25,13 @@ import solara
 import solara.lab
 from solara.alias import rw
 
-from sim.app.compare import BAND_SERIES, MAX_REPLICATIONS, SUMMARY_OUTCOMES, Comparison
+from sim.app.compare import (
+    BAND_SERIES,
+    MAX_REPLICATIONS,
+    SUMMARY_OUTCOMES,
+    Comparison,
+    comparison_for,
+)
 from sim.app.drawing import ChartsFigure, MapFigure, expected_tops
 from sim.app.messages import LANGUAGES, factor_label, factor_tooltip, t
 from sim.app.session import (
@@ -39,6 +45,7 @@ from sim.app.session import (
     load_named,
     parse_int,
     playback_plan,
+    posterior_file,
     scale_population,
     wave_title,
 )
@@ -419,6 +426,36 @@ def compare_table(cmp: Comparison, lang: str) -> pd.DataFrame:
     })
 
 
+def posterior_note(files: dict, keys: dict[str, str | None], lang: str) -> str:
+    """The note that sides with a posterior sample show parameter uncertainty ('' if none)."""
+    found = {side: posterior_file(key, files) for side, key in keys.items()}
+    found = {side: path for side, path in found.items() if path is not None}
+    if not found:
+        return ""
+    sides = f" {t('and', lang)} ".join(found)
+    names = ", ".join(sorted({path.name for path in found.values()}))
+    return t("compare_posterior", lang, sides=sides, file=names)
+
+
+def start_comparison(s: Session, files: dict, keys: dict[str, str | None], mine: bool,
+                     reps: int, days: int) -> Comparison:
+    """The comparison the page starts: sides A and B at the page's population size (B with
+    the user's factors if ``mine``), posterior particles where a scenario has a sample."""
+    residents, factors = s.settings.residents, s.settings.factors
+
+    def finish_a(scn):
+        return scale_population(scn, residents)
+
+    def finish_b(scn):
+        scn = scale_population(scn, residents)
+        return apply_factors(scn, factors) if mine else scn
+
+    bases = {side: (load_named(key, files), posterior_file(key, files))
+             for side, key in keys.items()}
+    seeds = [s.settings.seed + i for i in range(reps)]
+    return comparison_for(bases, {"A": finish_a, "B": finish_b}, seeds, days)
+
+
 @solara.component
 def Watcher(cmp: Comparison, set_progress: Callable[[int], None]):
     """Follows a running comparison and reports how many runs are done."""
@@ -465,18 +502,13 @@ def CompareView(live: Live, lang: str):
 
     def start():
         try:
-            a = scale_population(load_named(key_a, files), s.settings.residents)
-            b = scale_population(load_named(key_b, files), s.settings.residents)
-            if mine:
-                b = apply_factors(b, s.settings.factors)
+            new = start_comparison(s, files, {"A": key_a, "B": key_b}, mine, reps, days)
         except UserError as e:
             set_error(t("compare_failed", lang, error=e))
             return
         set_error("")
         if cmp is not None:
             cmp.cancel()
-        seeds = [s.settings.seed + i for i in range(reps)]
-        new = Comparison({"A": a, "B": b}, seeds=seeds, days=days)
         new.start()
         set_progress(0)
         set_cmp(new)
@@ -510,6 +542,9 @@ def CompareView(live: Live, lang: str):
                 solara.Button(t("compare_run", lang), on_click=start, color="primary",
                               disabled=running, classes=["btn-compare"])
                 solara.Button(t("compare_cancel", lang), on_click=stop, disabled=not running)
+    note = posterior_note(files, {"A": key_a, "B": key_b}, lang)
+    if note:
+        solara.Text(note, classes=["compare-posterior"], style={"font-size": "0.85em"})
     if error:
         solara.Error(error)
     if cmp is None:

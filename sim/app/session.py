@@ -84,6 +84,18 @@ def load_named(key: str | None, files: dict[str, Path] | None = None) -> Scenari
     return load_scenario(files[key])
 
 
+def posterior_file(key: str | None, files: dict[str, Path] | None = None) -> Path | None:
+    """The posterior-sample file of scenario ``key`` (``<stem>_posterior.parquet`` next to
+    it), or None when it has none."""
+    from sim.posterior_sample import posterior_path
+
+    files = scenario_files() if files is None else files
+    if key not in files:
+        return None
+    path = posterior_path(files[key])
+    return path if path.is_file() else None
+
+
 def expected_residents(scn: Scenario) -> float:
     p = scn.population
     households = sum(a.streets * (a.households_per_street or p.households_per_street)
