@@ -60,6 +60,18 @@ def choose_outcomes(sweep: Sweep, wanted: list[str] | None) -> list[str]:
     return names
 
 
+def posterior_note(manifest: dict) -> str:
+    """A sentence for reports when the sweep ran at posterior particles ('' otherwise)."""
+    post = manifest.get("posterior")
+    if not post:
+        return ""
+    distinct = len(set(post["particles"]))
+    return (f"Replication r ran at the posterior particle drawn for r ({distinct} distinct "
+            f"particles of {post['particles_in_file']} in `{Path(post['file']).name}`, sha256 "
+            f"`{post['hash'][:12]}`), the same at every point: the spread over replications "
+            f"includes the calibrated parameters' uncertainty as well as chance.")
+
+
 def noise_share(values: np.ndarray) -> float:
     """Share of the run-to-run variance that lies between replications of the same point
     (NaN with a single replication: the noise cannot be told from the factors' effects)."""

@@ -28,6 +28,7 @@ from sim.experiments.analysis import (
     Sweep,
     choose_outcomes,
     markdown_table,
+    posterior_note,
     read_sweep,
     write_outputs,
 )
@@ -148,6 +149,8 @@ def _report(sweep: Sweep, table: pd.DataFrame) -> str:
              f"{m['method']} design, {m['points']} points × {m['replications']} replications "
              f"(common random numbers). Effect = {definition}; interval = 95 % t-interval of "
              f"the per-replication effects.", ""]
+    if posterior_note(m):
+        lines += [posterior_note(m), ""]
     for outcome, part in table.groupby("outcome", sort=False):
         clear = part[(part["ci_low"] > 0) | (part["ci_high"] < 0)]
         lines += [f"## {outcome}", "",

@@ -25,6 +25,7 @@ from sim.experiments.analysis import (
     choose_outcomes,
     markdown_table,
     noise_share,
+    posterior_note,
     read_sweep,
     write_outputs,
 )
@@ -135,6 +136,8 @@ def _report(sweep: Sweep, table: pd.DataFrame, method: str, notes: dict[str, str
              f"points × {m['replications']} replications ({m['runs']} runs), base scenario "
              f"hash `{m['base_scenario_hash'][:12]}`, buurtsim {m['version']}. Replications "
              f"were averaged per design point before the analysis.", ""]
+    if posterior_note(m):
+        lines += [posterior_note(m) + " Replication noise below includes both.", ""]
     key = "ST" if method == "sobol" else "mu_star"
     for outcome, part in table.groupby("outcome", sort=False):
         lines += [f"## {outcome}", ""]

@@ -347,7 +347,7 @@ def _posterior(spec: Experiment, path: Path, base: Scenario,
     if given is not None:
         where, file = "argument --posterior", Path(given)
     elif spec.posterior is not None:
-        where, file = f"{path}: field 'posterior'", path.parent / spec.posterior
+        where, file = f"{path}: field 'posterior'", (path.parent / spec.posterior).resolve()
     else:
         return None
     if not file.is_file():

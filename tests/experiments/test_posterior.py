@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from sim.cli import main
+from sim.experiments.compare import compare
 from sim.experiments.execute import run_sweep
 from sim.experiments.runner import point_scenario
 from sim.experiments.spec import ExperimentError, load_experiment
@@ -162,6 +163,9 @@ def test_each_replication_runs_at_its_own_particle_at_every_point(posterior_expe
     # a 12-fold theft rate shows: runs at particle 11 have far more crimes than at 10
     crimes = runs.groupby("particle")["crimes_per_1000"].min()
     assert crimes[11] > runs.groupby("particle")["crimes_per_1000"].max()[10]
+    # the analyses say their intervals include parameter uncertainty
+    _, folder = compare(tmp_path / "out", ["crimes_per_1000"])
+    assert "includes the calibrated parameters' uncertainty" in (folder / "report.md").read_text()
 
 
 def test_posterior_sweeps_give_the_same_numbers_serial_parallel_and_resumed(
