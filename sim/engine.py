@@ -49,6 +49,8 @@ class Engine:
         self._with_groups = np.isin(self.pop.area,
                                     np.unique(self.pop.group_area)) if self.pop.n_groups else \
             np.ones(self.pop.n, dtype=bool)
+        self._with_groups_f = self._with_groups.astype(float)  # in the non-members' means
+        self._n_with_groups = int(self._with_groups.sum())
         self._waves = {w.day: w.label for w in scenario.survey.waves}
 
     # -- convenience views -----------------------------------------------------------------
@@ -117,32 +119,37 @@ class Engine:
     # -- measurement -----------------------------------------------------------------------
     def _record(self, ev, resp, traffic, arrests, joined: int, left: int) -> None:
         st, pop = self.state, self.pop
-        mem = np.flatnonzero(st.member)  # indices: cheaper than repeating a boolean mask
-        non = np.flatnonzero(~st.member & self._with_groups)
-        thr = self.scenario.survey.unsafe_sometimes
-        unsafe = st.worry >= thr
-
-        def mean(x: np.ndarray, who: np.ndarray) -> float:
-            return float(x[who].mean()) if len(who) else float("nan")
-
+        # Means over members and non-members (in areas with groups) as one product.
+        who = np.empty((2, pop.n))
+        who[0] = st.member
+        np.subtract(self._with_groups_f, who[0], out=who[1])
+        n_members = int(st.members_per_group.sum()) if pop.n_groups else 0
+        counts = np.array([n_members, self._n_with_groups - n_members])
+        unsafe = st.worry >= self.scenario.survey.unsafe_sometimes
+        n_unsafe = np.count_nonzero(unsafe)
+        n_unsafe_m = np.count_nonzero(unsafe & st.member)
+        n_unsafe_n = np.count_nonzero(unsafe & self._with_groups) - n_unsafe_m
+        with np.errstate(invalid="ignore", divide="ignore"):
+            (worry_m, worry_n), (will_m, will_n), (eff_m, eff_n), (prox_m, prox_n), _ = \
+                (st.levels @ who.T / counts).tolist()
+            unsafe_m, unsafe_n = (np.array([n_unsafe_m, n_unsafe_n]) / counts).tolist()
+        kinds = np.bincount(ev.kind, minlength=4)
         caller_member = st.member[resp.caller]
         crimes_reported = np.zeros(len(ev.kind), dtype=bool)
         crimes_reported[resp.caller_event] = True
+        n_112 = int(resp.call_112.sum())
         rec = {
-            "day": st.day, "members": len(mem),
-            "worry_members": mean(st.worry, mem), "worry_nonmembers": mean(st.worry, non),
-            "unsafe_members": mean(unsafe, mem), "unsafe_nonmembers": mean(unsafe, non),
-            "unsafe_all": float(unsafe.mean()),
-            "willingness_members": mean(st.willingness, mem),
-            "willingness_nonmembers": mean(st.willingness, non),
-            "proximity_members": mean(st.proximity, mem),
-            "proximity_nonmembers": mean(st.proximity, non),
-            "efficacy_members": mean(st.efficacy, mem),
-            "efficacy_nonmembers": mean(st.efficacy, non),
-            "crimes": int(ev.is_crime.sum()), "burglaries": int((ev.kind == rules.BURGLARY).sum()),
-            "suspicious": int((ev.kind == rules.SUSPICIOUS).sum()),
+            "day": st.day, "members": n_members,
+            "worry_members": worry_m, "worry_nonmembers": worry_n,
+            "unsafe_members": unsafe_m, "unsafe_nonmembers": unsafe_n,
+            "unsafe_all": n_unsafe / pop.n,
+            "willingness_members": will_m, "willingness_nonmembers": will_n,
+            "proximity_members": prox_m, "proximity_nonmembers": prox_n,
+            "efficacy_members": eff_m, "efficacy_nonmembers": eff_n,
+            "crimes": int(len(ev.kind) - kinds[rules.SUSPICIOUS]),
+            "burglaries": int(kinds[rules.BURGLARY]), "suspicious": int(kinds[rules.SUSPICIOUS]),
             "victims": int((ev.victim >= 0).sum()),
-            "reports_112": int(resp.call_112.sum()), "reports_0900": int((~resp.call_112).sum()),
+            "reports_112": n_112, "reports_0900": len(resp.call_112) - n_112,
             "reports_members": int(caller_member.sum()),
             "crimes_reported": int((crimes_reported & ev.is_crime).sum()),
             "posts_alert": int(traffic.alerts.sum()),
@@ -157,8 +164,9 @@ class Engine:
         if pop.n_groups:
             g_call = pop.group_of_street[pop.street[resp.caller[caller_member]]]
             reports = np.bincount(g_call[g_call >= 0], minlength=pop.n_groups)
-            self.group_totals[:, :4] += np.column_stack([traffic.alerts, traffic.chatter,
-                                                         traffic.feedback, reports])
+            for k, posts in enumerate((traffic.alerts, traffic.chatter, traffic.feedback,
+                                       reports)):
+                self.group_totals[:, k] += posts
             self._week_alerts += traffic.alerts
             if st.day % 7 == 6:  # a week ends: count groups that posted no alert in it
                 if st.day >= self.scenario.burn_in_days:

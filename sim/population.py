@@ -14,6 +14,7 @@ residents form one contiguous slice: ``street_start[s]:street_start[s + 1]``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
@@ -43,6 +44,7 @@ class Population:
     group_area: np.ndarray  # int32[G]
     group_names: list[str]
     factors: dict[str, np.ndarray] = field(default_factory=dict)  # factor → float64[G]
+    crime_multiplier: np.ndarray | None = None  # float64[S], the area's crime multiplier
 
     @property
     def n_streets(self) -> int:
@@ -52,11 +54,11 @@ class Population:
     def n_groups(self) -> int:
         return len(self.group_area)
 
-    @property
+    @cached_property
     def street_size(self) -> np.ndarray:
         return np.diff(self.street_start)
 
-    @property
+    @cached_property
     def group(self) -> np.ndarray:
         """Group covering each resident's street (-1 = none)."""
         return self.group_of_street[self.street]
@@ -73,13 +75,25 @@ class Population:
         >>> bool(np.allclose(pop.tie_sum(v), pop.adjacency @ v))
         True
         """
-        adj = self.adjacency
-        tellers = np.flatnonzero(values)
-        start = adj.indptr[tellers]
-        size = adj.indptr[tellers + 1] - start
-        offset = np.arange(size.sum()) - np.repeat(np.cumsum(size) - size, size)
-        hearers = adj.indices[np.repeat(start, size) + offset]
+        tellers = np.flatnonzero(values != 0)
+        hearers, size = self.ties_of(tellers)
         return np.bincount(hearers, np.repeat(values[tellers], size), minlength=len(values))
+
+    def ties_of(self, who: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The ties of each resident in ``who``, one after another, and how many each has.
+
+        >>> import numpy as np
+        >>> from sim.scenario import Scenario
+        >>> pop = build_population(Scenario(), np.random.default_rng(1))
+        >>> ties, size = pop.ties_of(np.array([0]))
+        >>> bool((np.sort(ties) == np.flatnonzero(pop.adjacency[0].toarray())).all())
+        True
+        """
+        adj = self.adjacency
+        start = adj.indptr[who]
+        size = adj.indptr[who + 1] - start
+        shift = start - (np.cumsum(size) - size)  # from a position in the output to indices
+        return adj.indices[np.arange(size.sum()) + np.repeat(shift, size)], size
 
     def graph(self):
         """The social network as a networkx graph (small populations: drawing, analysis)."""
@@ -226,4 +240,5 @@ def build_population(scn: Scenario, rng: np.random.Generator) -> Population:
         household=household, pos=pos, street_pos=street_pos, adjacency=adjacency, traits=traits,
         group_of_street=group_of_street, group_area=group_area, group_names=names,
         factors=group_factor_arrays(scn, group_area),
+        crime_multiplier=np.array([a.crime_multiplier for a in scn.areas])[area_of_street],
     )

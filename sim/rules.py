@@ -13,6 +13,7 @@ describes the same rules in words, one section each.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -33,7 +34,7 @@ class Events:
     in_progress: np.ndarray  # bool[E], can be seen while it happens
     victim: np.ndarray  # int[E], resident, -1 for suspicious situations
 
-    @property
+    @cached_property
     def is_crime(self) -> np.ndarray:
         return self.kind != SUSPICIOUS
 
@@ -74,9 +75,8 @@ def crime_rate(pop: Population, st: State, scn: Scenario) -> np.ndarray:
     recent arrests in the area, plus crime displaced from covered to uncovered streets of the
     same area unless the municipality coordinates (covers adjacent streets too)."""
     c = scn.crime
-    mult = np.array([a.crime_multiplier for a in scn.areas])[pop.area_of_street]
-    base = pop.households_of_street * mult * (c.burglary_rate + c.theft_rate
-                                              + c.vandalism_rate) / 365.0
+    base = pop.households_of_street * pop.crime_multiplier * (
+        c.burglary_rate + c.theft_rate + c.vandalism_rate) / 365.0
     cut = deterrence(pop, st, scn)
     deterred = base * cut
     g = pop.group_of_street
@@ -100,17 +100,15 @@ def incidents(pop: Population, st: State, scn: Scenario, rng: np.random.Generato
     c = scn.crime
     total = c.burglary_rate + c.theft_rate + c.vandalism_rate
     rate = crime_rate(pop, st, scn)
-    mult = np.array([a.crime_multiplier for a in scn.areas])[pop.area_of_street]
     lam = np.empty((pop.n_streets, 4))
     if total > 0:
         lam[:, :3] = rate[:, None] * (np.array([c.burglary_rate, c.theft_rate,
                                                 c.vandalism_rate]) / total)
     else:
         lam[:, :3] = 0.0
-    lam[:, 3] = pop.households_of_street * mult * c.suspicious_rate / 365.0
-    counts = rng.poisson(lam)
-    street = np.repeat(np.repeat(np.arange(pop.n_streets), 4), counts.ravel())
-    kind = np.repeat(np.tile(np.arange(4), pop.n_streets), counts.ravel())
+    lam[:, 3] = pop.households_of_street * pop.crime_multiplier * c.suspicious_rate / 365.0
+    cell = np.repeat(np.arange(4 * pop.n_streets), rng.poisson(lam).ravel())
+    street, kind = np.divmod(cell, 4)
     crime = kind != SUSPICIOUS
     in_progress = ~crime | (rng.random(len(kind)) < c.in_progress_share)
     victim = np.where(crime, pop.street_start[street]
@@ -135,8 +133,8 @@ def notice(pop: Population, st: State, ev: Events,
     seen = np.flatnonzero(ev.in_progress)
     size = pop.street_size[ev.street[seen]]
     pair_event = np.repeat(seen, size)
-    offsets = np.arange(size.sum()) - np.repeat(np.cumsum(size) - size, size)
-    resident = pop.street_start[ev.street[pair_event]] + offsets
+    shift = pop.street_start[ev.street[seen]] - (np.cumsum(size) - size)
+    resident = np.arange(len(pair_event)) + np.repeat(shift, size)
     hit = rng.random(len(resident)) < st.vigilance[resident]
     hit &= resident != ev.victim[pair_event]
     return pair_event[hit], resident[hit]
@@ -170,7 +168,9 @@ def respond(pop: Population, st: State, ev: Events, witness_event: np.ndarray,
     if len(member_calls) and pop.n_groups:
         order = rng.permutation(member_calls)
         _, first = np.unique(witness_event[order], return_index=True)
-        later = np.setdiff1d(order, order[first])
+        is_later = np.ones(len(order), dtype=bool)
+        is_later[first] = False
+        later = np.sort(order[is_later])
         hold = rng.random(len(later)) < f["saar_training"][g_w[later]]
         calls[later[hold]] = False
     urgent = ev.is_crime | (rng.random(n_ev) < 0.3)
@@ -305,33 +305,35 @@ def read_messages(pop: Population, st: State, traffic: GroupTraffic, scn: Scenar
     m = scn.messages
     if pop.n_groups == 0:
         return
-    members = np.flatnonzero(st.member)
-    g = pop.group_of_street[pop.street[members]]
+    members = st.members()
+    g = st.resident_group[members]
     att = attention(st, traffic, scn)[g] * (1 - 0.5 * st.fatigue[members])
-    alerts = (traffic.alerts[g] + (m.stigma_weight - 1) * traffic.stigmatising[g]
-              + (m.near_weight - 1) * traffic.alert_street[pop.street[members]])
-    read_alerts = att * alerts
-    w = st.worry[members]
-    w += m.exposure * m.alert_worry * read_alerts * (1 - w)
+    alerts_in_group = traffic.alerts + (m.stigma_weight - 1) * traffic.stigmatising
+    read_alerts = att * (alerts_in_group[g]
+                         + (m.near_weight - 1) * traffic.alert_street[pop.street[members]])
     read_fb = att * traffic.feedback[g]
-    relief = 1 - (1 - m.feedback_relief) ** read_fb
-    w -= relief * w
-    st.worry[members] = np.clip(w, 0, 1)
-    for arr, gain in ((st.efficacy, m.feedback_efficacy), (st.proximity, m.feedback_proximity),
-                      (st.willingness, m.feedback_willingness)):
-        x = arr[members]
-        arr[members] = x + (1 - (1 - gain) ** read_fb) * (1 - x)
     read_chat = att * traffic.chatter[g]
-    social = traffic.social[g]
-    c = st.cohesion[members]
-    st.cohesion[members] = c + (1 - (1 - m.chatter_cohesion) ** (read_chat + social)) * (1 - c)
+    x = np.take(st.levels, members, axis=1)  # worry, willingness, efficacy, proximity, cohesion
+    w = x[0]
+    w += m.exposure * m.alert_worry * read_alerts * (1 - w)
+    fb = np.flatnonzero(read_fb > 0)  # the (few) members who read feedback today
+    if len(fb):
+        y, r = x[:4, fb], read_fb[fb]  # worry, willingness, efficacy, proximity
+        y[0] -= (1 - (1 - m.feedback_relief) ** r) * y[0]
+        gain = np.array([m.feedback_willingness, m.feedback_efficacy, m.feedback_proximity])
+        y[1:] += (1 - (1 - gain[:, None]) ** r) * (1 - y[1:])
+        x[:4, fb] = y
+    np.clip(w, 0, 1, out=w)
+    x[4] += (1 - (1 - m.chatter_cohesion) ** (read_chat + traffic.social[g])) * (1 - x[4])
+    admin = 0.002 * st.factors["active_admin"][g]
+    x[4] += admin * (1 - x[4])
+    x[2] += admin * (1 - x[2])
+    prof = m.professional_proximity * st.factors["linked_professional"][g]
+    x[3] += prof * (1 - x[3])
+    for level, new in zip(st.levels, x, strict=True):
+        level[members] = new
     fat = st.fatigue[members]
     st.fatigue[members] = fat + (1 - (1 - m.chatter_fatigue) ** read_chat) * (1 - fat)
-    admin = 0.002 * st.factors["active_admin"][g]
-    st.cohesion[members] += admin * (1 - st.cohesion[members])
-    st.efficacy[members] += admin * (1 - st.efficacy[members])
-    prof = m.professional_proximity * st.factors["linked_professional"][g]
-    st.proximity[members] += prof * (1 - st.proximity[members])
     st.today_alarmed[members] += read_alerts
     st.today_reassured[members] += read_fb
     posted = traffic.alerts + traffic.chatter + traffic.feedback + traffic.keepalive
@@ -350,12 +352,16 @@ def word_of_mouth(pop: Population, st: State, resp: Responses, scn: Scenario) ->
     fear = c.retell_share * st.today_alarmed
     fear[resp.witness] += 1.0
     fear[st.today_victim] += 1.0
-    heard_fear = c.tell_prob * pop.tie_sum(np.minimum(fear, 1.0))
-    heard_calm = c.tell_prob * pop.tie_sum(np.minimum(st.today_reassured, 1.0))
+    fear = np.minimum(fear, 1.0)
+    calm = np.minimum(st.today_reassured, 1.0)
+    tellers = np.flatnonzero(fear + calm > 0)
+    hearers, ties = pop.ties_of(tellers)
+    heard_fear = c.tell_prob * np.bincount(hearers, np.repeat(fear[tellers], ties), pop.n)
+    heard_calm = c.tell_prob * np.bincount(hearers, np.repeat(calm[tellers], ties), pop.n)
     w = st.worry
-    told = np.flatnonzero(heard_fear)  # the others heard nothing: their worry stays
+    told = np.flatnonzero(heard_fear > 0)  # the others heard nothing: their worry stays
     w[told] += (1 - (1 - c.fear_weight) ** heard_fear[told]) * (1 - w[told])
-    told = np.flatnonzero(heard_calm)
+    told = np.flatnonzero(heard_calm > 0)
     w[told] -= (1 - (1 - c.reassurance_weight) ** heard_calm[told]) * w[told]
 
 
@@ -366,10 +372,10 @@ def remember(st: State, scn: Scenario) -> None:
     """Step 7a: worry decays to its personal baseline (memory loss); willingness, efficacy,
     proximity and cohesion drift back to theirs; fatigue fades."""
     mem = scn.memory
-    st.worry += mem.worry_decay * (st.base["worry"] - st.worry)
-    for arr, name in ((st.willingness, "report_willingness"), (st.efficacy, "efficacy"),
-                      (st.proximity, "gov_proximity"), (st.cohesion, "cohesion")):
-        arr += mem.trait_drift * (st.base[name] - arr)
+    rate = np.array([mem.worry_decay] + [mem.trait_drift] * (len(st.levels) - 1))
+    pull = np.subtract(st.baseline, st.levels, out=st.scratch)
+    pull *= rate[:, None]
+    st.levels += pull
     st.fatigue *= 1 - mem.fatigue_decay
 
 
@@ -377,20 +383,20 @@ def selection_weight(st: State, scn: Scenario, who: np.ndarray) -> np.ndarray:
     """Relative join propensity from the selection model: exp(β·z) over standardised worry,
     efficacy and cohesion, normalised to mean 1 (β = 0 switches selection off)."""
     mb = scn.membership
-    z = (mb.selection_worry * st.zscore("worry", who)
-         + mb.selection_efficacy * st.zscore("efficacy", who)
-         + mb.selection_cohesion * st.zscore("cohesion", who))
+    beta = np.array([mb.selection_worry, mb.selection_efficacy, mb.selection_cohesion])
+    z = beta[:, None] * st.zscore(who)  # rows: worry, efficacy, cohesion
     beta2 = mb.selection_worry**2 + mb.selection_efficacy**2 + mb.selection_cohesion**2
-    return np.exp(z - beta2 / 2)
+    return np.exp(z[0] + z[1] + z[2] - beta2 / 2)
 
 
 def leave_groups(pop: Population, st: State, scn: Scenario, rng: np.random.Generator) -> int:
     """Step 7b: members (not administrators) leave with a base rate plus fatigue."""
     mb = scn.membership
-    members = np.flatnonzero(st.member & ~st.admin)
+    members = st.members()
+    members = members[~st.admin[members]]
     p = mb.leave_rate + mb.leave_fatigue * st.fatigue[members]
     gone = members[rng.random(len(members)) < p]
-    st.member[gone] = False
+    st.leave(gone)
     return len(gone)
 
 
@@ -401,17 +407,16 @@ def join_groups(pop: Population, st: State, scn: Scenario, rng: np.random.Genera
     if pop.n_groups == 0:
         return 0
     mb, f = scn.membership, st.factors
-    g_all = pop.group_of_street[pop.street]
-    cand = np.flatnonzero(~st.member & (g_all >= 0))
+    g_all = st.resident_group
+    cand = np.flatnonzero(~st.member & st.covered)
     g = g_all[cand]
-    tied = pop.tie_sum(st.member.astype(np.float32)).astype(np.float32)
-    share = tied[cand] / np.maximum(st.degree[cand], 1)
-    p = (mb.join_rate * (0.5 + f["recruitment"][g]) * (1 + f["local_problem"][g])
-         * (1 + 0.5 * f["municipal_coordination"][g]) * (1 + mb.social_influence * share)
-         * selection_weight(st, scn, cand))
+    share = st.member_ties[cand] / st.degree_1[cand]
+    per_group = (mb.join_rate * (0.5 + f["recruitment"]) * (1 + f["local_problem"])
+                 * (1 + 0.5 * f["municipal_coordination"]))
+    p = per_group[g] * (1 + mb.social_influence * share) * selection_weight(st, scn, cand)
     new = cand[rng.random(len(cand)) < np.minimum(p, 1.0)]
     new = cap_joins(new, g_all[new], st, rng)
-    st.member[new] = True
+    st.join(new)
     st.fatigue[new] = 0.0
     return len(new)
 
@@ -447,7 +452,7 @@ def form_groups(pop: Population, st: State, scn: Scenario, rng: np.random.Genera
         lo, hi = (mid, hi) if np.minimum(mid * weight, 1).mean() < target else (lo, mid)
     joined = cand[rng.random(len(cand)) < np.minimum(lo * weight, 1)]
     joined = cap_joins(joined, g_all[joined], st, rng)
-    st.member[joined] = True
+    st.join(joined)
     g = g_all[joined]
     order = np.lexsort((-(st.efficacy + st.cohesion)[joined], g))
     joined, g = joined[order], g[order]

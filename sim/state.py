@@ -9,12 +9,21 @@ import numpy as np
 from sim.population import Population
 from sim.scenario import Scenario
 
+#: Rows of :attr:`State.levels`: the attitudes that drift back to a personal baseline, and
+#: the trait each starts from.
+LEVELS = (("worry", "worry"), ("willingness", "report_willingness"), ("efficacy", "efficacy"),
+          ("proximity", "gov_proximity"), ("cohesion", "cohesion"))
+
 
 class State:
     """Everything that changes during a run; the :class:`~sim.population.Population` does not.
 
-    Traits start at their personal baselines; ``base`` keeps those baselines (the levels that
-    memory returns to). ``factors`` holds the success factors per group, changed by
+    Attitudes start at their personal baselines and are rows of one array, ``levels``
+    (``worry``, ``willingness``, ``efficacy``, ``proximity`` and ``cohesion`` are views of
+    its rows), so that memory and the daily means treat them in one operation; ``baseline``
+    holds the levels memory returns to. Membership changes only through :meth:`join` and
+    :meth:`leave`, which keep the members per group and each resident's number of member
+    ties up to date. ``factors`` holds the success factors per group, changed by
     interventions.
     """
 
@@ -22,24 +31,31 @@ class State:
         t = pop.traits
         self.pop = pop
         self.day = 0
-        self.base = {k: v.copy() for k, v in t.items()}
-        self.worry = t["worry"].copy()
-        self.willingness = t["report_willingness"].copy()
-        self.efficacy = t["efficacy"].copy()
-        self.proximity = t["gov_proximity"].copy()
-        self.cohesion = t["cohesion"].copy()
+        self.baseline = np.stack([t[trait] for _, trait in LEVELS])
+        self.base = {trait: self.baseline[k] for k, (_, trait) in enumerate(LEVELS)}
+        self.levels = self.baseline.copy()
+        self.scratch = np.empty_like(self.levels)  # working space for whole-population sums
+        self.worry, self.willingness, self.efficacy, self.proximity, self.cohesion = self.levels
         self.vigilance = t["vigilance"].copy()
         self.fatigue = np.zeros(pop.n)
         self.member = np.zeros(pop.n, dtype=bool)
         self.admin = np.zeros(pop.n, dtype=bool)
         self.factors = {k: v.copy() for k, v in pop.factors.items()}
         self.resident_group = pop.group
-        covered = self.resident_group >= 0
-        self.group_adults = np.bincount(self.resident_group[covered], minlength=pop.n_groups)
-        self.degree = np.asarray(pop.adjacency.sum(axis=1)).ravel()
+        self.covered = self.resident_group >= 0
+        self.group_adults = np.bincount(self.resident_group[self.covered],
+                                        minlength=pop.n_groups)
+        self.degree = np.diff(pop.adjacency.indptr).astype(float)
+        self.degree_1 = np.maximum(self.degree, 1)  # for shares of ties: never divide by 0
+        self.members_per_group = np.zeros(pop.n_groups, dtype=np.int64)
+        self.member_ties = np.zeros(pop.n)
+        self._members: np.ndarray | None = None
         self.quiet_days = np.zeros(pop.n_groups)
         self.arrest_until = np.full(len(pop.area_names), -1)
-        self._moments = {k: (float(v.mean()), float(v.std()) or 1.0) for k, v in t.items()}
+        moments = [(float(t[k].mean()), float(t[k].std()) or 1.0)
+                   for k in ("worry", "efficacy", "cohesion")]
+        self._selection_mean, self._selection_sd = np.array(moments).T[:, :, None]
+        self._selection_offset = np.array([[0], [2 * pop.n], [4 * pop.n]])  # rows in levels
         self._feedback: dict[int, list[int]] = defaultdict(list)
         self.new_day()
 
@@ -50,15 +66,40 @@ class State:
         self.today_alarmed = np.zeros(self.pop.n)
         self.today_reassured = np.zeros(self.pop.n)
 
+    def join(self, who: np.ndarray) -> None:
+        """``who`` (non-members on covered streets) become members."""
+        self._set_member(who, True)
+
+    def leave(self, who: np.ndarray) -> None:
+        """``who`` (members) leave their group."""
+        self._set_member(who, False)
+
+    def members(self) -> np.ndarray:
+        """Indices of today's members (sorted); do not modify."""
+        if self._members is None:
+            self._members = np.flatnonzero(self.member)
+        return self._members
+
+    def _set_member(self, who: np.ndarray, value: bool) -> None:
+        who = who[self.member[who] != value]
+        if len(who) == 0:
+            return
+        self.member[who] = value
+        self._members = None
+        sign = 1 if value else -1
+        np.add.at(self.members_per_group, self.resident_group[who], sign)
+        ties, _ = self.pop.ties_of(who)
+        np.add.at(self.member_ties, ties, float(sign))
+
     def group_members(self) -> np.ndarray:
         """Members per group now."""
-        return np.bincount(self.resident_group[self.member], minlength=self.pop.n_groups)
+        return self.members_per_group.copy()
 
-    def zscore(self, trait: str, who: np.ndarray) -> np.ndarray:
-        """Current value of ``trait`` for ``who`` in sd units of the initial population."""
-        arr = {"worry": self.worry, "efficacy": self.efficacy, "cohesion": self.cohesion}[trait]
-        mean, sd = self._moments[trait]
-        return (arr[who] - mean) / sd
+    def zscore(self, who: np.ndarray) -> np.ndarray:
+        """Current worry, efficacy and cohesion (rows) of ``who`` in sd units of the initial
+        population: what the selection model weighs."""
+        rows = self.levels.take(who + self._selection_offset)
+        return (rows - self._selection_mean) / self._selection_sd
 
     def queue_feedback(self, day: int, group: int, arrest: bool) -> None:
         """Feedback on a report reaches ``group`` on ``day``."""

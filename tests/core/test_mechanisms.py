@@ -59,7 +59,7 @@ def test_deterrence_lowers_crime_on_covered_streets():
     scn = scenario("tilburg_style")
     eng = Engine(scn, np.random.default_rng(0))
     rate_with = rules.crime_rate(eng.pop, eng.state, scn)
-    eng.state.member[:] = False  # nobody in a group: no visible group, no deterrence
+    eng.state.leave(np.flatnonzero(eng.state.member))  # nobody in a group: no deterrence
     rate_without = rules.crime_rate(eng.pop, eng.state, scn)
     covered = eng.pop.group_of_street >= 0
     assert (rate_with[covered] < rate_without[covered]).all()
