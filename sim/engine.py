@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from sim import __version__, rules
+from sim.compiled import njit
 from sim.population import build_population
 from sim.scenario import FACTOR_NAMES, Scenario
 from sim.state import State
@@ -49,8 +50,8 @@ class Engine:
         self._with_groups = np.isin(self.pop.area,
                                     np.unique(self.pop.group_area)) if self.pop.n_groups else \
             np.ones(self.pop.n, dtype=bool)
-        self._with_groups_f = self._with_groups.astype(float)  # in the non-members' means
         self._n_with_groups = int(self._with_groups.sum())
+        self._with_groups_u8 = self._with_groups.view(np.uint8)
         self._waves = {w.day: w.label for w in scenario.survey.waves}
 
     # -- convenience views -----------------------------------------------------------------
@@ -119,20 +120,13 @@ class Engine:
     # -- measurement -----------------------------------------------------------------------
     def _record(self, ev, resp, traffic, arrests, joined: int, left: int) -> None:
         st, pop = self.state, self.pop
-        # Means over members and non-members (in areas with groups) as one product.
-        who = np.empty((2, pop.n))
-        who[0] = st.member
-        np.subtract(self._with_groups_f, who[0], out=who[1])
         n_members = int(st.members_per_group.sum()) if pop.n_groups else 0
+        sums, n_unsafe = _sums(st.levels, st.member.view(np.uint8), self._with_groups_u8,
+                               self.scenario.survey.unsafe_sometimes)
         counts = np.array([n_members, self._n_with_groups - n_members])
-        unsafe = st.worry >= self.scenario.survey.unsafe_sometimes
-        n_unsafe = np.count_nonzero(unsafe)
-        n_unsafe_m = np.count_nonzero(unsafe & st.member)
-        n_unsafe_n = np.count_nonzero(unsafe & self._with_groups) - n_unsafe_m
         with np.errstate(invalid="ignore", divide="ignore"):
-            (worry_m, worry_n), (will_m, will_n), (eff_m, eff_n), (prox_m, prox_n), _ = \
-                (st.levels @ who.T / counts).tolist()
-            unsafe_m, unsafe_n = (np.array([n_unsafe_m, n_unsafe_n]) / counts).tolist()
+            (worry_m, worry_n), (will_m, will_n), (eff_m, eff_n), (prox_m, prox_n), _, \
+                (unsafe_m, unsafe_n) = (sums / counts).tolist()
         kinds = np.bincount(ev.kind, minlength=4)
         caller_member = st.member[resp.caller]
         crimes_reported = np.zeros(len(ev.kind), dtype=bool)
@@ -225,6 +219,33 @@ class Engine:
                 "residents": self.pop.n, "households": int(self.pop.households_of_street.sum()),
                 "streets": self.pop.n_streets, "groups": self.pop.n_groups,
             })
+
+
+@njit(cache=True, nogil=True, fastmath=True)  # sums in any order: last-bit differences only
+def _sums(levels, member, with_groups, unsafe_from):
+    """Sums of each level (rows) and of 'feels unsafe' (last row) over members (column 0) and
+    non-members in areas with groups (column 1); and how many residents feel unsafe."""
+    n_rows, n = levels.shape
+    sums = np.zeros((n_rows + 1, 2))
+    for row in range(n_rows):
+        in_members = 0.0
+        in_others = 0.0
+        for i in range(n):
+            m = float(member[i])
+            in_members += m * levels[row, i]
+            in_others += (float(with_groups[i]) - m) * levels[row, i]
+        sums[row, 0] = in_members
+        sums[row, 1] = in_others
+    n_unsafe = in_members = in_others = 0.0
+    for i in range(n):
+        unsafe = 1.0 if levels[0, i] >= unsafe_from else 0.0
+        m = float(member[i])
+        n_unsafe += unsafe
+        in_members += unsafe * m
+        in_others += unsafe * (float(with_groups[i]) - m)
+    sums[n_rows, 0] = in_members
+    sums[n_rows, 1] = in_others
+    return sums, int(n_unsafe)
 
 
 @dataclass

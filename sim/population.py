@@ -63,38 +63,6 @@ class Population:
         """Group covering each resident's street (-1 = none)."""
         return self.group_of_street[self.street]
 
-    def tie_sum(self, values: np.ndarray) -> np.ndarray:
-        """For each resident, the sum of ``values`` over their ties (``adjacency @ values``),
-        computed from the rows of the few residents with a non-zero value: on a typical day
-        only those who saw or read something tell anyone.
-
-        >>> import numpy as np
-        >>> from sim.scenario import Scenario
-        >>> pop = build_population(Scenario(), np.random.default_rng(1))
-        >>> v = np.zeros(pop.n); v[0] = 1.0
-        >>> bool(np.allclose(pop.tie_sum(v), pop.adjacency @ v))
-        True
-        """
-        tellers = np.flatnonzero(values != 0)
-        hearers, size = self.ties_of(tellers)
-        return np.bincount(hearers, np.repeat(values[tellers], size), minlength=len(values))
-
-    def ties_of(self, who: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The ties of each resident in ``who``, one after another, and how many each has.
-
-        >>> import numpy as np
-        >>> from sim.scenario import Scenario
-        >>> pop = build_population(Scenario(), np.random.default_rng(1))
-        >>> ties, size = pop.ties_of(np.array([0]))
-        >>> bool((np.sort(ties) == np.flatnonzero(pop.adjacency[0].toarray())).all())
-        True
-        """
-        adj = self.adjacency
-        start = adj.indptr[who]
-        size = adj.indptr[who + 1] - start
-        shift = start - (np.cumsum(size) - size)  # from a position in the output to indices
-        return adj.indices[np.arange(size.sum()) + np.repeat(shift, size)], size
-
     def graph(self):
         """The social network as a networkx graph (small populations: drawing, analysis)."""
         import networkx as nx

@@ -8,7 +8,13 @@ feedback) → 4 :func:`group_messages` and :func:`read_messages` → 5 :func:`wo
 Police outcomes are decided before the group reads its messages because feedback posted today
 (delay 0, as in Tilburg) is read today. Every function documents what it changes; ``docs/odd.md``
 describes the same rules in words, one section each.
+
+Rules that visit every resident (or every member) each day do so in a plain loop compiled
+by numba (the ``_``-prefixed function right below the rule); the rule itself gathers the
+day's figures and draws the random numbers with the run's generator, so a seed gives the
+same run in any process.
 """
+
 
 from __future__ import annotations
 
@@ -17,6 +23,7 @@ from functools import cached_property
 
 import numpy as np
 
+from sim.compiled import compiled, poisson
 from sim.population import Population
 from sim.scenario import Scenario
 from sim.state import State
@@ -75,23 +82,36 @@ def crime_rate(pop: Population, st: State, scn: Scenario) -> np.ndarray:
     recent arrests in the area, plus crime displaced from covered to uncovered streets of the
     same area unless the municipality coordinates (covers adjacent streets too)."""
     c = scn.crime
-    base = pop.households_of_street * pop.crime_multiplier * (
-        c.burglary_rate + c.theft_rate + c.vandalism_rate) / 365.0
-    cut = deterrence(pop, st, scn)
-    deterred = base * cut
-    g = pop.group_of_street
-    coordinated = np.zeros(pop.n_streets)
-    if pop.n_groups:
-        coordinated[g >= 0] = st.factors["municipal_coordination"][g[g >= 0]]
-    moved = np.bincount(pop.area_of_street, deterred * (1 - coordinated) * c.displacement,
-                        minlength=len(scn.areas))
-    uncovered = (g < 0) * pop.households_of_street
-    room = np.bincount(pop.area_of_street, uncovered, minlength=len(scn.areas))
-    displaced = np.where(room[pop.area_of_street] > 0,
-                         moved[pop.area_of_street] * uncovered
-                         / np.maximum(room[pop.area_of_street], 1), 0.0)
-    recent = (st.arrest_until > st.day)[pop.area_of_street]
-    return (base - deterred) * np.where(recent, 1 - c.arrest_deterrence, 1.0) + displaced
+    coordination = st.factors["municipal_coordination"] if pop.n_groups else np.zeros(1)
+    return _street_rates(pop.households_of_street, pop.crime_multiplier, pop.area_of_street,
+                         pop.group_of_street, deterrence(pop, st, scn), coordination,
+                         st.arrest_until > st.day,
+                         (c.burglary_rate + c.theft_rate + c.vandalism_rate) / 365.0,
+                         c.displacement, c.arrest_deterrence)
+
+
+@compiled
+def _street_rates(households, multiplier, area, group, cut, coordination, arrested,
+                  daily_rate, displacement, arrest_deterrence):
+    """Street by street: the base rate less what the group deters; what is deterred but not
+    coordinated away moves to the area's uncovered streets, by their households."""
+    rate = np.empty(len(households))
+    moved = np.zeros(len(arrested))
+    room = np.zeros(len(arrested))
+    for s in range(len(households)):
+        base = households[s] * multiplier[s] * daily_rate
+        deterred = base * cut[s]
+        rate[s] = base - deterred
+        if group[s] >= 0:
+            moved[area[s]] += deterred * (1 - coordination[group[s]]) * displacement
+        else:
+            room[area[s]] += households[s]
+    for s in range(len(households)):
+        if arrested[area[s]]:
+            rate[s] *= 1 - arrest_deterrence
+        if group[s] < 0 and room[area[s]] > 0:
+            rate[s] += moved[area[s]] * households[s] / room[area[s]]
+    return rate
 
 
 def incidents(pop: Population, st: State, scn: Scenario, rng: np.random.Generator) -> Events:
@@ -107,13 +127,27 @@ def incidents(pop: Population, st: State, scn: Scenario, rng: np.random.Generato
     else:
         lam[:, :3] = 0.0
     lam[:, 3] = pop.households_of_street * pop.crime_multiplier * c.suspicious_rate / 365.0
-    cell = np.repeat(np.arange(4 * pop.n_streets), rng.poisson(lam).ravel())
-    street, kind = np.divmod(cell, 4)
+    street, kind = _events(poisson(lam, rng.random(lam.shape)))
     crime = kind != SUSPICIOUS
     in_progress = ~crime | (rng.random(len(kind)) < c.in_progress_share)
     victim = np.where(crime, pop.street_start[street]
                       + (rng.random(len(kind)) * pop.street_size[street]).astype(np.int64), -1)
     return Events(street=street, kind=kind, in_progress=in_progress, victim=victim)
+
+
+@compiled
+def _events(counts):
+    """One (street, kind) entry per incident from counts per street (rows) and kind."""
+    n = counts.sum()
+    street = np.empty(n, dtype=np.int64)
+    kind = np.empty(n, dtype=np.int64)
+    e = 0
+    for s in range(counts.shape[0]):
+        for k in range(counts.shape[1]):
+            for _ in range(counts[s, k]):
+                street[e], kind[e] = s, k
+                e += 1
+    return street, kind
 
 
 def victimise(st: State, ev: Events, scn: Scenario) -> None:
@@ -150,38 +184,24 @@ def respond(pop: Population, st: State, ev: Events, witness_event: np.ndarray,
     do not call again; weak rules let stigmatising posts and confrontations through.
     Victims of crimes not seen in progress report afterwards (0900-8844) and post."""
     r, f = scn.response, st.factors
-    n_ev = len(ev.kind)
+    n_ev, n_w = len(ev.kind), len(witness)
     g_ev = pop.group_of_street[ev.street]
-    is_member = st.member[witness]
-    g_w = np.where(is_member, g_ev[witness_event], 0)
-    crime_w = ev.is_crime[witness_event]
-
-    # Signaleer/Alarmeer: a call to the police with the bystander discount.
-    n_witnesses = np.bincount(witness_event, minlength=n_ev)
-    base = np.where(crime_w, r.call_crime, r.call_suspicious) * 2 * st.willingness[witness]
-    trained = np.where(is_member, 1 + 0.5 * f["saar_training"][g_w]
-                       + 0.5 * (f["clear_purpose"][g_w] - 0.5), 1.0) if pop.n_groups else 1.0
-    p_call = np.minimum(base * trained, 1.0) * n_witnesses[witness_event] ** -r.bystander_exponent
-    calls = rng.random(len(witness)) < p_call
-    # App: "112 is gebeld" — after the first member's call, trained members hold back.
-    member_calls = np.flatnonzero(calls & is_member)
-    if len(member_calls) and pop.n_groups:
-        order = rng.permutation(member_calls)
-        _, first = np.unique(witness_event[order], return_index=True)
-        is_later = np.ones(len(order), dtype=bool)
-        is_later[first] = False
-        later = np.sort(order[is_later])
-        hold = rng.random(len(later)) < f["saar_training"][g_w[later]]
-        calls[later[hold]] = False
-    urgent = ev.is_crime | (rng.random(n_ev) < 0.3)
-    caller_event, caller = witness_event[calls], witness[calls]
+    if pop.n_groups == 0:  # no groups: no training, no app
+        f = {k: np.zeros(1) for k in f}
+    u_w = rng.random((4, n_w))  # per witness: call, '112 is gebeld' order, hold back, post
+    calls = _calls(witness_event, witness, ev.is_crime, g_ev, st.member, st.willingness,
+                   f["saar_training"], f["clear_purpose"], r.call_crime, r.call_suspicious,
+                   r.bystander_exponent, n_ev, u_w)
+    u_e = rng.random((3, n_ev))  # per event: urgent, stigmatising, confrontation
+    urgent = ev.is_crime | (u_e[0] < 0.3)
 
     # Victims of crimes found afterwards report on 0900-8844.
     late = np.flatnonzero(ev.is_crime & ~ev.in_progress)
     v = ev.victim[late]
-    reports = rng.random(len(late)) < np.minimum(r.call_crime * 1.5 * st.willingness[v], 1.0)
-    caller_event = np.concatenate([caller_event, late[reports]])
-    caller = np.concatenate([caller, v[reports]])
+    u_late = rng.random((2, len(late)))  # per late crime: report, post
+    reports = u_late[0] < np.minimum(r.call_crime * 1.5 * st.willingness[v], 1.0)
+    caller_event = np.concatenate([witness_event[calls], late[reports]])
+    caller = np.concatenate([witness[calls], v[reports]])
     call_112 = np.concatenate([urgent[witness_event[calls]], np.zeros(reports.sum(), bool)])
 
     # App: members who noticed post; victims who are members post afterwards.
@@ -189,22 +209,69 @@ def respond(pop: Population, st: State, ev: Events, witness_event: np.ndarray,
     stigma = np.zeros(n_ev, dtype=bool)
     confrontations = 0
     if pop.n_groups:
-        worth = np.where(crime_w, 1.0, r.false_alarm_share
-                         * (1 - 0.7 * f["recognition_training"][g_w]))
-        posts = is_member & (rng.random(len(witness)) < r.post_propensity * worth)
-        alerted[witness_event[posts]] = True
-        victim_member = st.member[v] & (rng.random(len(late)) < r.post_propensity)
-        alerted[late[victim_member]] = True
-        alerted &= g_ev >= 0
-        ga = np.where(alerted, g_ev, 0)
-        p_stigma = r.stigma_share * (1 - f["vigilantism_guard"][ga]) * (
-            1 - 0.5 * f["active_admin"][ga])
-        stigma = alerted & (ev.kind == SUSPICIOUS) & (rng.random(n_ev) < p_stigma)
-        p_conf = r.vigilante_share * (1 - f["vigilantism_guard"][ga]) * (
-            1 - f["saar_training"][ga])
-        confrontations = int((alerted & ev.in_progress & (rng.random(n_ev) < p_conf)).sum())
+        alerted[late[st.member[v] & (u_late[1] < r.post_propensity)]] = True
+        confrontations = _alerts(witness_event, witness, ev.is_crime, ev.in_progress,
+                                 ev.kind == SUSPICIOUS, g_ev, st.member,
+                                 f["recognition_training"], f["vigilantism_guard"],
+                                 f["active_admin"], f["saar_training"], r.false_alarm_share,
+                                 r.post_propensity, r.stigma_share, r.vigilante_share, u_w[3],
+                                 u_e, alerted, stigma)
     return Responses(witness_event, witness, caller_event, caller, call_112, alerted, stigma,
                      confrontations)
+
+
+@compiled
+def _calls(event, witness, is_crime, group, member, willingness, saar, purpose, call_crime,
+           call_suspicious, bystander_exponent, n_events, u):
+    """Signaleer/Alarmeer: each witness calls with their willingness (trained members more),
+    discounted by the number of witnesses; after the first member's call of an event (in
+    random order, ``u[1]``), trained members hold back (``u[2]``)."""
+    n_witnesses = np.zeros(n_events)
+    for k in range(len(event)):
+        n_witnesses[event[k]] += 1
+    calls = np.zeros(len(event), dtype=np.bool_)
+    first = np.full(n_events, -1)
+    for k in range(len(event)):
+        e, i = event[k], witness[k]
+        p = (call_crime if is_crime[e] else call_suspicious) * 2 * willingness[i]
+        if member[i]:
+            g = group[e]
+            p *= 1 + 0.5 * saar[g] + 0.5 * (purpose[g] - 0.5)
+        calls[k] = u[0, k] < min(p, 1.0) * n_witnesses[e] ** -bystander_exponent
+        if calls[k] and member[i] and (first[e] < 0 or u[1, k] < u[1, first[e]]):
+            first[e] = k
+    for k in range(len(event)):  # "112 is gebeld": the other member callers may hold back
+        e = event[k]
+        if calls[k] and member[witness[k]] and k != first[e]:
+            calls[k] = u[2, k] >= saar[group[e]]
+    return calls
+
+
+@compiled
+def _alerts(event, witness, is_crime, in_progress, suspicious, group, member, recognition,
+            guard, admin, saar, false_alarm_share, post_propensity, stigma_share,
+            vigilante_share, u_post, u, alerted, stigma):
+    """Members who noticed post (a suspicious situation less often after recognition
+    training); weak rules let stigmatising posts and confrontations through. Marks
+    ``alerted`` and ``stigma`` per event and returns the number of confrontations."""
+    for k in range(len(event)):
+        e = event[k]
+        if member[witness[k]]:
+            worth = 1.0 if is_crime[e] else false_alarm_share * (1 - 0.7 * recognition[group[e]])
+            if u_post[k] < post_propensity * worth:
+                alerted[e] = True
+    confrontations = 0
+    for e in range(len(alerted)):
+        if group[e] < 0:
+            alerted[e] = False
+        if not alerted[e]:
+            continue
+        g = group[e]
+        stigma[e] = suspicious[e] and u[1, e] < stigma_share * (1 - guard[g]) * (
+            1 - 0.5 * admin[g])
+        if in_progress[e] and u[2, e] < vigilante_share * (1 - guard[g]) * (1 - saar[g]):
+            confrontations += 1
+    return confrontations
 
 
 # --------------------------------------------------------------------------- 6. police
@@ -236,9 +303,10 @@ def police(pop: Population, st: State, ev: Events, resp: Responses, scn: Scenari
         p_fb = f["police_feedback"][gi] + pol.professional_feedback * (
             1 - f["police_feedback"][gi]) * f["linked_professional"][gi]
         fb = reported & (g >= 0) & (rng.random(n_ev) < p_fb)
-        for e in np.flatnonzero(fb):
-            delay = int(round(rng.exponential(f["feedback_delay_days"][g[e]])))
-            st.queue_feedback(st.day + delay, int(g[e]), bool(arrest[e]))
+        if fb.any():
+            delay = np.rint(rng.exponential(f["feedback_delay_days"][g[fb]])).astype(int)
+            for d, group, caught in zip(delay, g[fb], arrest[fb], strict=True):
+                st.queue_feedback(st.day + int(d), int(group), bool(caught))
     heard = fb[resp.caller_event] & st.member[resp.caller]
     personal = ~heard & (rng.random(len(resp.caller)) < pol.caller_feedback)
     unanswered = resp.caller[~heard & ~personal]
@@ -277,8 +345,8 @@ def group_messages(pop: Population, st: State, ev: Events, resp: Responses, scn:
     talk = scn.messages.chatter_rate * st.group_members() * (1 - 0.8 * f["group_rules"]) * (
         1 - 0.4 * f["active_admin"])
     social = talk * 0.7 * f["social_channel"]
-    chatter = rng.poisson(talk - social).astype(float)
-    followup = rng.binomial(alerts.astype(int), 0.5 * f["active_admin"])
+    chatter = poisson(talk - social, rng.random(n_g)).astype(float)
+    followup = rng.binomial(alerts.astype(int), 0.5 * f["active_admin"]) if alerts.any() else 0
     feedback = st.feedback_due(n_g) + followup
     every = f["keep_alive_days"]
     keepalive = ((every > 0) & (st.day % np.maximum(every, 1) == 0)).astype(float)
@@ -305,39 +373,47 @@ def read_messages(pop: Population, st: State, traffic: GroupTraffic, scn: Scenar
     m = scn.messages
     if pop.n_groups == 0:
         return
-    members = st.members()
-    g = st.resident_group[members]
-    att = attention(st, traffic, scn)[g] * (1 - 0.5 * st.fatigue[members])
-    alerts_in_group = traffic.alerts + (m.stigma_weight - 1) * traffic.stigmatising
-    read_alerts = att * (alerts_in_group[g]
-                         + (m.near_weight - 1) * traffic.alert_street[pop.street[members]])
-    read_fb = att * traffic.feedback[g]
-    read_chat = att * traffic.chatter[g]
-    x = np.take(st.levels, members, axis=1)  # worry, willingness, efficacy, proximity, cohesion
-    w = x[0]
-    w += m.exposure * m.alert_worry * read_alerts * (1 - w)
-    fb = np.flatnonzero(read_fb > 0)  # the (few) members who read feedback today
-    if len(fb):
-        y, r = x[:4, fb], read_fb[fb]  # worry, willingness, efficacy, proximity
-        y[0] -= (1 - (1 - m.feedback_relief) ** r) * y[0]
-        gain = np.array([m.feedback_willingness, m.feedback_efficacy, m.feedback_proximity])
-        y[1:] += (1 - (1 - gain[:, None]) ** r) * (1 - y[1:])
-        x[:4, fb] = y
-    np.clip(w, 0, 1, out=w)
-    x[4] += (1 - (1 - m.chatter_cohesion) ** (read_chat + traffic.social[g])) * (1 - x[4])
-    admin = 0.002 * st.factors["active_admin"][g]
-    x[4] += admin * (1 - x[4])
-    x[2] += admin * (1 - x[2])
-    prof = m.professional_proximity * st.factors["linked_professional"][g]
-    x[3] += prof * (1 - x[3])
-    for level, new in zip(st.levels, x, strict=True):
-        level[members] = new
-    fat = st.fatigue[members]
-    st.fatigue[members] = fat + (1 - (1 - m.chatter_fatigue) ** read_chat) * (1 - fat)
-    st.today_alarmed[members] += read_alerts
-    st.today_reassured[members] += read_fb
+    f = st.factors
+    _read(st.members(), st.resident_group, pop.street, attention(st, traffic, scn),
+          traffic.alerts + (m.stigma_weight - 1) * traffic.stigmatising, traffic.alert_street,
+          traffic.feedback, traffic.chatter, traffic.social, 0.002 * f["active_admin"],
+          m.professional_proximity * f["linked_professional"], st.levels, st.fatigue,
+          st.today_alarmed, st.today_reassured,
+          np.array([m.near_weight - 1, m.exposure * m.alert_worry]),
+          np.log1p(-np.array([m.feedback_relief, m.feedback_willingness, m.feedback_efficacy,
+                              m.feedback_proximity, m.chatter_cohesion, m.chatter_fatigue])))
     posted = traffic.alerts + traffic.chatter + traffic.feedback + traffic.keepalive
     st.quiet_days = np.where(posted > 0, 0, st.quiet_days + 1)
+
+
+@compiled
+def _read(members, group, street, attention, alerts, alert_street, feedback, chatter, social,
+          admin, professional, levels, fatigue, alarmed, reassured, weight, log_keep):
+    """One member at a time: what they read today and what it does to them. ``log_keep`` is
+    log(1 − gain) per message effect, so n messages keep (1 − gain)ⁿ = exp(n·log_keep)."""
+    near_weight, alert_worry = weight
+    for i in members:
+        g = group[i]
+        att = attention[g] * (1 - 0.5 * fatigue[i])
+        read_alerts = att * (alerts[g] + near_weight * alert_street[street[i]])
+        read_fb = att * feedback[g]
+        read_chat = att * chatter[g]
+        w = levels[0, i]
+        w += alert_worry * read_alerts * (1 - w)
+        if read_fb > 0:
+            w -= (1 - np.exp(read_fb * log_keep[0])) * w
+            for row in range(1, 4):  # willingness, efficacy, proximity
+                x = levels[row, i]
+                levels[row, i] = x + (1 - np.exp(read_fb * log_keep[row])) * (1 - x)
+        levels[0, i] = min(max(w, 0.0), 1.0)
+        c = levels[4, i]
+        c += (1 - np.exp((read_chat + social[g]) * log_keep[4])) * (1 - c)
+        levels[4, i] = c + admin[g] * (1 - c)
+        levels[2, i] += admin[g] * (1 - levels[2, i])
+        levels[3, i] += professional[g] * (1 - levels[3, i])
+        fatigue[i] += (1 - np.exp(read_chat * log_keep[5])) * (1 - fatigue[i])
+        alarmed[i] += read_alerts
+        reassured[i] += read_fb
 
 
 # --------------------------------------------------------------------------- 5. word of mouth
@@ -349,20 +425,33 @@ def word_of_mouth(pop: Population, st: State, resp: Responses, scn: Scenario) ->
     raise worry faster than reassuring ones lower it (asymmetric contagion); non-members are
     reached this way too, less strongly than readers of the group."""
     c = scn.contagion
-    fear = c.retell_share * st.today_alarmed
-    fear[resp.witness] += 1.0
-    fear[st.today_victim] += 1.0
-    fear = np.minimum(fear, 1.0)
-    calm = np.minimum(st.today_reassured, 1.0)
-    tellers = np.flatnonzero(fear + calm > 0)
-    hearers, ties = pop.ties_of(tellers)
-    heard_fear = c.tell_prob * np.bincount(hearers, np.repeat(fear[tellers], ties), pop.n)
-    heard_calm = c.tell_prob * np.bincount(hearers, np.repeat(calm[tellers], ties), pop.n)
-    w = st.worry
-    told = np.flatnonzero(heard_fear > 0)  # the others heard nothing: their worry stays
-    w[told] += (1 - (1 - c.fear_weight) ** heard_fear[told]) * (1 - w[told])
-    told = np.flatnonzero(heard_calm > 0)
-    w[told] -= (1 - (1 - c.reassurance_weight) ** heard_calm[told]) * w[told]
+    witnessed = np.zeros(pop.n, dtype=np.bool_)
+    witnessed[resp.witness] = True
+    _tell(pop.adjacency.indptr, pop.adjacency.indices, st.today_alarmed, witnessed,
+          st.today_victim, st.today_reassured, st.worry, c.retell_share, c.tell_prob,
+          np.log1p(-c.fear_weight), np.log1p(-c.reassurance_weight))
+
+
+@compiled
+def _tell(indptr, indices, alarmed, witnessed, victim, reassured, worry, retell_share,
+          tell_prob, log_keep_fear, log_keep_calm):
+    """Tellers pass one fearful and one calming story (at most) to each of their ties; then
+    every hearer's worry moves by what they heard."""
+    n = len(worry)
+    heard_fear = np.zeros(n)
+    heard_calm = np.zeros(n)
+    for i in range(n):
+        fear = min(retell_share * alarmed[i] + witnessed[i] + victim[i], 1.0)
+        calm = min(reassured[i], 1.0)
+        if fear > 0 or calm > 0:
+            for k in range(indptr[i], indptr[i + 1]):
+                heard_fear[indices[k]] += fear
+                heard_calm[indices[k]] += calm
+    for j in range(n):
+        if heard_fear[j] > 0:
+            worry[j] += (1 - np.exp(tell_prob * heard_fear[j] * log_keep_fear)) * (1 - worry[j])
+        if heard_calm[j] > 0:
+            worry[j] -= (1 - np.exp(tell_prob * heard_calm[j] * log_keep_calm)) * worry[j]
 
 
 # --------------------------------------------------------------------------- 7. memory
@@ -373,31 +462,64 @@ def remember(st: State, scn: Scenario) -> None:
     proximity and cohesion drift back to theirs; fatigue fades."""
     mem = scn.memory
     rate = np.array([mem.worry_decay] + [mem.trait_drift] * (len(st.levels) - 1))
-    pull = np.subtract(st.baseline, st.levels, out=st.scratch)
-    pull *= rate[:, None]
-    st.levels += pull
-    st.fatigue *= 1 - mem.fatigue_decay
+    _drift(st.levels, st.baseline, rate, st.fatigue, 1 - mem.fatigue_decay)
+
+
+@compiled
+def _drift(levels, baseline, rate, fatigue, fatigue_keep):
+    for row in range(levels.shape[0]):
+        for i in range(levels.shape[1]):
+            levels[row, i] += rate[row] * (baseline[row, i] - levels[row, i])
+    for i in range(len(fatigue)):
+        fatigue[i] *= fatigue_keep
 
 
 def selection_weight(st: State, scn: Scenario, who: np.ndarray) -> np.ndarray:
     """Relative join propensity from the selection model: exp(β·z) over standardised worry,
     efficacy and cohesion, normalised to mean 1 (β = 0 switches selection off)."""
+    beta, mean, sd = _selection_model(st, scn)
+    out = np.empty(len(who))
+    for k, i in enumerate(who):
+        out[k] = _selection(st.levels, i, beta, mean, sd)
+    return out
+
+
+def _selection_model(st: State, scn: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Coefficients β and the initial means and sds of worry, efficacy and cohesion."""
     mb = scn.membership
     beta = np.array([mb.selection_worry, mb.selection_efficacy, mb.selection_cohesion])
-    z = beta[:, None] * st.zscore(who)  # rows: worry, efficacy, cohesion
-    beta2 = mb.selection_worry**2 + mb.selection_efficacy**2 + mb.selection_cohesion**2
-    return np.exp(z[0] + z[1] + z[2] - beta2 / 2)
+    return beta, st.selection_mean, st.selection_sd
+
+
+@compiled
+def _selection(levels, i, beta, mean, sd):
+    """exp(β·z − |β|²/2) for resident ``i``; rows 0, 2, 4 of ``levels`` are worry, efficacy
+    and cohesion."""
+    z = 0.0
+    for k in range(3):
+        z += beta[k] * (levels[2 * k, i] - mean[k]) / sd[k] - beta[k] ** 2 / 2
+    return np.exp(z)
 
 
 def leave_groups(pop: Population, st: State, scn: Scenario, rng: np.random.Generator) -> int:
     """Step 7b: members (not administrators) leave with a base rate plus fatigue."""
     mb = scn.membership
     members = st.members()
-    members = members[~st.admin[members]]
-    p = mb.leave_rate + mb.leave_fatigue * st.fatigue[members]
-    gone = members[rng.random(len(members)) < p]
+    gone = _leavers(members, st.admin, st.fatigue, mb.leave_rate, mb.leave_fatigue,
+                    rng.random(len(members)))
     st.leave(gone)
     return len(gone)
+
+
+@compiled
+def _leavers(members, admin, fatigue, leave_rate, leave_fatigue, draws):
+    gone = np.empty(len(members), dtype=np.int64)
+    n = 0
+    for k, i in enumerate(members):
+        if not admin[i] and draws[k] < leave_rate + leave_fatigue * fatigue[i]:
+            gone[n] = i
+            n += 1
+    return gone[:n]
 
 
 def join_groups(pop: Population, st: State, scn: Scenario, rng: np.random.Generator) -> int:
@@ -407,23 +529,55 @@ def join_groups(pop: Population, st: State, scn: Scenario, rng: np.random.Genera
     if pop.n_groups == 0:
         return 0
     mb, f = scn.membership, st.factors
-    g_all = st.resident_group
-    cand = np.flatnonzero(~st.member & st.covered)
-    g = g_all[cand]
-    share = st.member_ties[cand] / st.degree_1[cand]
     per_group = (mb.join_rate * (0.5 + f["recruitment"]) * (1 + f["local_problem"])
                  * (1 + 0.5 * f["municipal_coordination"]))
-    p = per_group[g] * (1 + mb.social_influence * share) * selection_weight(st, scn, cand)
-    new = cand[rng.random(len(cand)) < np.minimum(p, 1.0)]
-    new = cap_joins(new, g_all[new], st, rng)
+    beta, mean, sd = _selection_model(st, scn)
+    # Thinning: pick covered residents with a bound on anyone's join chance, then let each
+    # pick join with (own chance) / bound: the same odds as drawing for everybody, at a
+    # fraction of the cost (the bound takes worry, efficacy and cohesion in [0, 1]).
+    z_max = np.maximum(beta * (0 - mean) / sd, beta * (1 - mean) / sd) - beta**2 / 2
+    bound = per_group.max() * (1 + mb.social_influence) * np.exp(z_max.sum())
+    covered = st.covered_residents
+    if bound < 0.2:
+        picked = covered[rng.choice(len(covered), rng.binomial(len(covered), bound),
+                                    replace=False)]
+    else:
+        picked, bound = covered, 1.0
+    new, above = _joiners(picked, rng.random(len(picked)) * bound, st.member, st.resident_group,
+                          per_group, st.member_ties, st.degree_1, mb.social_influence, st.levels,
+                          beta, mean, sd, bound)
+    assert not above, "a join chance exceeded its bound: a level outside [0, 1]?"
+    new = cap_joins(new, st.resident_group[new], st, rng)
     st.join(new)
     st.fatigue[new] = 0.0
     return len(new)
 
 
+@compiled
+def _joiners(picked, draws, member, group, per_group, member_ties, degree, social_influence,
+             levels, beta, mean, sd, bound):
+    """Non-members among ``picked`` whose draw is below their join chance; and whether any
+    chance was above ``bound`` (which would bias the thinning)."""
+    new = np.empty(len(picked), dtype=np.int64)
+    n_new = 0
+    above = False
+    for k, i in enumerate(picked):
+        if member[i]:
+            continue
+        p = (per_group[group[i]] * (1 + social_influence * member_ties[i] / degree[i])
+             * _selection(levels, i, beta, mean, sd))
+        above |= p > bound * (1 + 1e-9)
+        if draws[k] < p:
+            new[n_new] = i
+            n_new += 1
+    return new[:n_new], above
+
+
 def cap_joins(new: np.ndarray, g: np.ndarray, st: State, rng: np.random.Generator) -> np.ndarray:
     """Keep only as many newcomers per group as its size cap allows, chosen at random."""
-    room = np.maximum(st.factors["size_cap"] - st.group_members(), 0)
+    room = np.maximum(st.factors["size_cap"] - st.members_per_group, 0)
+    if (np.bincount(g, minlength=len(room)) <= room).all():
+        return new  # everybody fits
     order = rng.permutation(len(new))
     new, g = new[order], g[order]
     srt = np.argsort(g, kind="stable")

@@ -6,6 +6,7 @@ from collections import defaultdict
 
 import numpy as np
 
+from sim.compiled import compiled
 from sim.population import Population
 from sim.scenario import Scenario
 
@@ -34,7 +35,6 @@ class State:
         self.baseline = np.stack([t[trait] for _, trait in LEVELS])
         self.base = {trait: self.baseline[k] for k, (_, trait) in enumerate(LEVELS)}
         self.levels = self.baseline.copy()
-        self.scratch = np.empty_like(self.levels)  # working space for whole-population sums
         self.worry, self.willingness, self.efficacy, self.proximity, self.cohesion = self.levels
         self.vigilance = t["vigilance"].copy()
         self.fatigue = np.zeros(pop.n)
@@ -43,6 +43,7 @@ class State:
         self.factors = {k: v.copy() for k, v in pop.factors.items()}
         self.resident_group = pop.group
         self.covered = self.resident_group >= 0
+        self.covered_residents = np.flatnonzero(self.covered)
         self.group_adults = np.bincount(self.resident_group[self.covered],
                                         minlength=pop.n_groups)
         self.degree = np.diff(pop.adjacency.indptr).astype(float)
@@ -52,10 +53,10 @@ class State:
         self._members: np.ndarray | None = None
         self.quiet_days = np.zeros(pop.n_groups)
         self.arrest_until = np.full(len(pop.area_names), -1)
+        # The selection model weighs worry, efficacy and cohesion in sd units of the start.
         moments = [(float(t[k].mean()), float(t[k].std()) or 1.0)
                    for k in ("worry", "efficacy", "cohesion")]
-        self._selection_mean, self._selection_sd = np.array(moments).T[:, :, None]
-        self._selection_offset = np.array([[0], [2 * pop.n], [4 * pop.n]])  # rows in levels
+        self.selection_mean, self.selection_sd = np.array(moments).T
         self._feedback: dict[int, list[int]] = defaultdict(list)
         self.new_day()
 
@@ -81,25 +82,14 @@ class State:
         return self._members
 
     def _set_member(self, who: np.ndarray, value: bool) -> None:
-        who = who[self.member[who] != value]
-        if len(who) == 0:
-            return
-        self.member[who] = value
-        self._members = None
-        sign = 1 if value else -1
-        np.add.at(self.members_per_group, self.resident_group[who], sign)
-        ties, _ = self.pop.ties_of(who)
-        np.add.at(self.member_ties, ties, float(sign))
+        adj = self.pop.adjacency
+        if _set_member(who, value, self.member, self.resident_group, self.members_per_group,
+                       adj.indptr, adj.indices, self.member_ties):
+            self._members = None
 
     def group_members(self) -> np.ndarray:
         """Members per group now."""
         return self.members_per_group.copy()
-
-    def zscore(self, who: np.ndarray) -> np.ndarray:
-        """Current worry, efficacy and cohesion (rows) of ``who`` in sd units of the initial
-        population: what the selection model weighs."""
-        rows = self.levels.take(who + self._selection_offset)
-        return (rows - self._selection_mean) / self._selection_sd
 
     def queue_feedback(self, day: int, group: int, arrest: bool) -> None:
         """Feedback on a report reaches ``group`` on ``day``."""
@@ -109,3 +99,20 @@ class State:
         """Feedback messages that arrive in each group today."""
         due = self._feedback.pop(self.day, [])
         return np.bincount(np.asarray(due, dtype=np.int64), minlength=n_groups).astype(float)
+
+
+@compiled
+def _set_member(who, value, member, group, members_per_group, indptr, indices, member_ties):
+    """Set membership of ``who`` to ``value``; keep the counts per group and the number of
+    member ties of everyone they know in step. Returns whether anything changed."""
+    sign = 1 if value else -1
+    changed = False
+    for i in who:
+        if member[i] == value:
+            continue
+        changed = True
+        member[i] = value
+        members_per_group[group[i]] += sign
+        for k in range(indptr[i], indptr[i + 1]):
+            member_ties[indices[k]] += sign
+    return changed
