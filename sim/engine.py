@@ -93,7 +93,6 @@ class Engine:
         """Advance one day (the order is documented in :mod:`sim.rules`)."""
         pop, st, scn, rng = self.pop, self.state, self.scenario, self.rng
         self._interventions()
-        st.new_day()
         ev = rules.incidents(pop, st, scn, rng)
         rules.victimise(st, ev, scn)
         witness_event, witness = rules.notice(pop, st, ev, rng)

@@ -155,6 +155,7 @@ def victimise(st: State, ev: Events, scn: Scenario) -> None:
     v = ev.victim[ev.victim >= 0]
     st.worry[v] = np.maximum(st.worry[v], scn.crime.victim_worry)
     st.today_victim[v] = True
+    st.victims_today = v
 
 
 # --------------------------------------------------------------------------- 2. noticing
@@ -425,33 +426,41 @@ def word_of_mouth(pop: Population, st: State, resp: Responses, scn: Scenario) ->
     raise worry faster than reassuring ones lower it (asymmetric contagion); non-members are
     reached this way too, less strongly than readers of the group."""
     c = scn.contagion
-    witnessed = np.zeros(pop.n, dtype=np.bool_)
-    witnessed[resp.witness] = True
-    _tell(pop.adjacency.indptr, pop.adjacency.indices, st.today_alarmed, witnessed,
-          st.today_victim, st.today_reassured, st.worry, c.retell_share, c.tell_prob,
-          np.log1p(-c.fear_weight), np.log1p(-c.reassurance_weight))
+    st.witnessed[resp.witness] = True
+    tellers = np.concatenate([st.members(), resp.witness, resp.caller, st.victims_today])
+    _tell(tellers, pop.adjacency.indptr, pop.adjacency.indices, st.today_alarmed, st.witnessed,
+          st.today_victim, st.today_reassured, st.worry, st.heard, c.retell_share, c.tell_prob,
+          np.log1p(-np.array([c.fear_weight, c.reassurance_weight])))
 
 
 @compiled
-def _tell(indptr, indices, alarmed, witnessed, victim, reassured, worry, retell_share,
-          tell_prob, log_keep_fear, log_keep_calm):
-    """Tellers pass one fearful and one calming story (at most) to each of their ties; then
-    every hearer's worry moves by what they heard."""
-    n = len(worry)
-    heard_fear = np.zeros(n)
-    heard_calm = np.zeros(n)
-    for i in range(n):
+def _tell(tellers, indptr, indices, alarmed, witnessed, victim, reassured, worry, heard,
+          retell_share, tell_prob, log_keep):
+    """Everyone in ``tellers`` (who may have something to tell; repeats allowed) passes one
+    fearful and one calming story at most to each of their ties; then each hearer's worry
+    moves by what they heard. Uses up the day's signals (``alarmed``, ``witnessed``,
+    ``victim``, ``reassured`` and the ``heard`` tallies are all zero afterwards)."""
+    hearers = np.empty(len(worry), dtype=np.int64)
+    n_hearers = 0
+    for i in tellers:
         fear = min(retell_share * alarmed[i] + witnessed[i] + victim[i], 1.0)
         calm = min(reassured[i], 1.0)
         if fear > 0 or calm > 0:
+            alarmed[i] = reassured[i] = 0.0
+            witnessed[i] = victim[i] = False
             for k in range(indptr[i], indptr[i + 1]):
-                heard_fear[indices[k]] += fear
-                heard_calm[indices[k]] += calm
-    for j in range(n):
-        if heard_fear[j] > 0:
-            worry[j] += (1 - np.exp(tell_prob * heard_fear[j] * log_keep_fear)) * (1 - worry[j])
-        if heard_calm[j] > 0:
-            worry[j] -= (1 - np.exp(tell_prob * heard_calm[j] * log_keep_calm)) * worry[j]
+                j = indices[k]
+                if heard[j, 0] == 0 and heard[j, 1] == 0:
+                    hearers[n_hearers] = j
+                    n_hearers += 1
+                heard[j, 0] += fear
+                heard[j, 1] += calm
+    for j in hearers[:n_hearers]:
+        if heard[j, 0] > 0:
+            worry[j] += (1 - np.exp(tell_prob * heard[j, 0] * log_keep[0])) * (1 - worry[j])
+        if heard[j, 1] > 0:
+            worry[j] -= (1 - np.exp(tell_prob * heard[j, 1] * log_keep[1])) * worry[j]
+        heard[j, 0] = heard[j, 1] = 0.0
 
 
 # --------------------------------------------------------------------------- 7. memory

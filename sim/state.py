@@ -58,15 +58,16 @@ class State:
                    for k in ("worry", "efficacy", "cohesion")]
         self.selection_mean, self.selection_sd = np.array(moments).T
         self._feedback: dict[int, list[int]] = defaultdict(list)
-        self.new_day()
+        # What residents saw, suffered and read today: set by the day's rules, used up (back
+        # to zero) by word of mouth, so no whole-population array is cleared each day.
+        self.today_victim = np.zeros(pop.n, dtype=bool)
+        self.victims_today = np.zeros(0, dtype=np.int64)
+        self.witnessed = np.zeros(pop.n, dtype=bool)
+        self.today_alarmed = np.zeros(pop.n)
+        self.today_reassured = np.zeros(pop.n)
+        self.heard = np.zeros((pop.n, 2))  # fearful and calming stories heard (tallies)
 
     # -- bookkeeping -------------------------------------------------------------------
-    def new_day(self) -> None:
-        """Clear what residents saw, suffered and read today."""
-        self.today_victim = np.zeros(self.pop.n, dtype=bool)
-        self.today_alarmed = np.zeros(self.pop.n)
-        self.today_reassured = np.zeros(self.pop.n)
-
     def join(self, who: np.ndarray) -> None:
         """``who`` (non-members on covered streets) become members."""
         self._set_member(who, True)
