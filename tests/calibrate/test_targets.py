@@ -56,7 +56,7 @@ def test_shipped_scenarios_and_priors_fit_together():
     # fixed parameters are applied where they belong and nowhere else
     assert ov["areas.0.coverage"] == priors.fixed["national.coverage"].value
     ov_rdam = priors.overrides({}, "rotterdam", scenarios["rotterdam"])
-    assert "areas.0.coverage" not in ov_rdam and "crime.theft_rate" in ov_rdam
+    assert "areas.0.coverage" not in ov_rdam and "crime.deterrence" in ov_rdam
     ov = priors.overrides({"rotterdam.worry_shift": 0.1}, "rotterdam", scenarios["rotterdam"])
     base = load_scenario(resolve_scenario_path("rotterdam_experiment"))
     assert ov["areas.0.worry_shift"] == pytest.approx(base.areas[0].worry_shift + 0.1)
