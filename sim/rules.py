@@ -550,11 +550,12 @@ def join_groups(pop: Population, st: State, scn: Scenario, rng: np.random.Genera
     if bound < 0.2:
         picked = covered[rng.choice(len(covered), rng.binomial(len(covered), bound),
                                     replace=False)]
-    else:
-        picked, bound = covered, 1.0
-    new, above = _joiners(picked, rng.random(len(picked)) * bound, st.member, st.resident_group,
-                          per_group, st.member_ties, st.degree_1, mb.social_influence, st.levels,
-                          beta, mean, sd, bound)
+        draws = rng.random(len(picked)) * bound
+    else:  # no thinning: a draw for everyone (a chance above 1 is a certain join)
+        picked, draws, bound = covered, rng.random(len(covered)), np.inf
+    new, above = _joiners(picked, draws, st.member, st.resident_group, per_group,
+                          st.member_ties, st.degree_1, mb.social_influence, st.levels, beta,
+                          mean, sd, bound)
     assert not above, "a join chance exceeded its bound: a level outside [0, 1]?"
     new = cap_joins(new, st.resident_group[new], st, rng)
     st.join(new)
