@@ -81,6 +81,48 @@ def print_progress(g: Generation, budget: int, stream=sys.stderr) -> None:
           flush=True)
 
 
+def spread_transition(prior: Any, defensive: float = 0.1) -> Any:
+    """The perturbation kernel: Gaussian with the spread of the whole last population, mixed
+    with a share ``defensive`` of draws from the prior.
+
+    pyabc's default kernel takes its width from the *weighted* population; with eleven
+    parameters a few particles gained most of the weight, the kernel shrank around them and
+    the next generation's weights collapsed further (effective sample size 4 of 200). Here
+    the width follows all particles (the weights still choose which particle is perturbed),
+    and the prior share keeps every importance weight below 1 / ``defensive`` times the
+    prior's (defensive importance sampling). Both change only efficiency: the weights are
+    prior / this kernel's density, so the posterior stays exact.
+    """
+    import numpy as np
+    import pandas as pd
+    import pyabc
+
+    class SpreadTransition(pyabc.MultivariateNormalTransition):
+        def fit(self, X: pd.DataFrame, w: np.ndarray) -> None:
+            weights = w
+            super().fit(X, np.full(len(X), 1.0 / len(X)))
+            self.w = weights
+
+        def rvs_single(self) -> Any:
+            if np.random.uniform() < defensive:
+                return prior.rvs()
+            return super().rvs_single()
+
+        def rvs(self, size: int | None = None) -> Any:
+            if size is None:
+                return self.rvs_single()
+            return pd.DataFrame([dict(self.rvs_single()) for _ in range(size)])
+
+        def pdf(self, x: Any) -> Any:
+            if isinstance(x, pd.DataFrame):
+                at_prior = np.array([prior.pdf(dict(row)) for _, row in x.iterrows()])
+            else:
+                at_prior = prior.pdf(dict(x))
+            return (1 - defensive) * super().pdf(x) + defensive * at_prior
+
+    return SpreadTransition()
+
+
 def run_abc_smc(model: Callable, prior: Any, distance: Callable, observed: dict,
                 db_path: Path, *, population_size: int, budget: int, client: Any,
                 meta: dict[str, Any], max_generations: int = 30, min_epsilon: float = 0.0,
@@ -106,7 +148,7 @@ def run_abc_smc(model: Callable, prior: Any, distance: Callable, observed: dict,
     eps = pyabc.epsilon.QuantileEpsilon(
         alpha=0.5, initial_epsilon="from_sample" if resumed else 1e300)
     abc = pyabc.ABCSMC(model, prior, distance, population_size=population_size,
-                       sampler=sampler, eps=eps)
+                       transitions=spread_transition(prior), sampler=sampler, eps=eps)
     if resumed:
         stored = pyabc.History(db, _id=1).get_abc().json_parameters
         _check_meta(stored, meta, db_path)
