@@ -14,9 +14,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from numba import njit
 
 from sim import __version__, rules
-from sim.compiled import njit
 from sim.population import build_population
 from sim.scenario import FACTOR_NAMES, Scenario
 from sim.state import State
@@ -183,7 +183,7 @@ class Engine:
         """One row per group: area, size, traffic and reports so far, factors now."""
         pop, st = self.pop, self.state
         months = max(self.day, 1) / 30.4375
-        members = st.group_members()
+        members = st.members_per_group
         mem_worry = np.bincount(st.resident_group[st.member], st.worry[st.member],
                                 minlength=pop.n_groups) / np.maximum(members, 1)
         t = self.group_totals

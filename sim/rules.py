@@ -70,7 +70,7 @@ def deterrence(pop: Population, st: State, scn: Scenario) -> np.ndarray:
     cut = np.zeros(pop.n_streets)
     if pop.n_groups == 0:
         return cut
-    share = np.minimum(st.group_members() / np.maximum(st.group_adults, 1) / 0.3, 1.0)
+    share = np.minimum(st.members_per_group / np.maximum(st.group_adults, 1) / 0.3, 1.0)
     visibility = share * (0.5 + 0.5 * st.factors["signs"])
     covered = g >= 0
     cut[covered] = scn.crime.deterrence * visibility[g[covered]]
@@ -154,7 +154,7 @@ def victimise(st: State, ev: Events, scn: Scenario) -> None:
     """A victim's worry jumps to at least ``crime.victim_worry`` (victimisation)."""
     v = ev.victim[ev.victim >= 0]
     st.worry[v] = np.maximum(st.worry[v], scn.crime.victim_worry)
-    st.today_victim[v] = True
+    st.shaken[v] = True
     st.victims_today = v
 
 
@@ -343,7 +343,7 @@ def group_messages(pop: Population, st: State, ev: Events, resp: Responses, scn:
     g_ev = np.maximum(pop.group_of_street[ev.street], 0)
     alerts = np.bincount(g_ev[resp.alerted], minlength=n_g).astype(float)
     stigma = np.bincount(g_ev[resp.stigmatising], minlength=n_g).astype(float)
-    talk = scn.messages.chatter_rate * st.group_members() * (1 - 0.8 * f["group_rules"]) * (
+    talk = scn.messages.chatter_rate * st.members_per_group * (1 - 0.8 * f["group_rules"]) * (
         1 - 0.4 * f["active_admin"])
     social = talk * 0.7 * f["social_channel"]
     chatter = poisson(talk - social, rng.random(n_g)).astype(float)
@@ -426,28 +426,28 @@ def word_of_mouth(pop: Population, st: State, resp: Responses, scn: Scenario) ->
     raise worry faster than reassuring ones lower it (asymmetric contagion); non-members are
     reached this way too, less strongly than readers of the group."""
     c = scn.contagion
-    st.witnessed[resp.witness] = True
+    st.shaken[resp.witness] = True
     tellers = np.concatenate([st.members(), resp.witness, resp.caller, st.victims_today])
-    _tell(tellers, pop.adjacency.indptr, pop.adjacency.indices, st.today_alarmed, st.witnessed,
-          st.today_victim, st.today_reassured, st.worry, st.heard, c.retell_share, c.tell_prob,
+    _tell(tellers, pop.adjacency.indptr, pop.adjacency.indices, st.today_alarmed, st.shaken,
+          st.today_reassured, st.worry, st.heard, c.retell_share, c.tell_prob,
           np.log1p(-np.array([c.fear_weight, c.reassurance_weight])))
 
 
 @compiled
-def _tell(tellers, indptr, indices, alarmed, witnessed, victim, reassured, worry, heard,
-          retell_share, tell_prob, log_keep):
+def _tell(tellers, indptr, indices, alarmed, shaken, reassured, worry, heard, retell_share,
+          tell_prob, log_keep):
     """Everyone in ``tellers`` (who may have something to tell; repeats allowed) passes one
     fearful and one calming story at most to each of their ties; then each hearer's worry
-    moves by what they heard. Uses up the day's signals (``alarmed``, ``witnessed``,
-    ``victim``, ``reassured`` and the ``heard`` tallies are all zero afterwards)."""
+    moves by what they heard. Uses up the day's signals (``alarmed``, ``shaken``,
+    ``reassured`` and the ``heard`` tallies are all zero afterwards)."""
     hearers = np.empty(len(worry), dtype=np.int64)
     n_hearers = 0
     for i in tellers:
-        fear = min(retell_share * alarmed[i] + witnessed[i] + victim[i], 1.0)
+        fear = 1.0 if shaken[i] else min(retell_share * alarmed[i], 1.0)
         calm = min(reassured[i], 1.0)
         if fear > 0 or calm > 0:
             alarmed[i] = reassured[i] = 0.0
-            witnessed[i] = victim[i] = False
+            shaken[i] = False
             for k in range(indptr[i], indptr[i + 1]):
                 j = indices[k]
                 if heard[j, 0] == 0 and heard[j, 1] == 0:
@@ -486,11 +486,7 @@ def _drift(levels, baseline, rate, fatigue, fatigue_keep):
 def selection_weight(st: State, scn: Scenario, who: np.ndarray) -> np.ndarray:
     """Relative join propensity from the selection model: exp(β·z) over standardised worry,
     efficacy and cohesion, normalised to mean 1 (β = 0 switches selection off)."""
-    beta, mean, sd = _selection_model(st, scn)
-    out = np.empty(len(who))
-    for k, i in enumerate(who):
-        out[k] = _selection(st.levels, i, beta, mean, sd)
-    return out
+    return _selection_weights(st.levels, who, *_selection_model(st, scn))
 
 
 def _selection_model(st: State, scn: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -498,6 +494,14 @@ def _selection_model(st: State, scn: Scenario) -> tuple[np.ndarray, np.ndarray, 
     mb = scn.membership
     beta = np.array([mb.selection_worry, mb.selection_efficacy, mb.selection_cohesion])
     return beta, st.selection_mean, st.selection_sd
+
+
+@compiled
+def _selection_weights(levels, who, beta, mean, sd):
+    out = np.empty(len(who))
+    for k, i in enumerate(who):
+        out[k] = _selection(levels, i, beta, mean, sd)
+    return out
 
 
 @compiled
@@ -554,7 +558,7 @@ def join_groups(pop: Population, st: State, scn: Scenario, rng: np.random.Genera
     else:  # no thinning: a draw for everyone (a chance above 1 is a certain join)
         picked, draws, bound = covered, rng.random(len(covered)), np.inf
     new, above = _joiners(picked, draws, st.member, st.resident_group, per_group,
-                          st.member_ties, st.degree_1, mb.social_influence, st.levels, beta,
+                          st.member_ties, st.degree, mb.social_influence, st.levels, beta,
                           mean, sd, bound)
     assert not above, "a join chance exceeded its bound: a level outside [0, 1]?"
     new = cap_joins(new, st.resident_group[new], st, rng)
@@ -604,8 +608,7 @@ def form_groups(pop: Population, st: State, scn: Scenario, rng: np.random.Genera
     average ``membership.initial_participation`` of them are members; the size cap holds.
     Each group gets one administrator (two from 30 members): the members with the highest
     efficacy plus cohesion."""
-    g_all = pop.group_of_street[pop.street]
-    cand = np.flatnonzero(g_all >= 0)
+    g_all, cand = st.resident_group, st.covered_residents
     if len(cand) == 0:
         return
     weight = selection_weight(st, scn, cand)

@@ -23,8 +23,8 @@ class State:
     (``worry``, ``willingness``, ``efficacy``, ``proximity`` and ``cohesion`` are views of
     its rows), so that memory and the daily means treat them in one operation; ``baseline``
     holds the levels memory returns to. Membership changes only through :meth:`join` and
-    :meth:`leave`, which keep the members per group and each resident's number of member
-    ties up to date. ``factors`` holds the success factors per group, changed by
+    :meth:`leave`, which keep ``members_per_group`` and each resident's number of member
+    ties (``member_ties``) up to date. ``factors`` holds the success factors per group, changed by
     interventions.
     """
 
@@ -33,7 +33,6 @@ class State:
         self.pop = pop
         self.day = 0
         self.baseline = np.stack([t[trait] for _, trait in LEVELS])
-        self.base = {trait: self.baseline[k] for k, (_, trait) in enumerate(LEVELS)}
         self.levels = self.baseline.copy()
         self.worry, self.willingness, self.efficacy, self.proximity, self.cohesion = self.levels
         self.vigilance = t["vigilance"].copy()
@@ -46,8 +45,8 @@ class State:
         self.covered_residents = np.flatnonzero(self.covered)
         self.group_adults = np.bincount(self.resident_group[self.covered],
                                         minlength=pop.n_groups)
-        self.degree = np.diff(pop.adjacency.indptr).astype(float)
-        self.degree_1 = np.maximum(self.degree, 1)  # for shares of ties: never divide by 0
+        # ties per resident, at least 1 so that shares of ties never divide by zero
+        self.degree = np.maximum(np.diff(pop.adjacency.indptr), 1).astype(float)
         self.members_per_group = np.zeros(pop.n_groups, dtype=np.int64)
         self.member_ties = np.zeros(pop.n)
         self._members: np.ndarray | None = None
@@ -60,9 +59,8 @@ class State:
         self._feedback: dict[int, list[int]] = defaultdict(list)
         # What residents saw, suffered and read today: set by the day's rules, used up (back
         # to zero) by word of mouth, so no whole-population array is cleared each day.
-        self.today_victim = np.zeros(pop.n, dtype=bool)
+        self.shaken = np.zeros(pop.n, dtype=bool)  # witnessed an incident or was victimised
         self.victims_today = np.zeros(0, dtype=np.int64)
-        self.witnessed = np.zeros(pop.n, dtype=bool)
         self.today_alarmed = np.zeros(pop.n)
         self.today_reassured = np.zeros(pop.n)
         self.heard = np.zeros((pop.n, 2))  # fearful and calming stories heard (tallies)
@@ -84,13 +82,10 @@ class State:
 
     def _set_member(self, who: np.ndarray, value: bool) -> None:
         adj = self.pop.adjacency
-        if _set_member(who, value, self.member, self.resident_group, self.members_per_group,
-                       adj.indptr, adj.indices, self.member_ties):
+        if _update_membership(who, value, self.member, self.resident_group,
+                              self.members_per_group, adj.indptr, adj.indices,
+                              self.member_ties):
             self._members = None
-
-    def group_members(self) -> np.ndarray:
-        """Members per group now."""
-        return self.members_per_group.copy()
 
     def queue_feedback(self, day: int, group: int, arrest: bool) -> None:
         """Feedback on a report reaches ``group`` on ``day``."""
@@ -103,7 +98,7 @@ class State:
 
 
 @compiled
-def _set_member(who, value, member, group, members_per_group, indptr, indices, member_ties):
+def _update_membership(who, value, member, group, members_per_group, indptr, indices, member_ties):
     """Set membership of ``who`` to ``value``; keep the counts per group and the number of
     member ties of everyone they know in step. Returns whether anything changed."""
     sign = 1 if value else -1
