@@ -199,14 +199,18 @@ def comparison_for(bases: dict[str, tuple[Scenario, Path | None]],
     particle's overrides come first, so the page's own settings win. Two sides with the same
     posterior file get the same particle per replication, so their difference stays paired.
     """
-    from sim.posterior_sample import apply_draw, read_posterior
+    from sim.posterior_sample import PosteriorSample, apply_draw, read_posterior
 
     cmp = Comparison({side: finish[side](base) for side, (base, _) in bases.items()},
                      seeds=list(seeds), days=days)
+    read: dict[tuple[Path, str], PosteriorSample] = {}  # A and B often share a file
     for side, (base, post_file) in bases.items():
         if post_file is None:
             continue
-        post = read_posterior(post_file, base)
+        key = (Path(post_file).resolve(), base.content_hash())
+        if key not in read:
+            read[key] = read_posterior(post_file, base)
+        post = read[key]
         for i, seed in enumerate(seeds):
             draw = post.draw(i, seeds[0])
             origin = f"{post_file}: particle {draw.particle}"
