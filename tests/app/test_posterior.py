@@ -13,19 +13,8 @@ import pytest
 from sim.app.page import posterior_note, start_comparison
 from sim.app.session import Settings, posterior_file, scenario_files
 from sim.posterior_sample import PosteriorError
+from tests.tiny import TINY_SCENARIO as TINY
 
-TINY = """
-name = "tiny"
-days = 60
-burn_in_days = 20
-[[areas]]
-name = "a"
-streets = 3
-groups = 1
-coverage = 0.7
-[survey]
-waves = []
-"""
 THEFT = {10: 0.05, 11: 0.6, 12: 1.0}
 
 

@@ -13,20 +13,7 @@ from pathlib import Path
 
 import pytest
 
-TINY_SCENARIO = """
-name = "tiny"
-days = 60
-burn_in_days = 20
-[[areas]]
-name = "a"
-streets = 3
-groups = 1
-coverage = 0.7
-[survey]
-waves = [{ label = "pre", day = 29 }, { label = "post", day = 59 }]
-participants = 20
-non_participants = 20
-"""
+from tests.tiny import TINY_SCENARIO
 
 FACTORIAL = """
 name = "tiny_factorial"
