@@ -14,8 +14,16 @@ import sys
 from sim import __version__
 from sim.errors import UserError
 
-COMMAND_MODULES = ("run", "validate", "sweep", "sensitivity", "compare", "calibrate", "app",
-                   "bench")
+COMMAND_MODULES = (
+    "run",
+    "validate",
+    "sweep",
+    "sensitivity",
+    "compare",
+    "calibrate",
+    "app",
+    "bench",
+)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -75,37 +75,64 @@ def table(model: type[BaseModel], title: str, note: str = "") -> str:
     lines = [f"## {title}", ""]
     if note:
         lines += [note, ""]
-    lines += ["| key | type | default | allowed | unit | meaning | source |",
-              "| --- | --- | --- | --- | --- | --- | --- |"]
+    lines += [
+        "| key | type | default | allowed | unit | meaning | source |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
     for name, info in model.model_fields.items():
         extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
         lines.append(
             f"| `{name}` | {_type(info)} | {_default(info)} | {_range(info)} | "
             f"{extra.get('unit', '') or ''} | {(info.description or '').replace('|', '/')} | "
-            f"{extra.get('source', '') or ''} |")
+            f"{extra.get('source', '') or ''} |"
+        )
     return "\n".join(lines) + "\n"
 
 
 def scenario_reference() -> str:
     """The whole reference as Markdown."""
     parts = [INTRO, table(Scenario, "Top level")]
-    sections = [(name, info) for name, info in Scenario.model_fields.items()
-                if isinstance(info.default, BaseModel) and name != "factors"]
+    sections = [
+        (name, info)
+        for name, info in Scenario.model_fields.items()
+        if isinstance(info.default, BaseModel) and name != "factors"
+    ]
     for name, info in sections:
         model = type(info.default)
         parts.append(table(model, f"[{name}]", (model.__doc__ or "").strip().split("\n")[0]))
-    parts.append(table(Trait, "Traits: [population.worry] and the other traits",
-                       "Each trait is drawn from a Beta distribution with this mean and sd."))
-    parts.append(table(Area, "[[areas]]", "One table per area; the list replaces the default "
-                       "single area `buurt` (20 streets, 2 groups, 60 % coverage)."))
-    parts.append(table(SuccessFactors, "Success factors: [factors] and areas.factors",
-                       "Set for all groups in `[factors]`; an area's `factors` table and "
-                       "interventions' `set` take the same keys, each optional."))
+    parts.append(
+        table(
+            Trait,
+            "Traits: [population.worry] and the other traits",
+            "Each trait is drawn from a Beta distribution with this mean and sd.",
+        )
+    )
+    parts.append(
+        table(
+            Area,
+            "[[areas]]",
+            "One table per area; the list replaces the default "
+            "single area `buurt` (20 streets, 2 groups, 60 % coverage).",
+        )
+    )
+    parts.append(
+        table(
+            SuccessFactors,
+            "Success factors: [factors] and areas.factors",
+            "Set for all groups in `[factors]`; an area's `factors` table and "
+            "interventions' `set` take the same keys, each optional.",
+        )
+    )
     parts.append(table(Wave, "survey.waves items"))
-    parts.append(table(Intervention, "[[interventions]]",
-                       "From `day` on, the groups of `areas` get the success factors in "
-                       "`set`, e.g. `set = { police_feedback = 0.8, linked_professional = "
-                       "true }`."))
+    parts.append(
+        table(
+            Intervention,
+            "[[interventions]]",
+            "From `day` on, the groups of `areas` get the success factors in "
+            "`set`, e.g. `set = { police_feedback = 0.8, linked_professional = "
+            "true }`.",
+        )
+    )
     return "\n".join(parts)
 
 

@@ -23,10 +23,25 @@ from sim.state import State
 from sim.survey import empty_microdata, virtual_survey
 
 #: Counts summed per week (everything else in ``daily`` is a level, averaged per week).
-COUNT_COLUMNS = ("crimes", "burglaries", "suspicious", "victims", "reports_112", "reports_0900",
-                 "reports_members", "posts_alert", "posts_stigmatising", "posts_chatter",
-                 "posts_feedback", "posts_keepalive", "arrests", "confrontations", "joined",
-                 "left", "crimes_reported")
+COUNT_COLUMNS = (
+    "crimes",
+    "burglaries",
+    "suspicious",
+    "victims",
+    "reports_112",
+    "reports_0900",
+    "reports_members",
+    "posts_alert",
+    "posts_stigmatising",
+    "posts_chatter",
+    "posts_feedback",
+    "posts_keepalive",
+    "arrests",
+    "confrontations",
+    "joined",
+    "left",
+    "crimes_reported",
+)
 
 
 class Engine:
@@ -47,9 +62,11 @@ class Engine:
         self.today: dict[str, Any] = {}
         self._week_alerts = np.zeros(self.pop.n_groups)
         self._weeks_measured = 0
-        self._with_groups = np.isin(self.pop.area,
-                                    np.unique(self.pop.group_area)) if self.pop.n_groups else \
-            np.ones(self.pop.n, dtype=bool)
+        self._with_groups = (
+            np.isin(self.pop.area, np.unique(self.pop.group_area))
+            if self.pop.n_groups
+            else np.ones(self.pop.n, dtype=bool)
+        )
         self._n_with_groups = int(self._with_groups.sum())
         self._with_groups_u8 = self._with_groups.view(np.uint8)
         self._waves = {w.day: w.label for w in scenario.survey.waves}
@@ -120,29 +137,47 @@ class Engine:
     def _record(self, ev, resp, traffic, arrests, joined: int, left: int) -> None:
         st, pop = self.state, self.pop
         n_members = int(st.members_per_group.sum()) if pop.n_groups else 0
-        sums, n_unsafe = _sums(st.levels, st.member.view(np.uint8), self._with_groups_u8,
-                               self.scenario.survey.unsafe_sometimes)
+        sums, n_unsafe = _sums(
+            st.levels,
+            st.member.view(np.uint8),
+            self._with_groups_u8,
+            self.scenario.survey.unsafe_sometimes,
+        )
         counts = np.array([n_members, self._n_with_groups - n_members])
         with np.errstate(invalid="ignore", divide="ignore"):
-            (worry_m, worry_n), (will_m, will_n), (eff_m, eff_n), (prox_m, prox_n), _, \
-                (unsafe_m, unsafe_n) = (sums / counts).tolist()
+            (
+                (worry_m, worry_n),
+                (will_m, will_n),
+                (eff_m, eff_n),
+                (prox_m, prox_n),
+                _,
+                (unsafe_m, unsafe_n),
+            ) = (sums / counts).tolist()
         kinds = np.bincount(ev.kind, minlength=4)
         caller_member = st.member[resp.caller]
         crimes_reported = np.zeros(len(ev.kind), dtype=bool)
         crimes_reported[resp.caller_event] = True
         n_112 = int(resp.call_112.sum())
         rec = {
-            "day": st.day, "members": n_members,
-            "worry_members": worry_m, "worry_nonmembers": worry_n,
-            "unsafe_members": unsafe_m, "unsafe_nonmembers": unsafe_n,
+            "day": st.day,
+            "members": n_members,
+            "worry_members": worry_m,
+            "worry_nonmembers": worry_n,
+            "unsafe_members": unsafe_m,
+            "unsafe_nonmembers": unsafe_n,
             "unsafe_all": n_unsafe / pop.n,
-            "willingness_members": will_m, "willingness_nonmembers": will_n,
-            "proximity_members": prox_m, "proximity_nonmembers": prox_n,
-            "efficacy_members": eff_m, "efficacy_nonmembers": eff_n,
+            "willingness_members": will_m,
+            "willingness_nonmembers": will_n,
+            "proximity_members": prox_m,
+            "proximity_nonmembers": prox_n,
+            "efficacy_members": eff_m,
+            "efficacy_nonmembers": eff_n,
             "crimes": int(len(ev.kind) - kinds[rules.SUSPICIOUS]),
-            "burglaries": int(kinds[rules.BURGLARY]), "suspicious": int(kinds[rules.SUSPICIOUS]),
+            "burglaries": int(kinds[rules.BURGLARY]),
+            "suspicious": int(kinds[rules.SUSPICIOUS]),
             "victims": int((ev.victim >= 0).sum()),
-            "reports_112": n_112, "reports_0900": len(resp.call_112) - n_112,
+            "reports_112": n_112,
+            "reports_0900": len(resp.call_112) - n_112,
             "reports_members": int(caller_member.sum()),
             "crimes_reported": int((crimes_reported & ev.is_crime).sum()),
             "posts_alert": int(traffic.alerts.sum()),
@@ -150,15 +185,16 @@ class Engine:
             "posts_chatter": int(traffic.chatter.sum()),
             "posts_feedback": int(traffic.feedback.sum()),
             "posts_keepalive": int(traffic.keepalive.sum()),
-            "arrests": int(arrests.sum()), "confrontations": resp.confrontations,
-            "joined": joined, "left": left,
+            "arrests": int(arrests.sum()),
+            "confrontations": resp.confrontations,
+            "joined": joined,
+            "left": left,
         }
         self.records.append(rec)
         if pop.n_groups:
             g_call = pop.group_of_street[pop.street[resp.caller[caller_member]]]
             reports = np.bincount(g_call[g_call >= 0], minlength=pop.n_groups)
-            for k, posts in enumerate((traffic.alerts, traffic.chatter, traffic.feedback,
-                                       reports)):
+            for k, posts in enumerate((traffic.alerts, traffic.chatter, traffic.feedback, reports)):
                 self.group_totals[:, k] += posts
             self._week_alerts += traffic.alerts
             if st.day % 7 == 6:  # a week ends: count groups that posted no alert in it
@@ -166,9 +202,13 @@ class Engine:
                     self.group_totals[:, 4] += self._week_alerts == 0
                     self._weeks_measured += 1
                 self._week_alerts[:] = 0
-        self.today = {"incident_streets": ev.street, "incident_kinds": ev.kind,
-                      "alert_streets": ev.street[resp.alerted],
-                      "victims": ev.victim[ev.victim >= 0], "arrests": int(arrests.sum())}
+        self.today = {
+            "incident_streets": ev.street,
+            "incident_kinds": ev.kind,
+            "alert_streets": ev.street[resp.alerted],
+            "victims": ev.victim[ev.victim >= 0],
+            "arrests": int(arrests.sum()),
+        }
 
     def _survey(self, label: str) -> None:
         cfg = self.scenario.survey
@@ -176,30 +216,50 @@ class Engine:
             eligible = np.isin(self.pop.area, [self.pop.area_names.index(a) for a in cfg.areas])
         else:
             eligible = self._with_groups
-        self.surveys.append(virtual_survey(label, self.day, self.state, self.pop.area_names,
-                                           self.pop.area, eligible, cfg, self.rng))
+        self.surveys.append(
+            virtual_survey(
+                label,
+                self.day,
+                self.state,
+                self.pop.area_names,
+                self.pop.area,
+                eligible,
+                cfg,
+                self.rng,
+            )
+        )
 
     def group_table(self) -> pd.DataFrame:
         """One row per group: area, size, traffic and reports so far, factors now."""
         pop, st = self.pop, self.state
         months = max(self.day, 1) / 30.4375
         members = st.members_per_group
-        mem_worry = np.bincount(st.resident_group[st.member], st.worry[st.member],
-                                minlength=pop.n_groups) / np.maximum(members, 1)
+        mem_worry = np.bincount(
+            st.resident_group[st.member], st.worry[st.member], minlength=pop.n_groups
+        ) / np.maximum(members, 1)
         t = self.group_totals
-        df = pd.DataFrame({
-            "group": pop.group_names,
-            "area": [pop.area_names[a] for a in pop.group_area],
-            "streets": np.bincount(pop.group_of_street[pop.group_of_street >= 0],
-                                   minlength=pop.n_groups),
-            "adults": st.group_adults, "members": members,
-            "participation": members / np.maximum(st.group_adults, 1),
-            "admins": np.bincount(st.resident_group[st.admin], minlength=pop.n_groups),
-            "worry_members": mem_worry,
-            "alerts": t[:, 0], "chatter": t[:, 1], "feedback": t[:, 2], "reports": t[:, 3],
-            "silent_weeks": t[:, 4], "weeks_measured": self._weeks_measured,
-            "reports_per_month": t[:, 3] / months, "alerts_per_month": t[:, 0] / months,
-        })
+        df = pd.DataFrame(
+            {
+                "group": pop.group_names,
+                "area": [pop.area_names[a] for a in pop.group_area],
+                "streets": np.bincount(
+                    pop.group_of_street[pop.group_of_street >= 0], minlength=pop.n_groups
+                ),
+                "adults": st.group_adults,
+                "members": members,
+                "participation": members / np.maximum(st.group_adults, 1),
+                "admins": np.bincount(st.resident_group[st.admin], minlength=pop.n_groups),
+                "worry_members": mem_worry,
+                "alerts": t[:, 0],
+                "chatter": t[:, 1],
+                "feedback": t[:, 2],
+                "reports": t[:, 3],
+                "silent_weeks": t[:, 4],
+                "weeks_measured": self._weeks_measured,
+                "reports_per_month": t[:, 3] / months,
+                "alerts_per_month": t[:, 0] / months,
+            }
+        )
         for name in FACTOR_NAMES:
             df[f"factor_{name}"] = st.factors[name]
         return df
@@ -209,15 +269,24 @@ class Engine:
         daily = pd.DataFrame.from_records(self.records)
         survey = pd.concat(self.surveys, ignore_index=True) if self.surveys else empty_microdata()
         return RunResult(
-            scenario=self.scenario, seed=seed, daily=daily, groups=self.group_table(),
+            scenario=self.scenario,
+            seed=seed,
+            daily=daily,
+            groups=self.group_table(),
             survey=survey,
             metadata={
-                "scenario_name": self.scenario.name, "scenario_hash":
-                    self.scenario.content_hash(), "seed": seed, "version": __version__,
-                "days": self.day, "burn_in_days": self.scenario.burn_in_days,
-                "residents": self.pop.n, "households": int(self.pop.households_of_street.sum()),
-                "streets": self.pop.n_streets, "groups": self.pop.n_groups,
-            })
+                "scenario_name": self.scenario.name,
+                "scenario_hash": self.scenario.content_hash(),
+                "seed": seed,
+                "version": __version__,
+                "days": self.day,
+                "burn_in_days": self.scenario.burn_in_days,
+                "residents": self.pop.n,
+                "households": int(self.pop.households_of_street.sum()),
+                "streets": self.pop.n_streets,
+                "groups": self.pop.n_groups,
+            },
+        )
 
 
 @njit(cache=True, nogil=True, fastmath=True)  # sums in any order: last-bit differences only
@@ -267,11 +336,15 @@ class RunResult:
         """Weekly series: counts summed, levels averaged; ``week`` 0 starts on day 0 and
         ``days`` says how many days a week has (the last one may be partial)."""
         d = self.daily.assign(week=self.daily["day"] // 7)
-        agg = {c: ("sum" if c in COUNT_COLUMNS else "mean") for c in d.columns
-               if c not in ("day", "week")}
+        agg = {
+            c: ("sum" if c in COUNT_COLUMNS else "mean")
+            for c in d.columns
+            if c not in ("day", "week")
+        }
         agg["days"] = ("day", "count")
-        return d.groupby("week", as_index=False).agg(**{
-            k: v if isinstance(v, tuple) else (k, v) for k, v in agg.items()})
+        return d.groupby("week", as_index=False).agg(
+            **{k: v if isinstance(v, tuple) else (k, v) for k, v in agg.items()}
+        )
 
     def summary(self) -> dict[str, float]:
         """Scalar outcomes over the measured period (see docs/odd.md, 'Observation')."""
@@ -298,12 +371,15 @@ class RunResult:
             "victimisation_rate": m["victims"].sum() / residents / years,
             "reported_share": m["crimes_reported"].sum() / crimes if crimes else float("nan"),
             "reports_per_group_month": m["reports_members"].sum() / n_groups / months
-            if has_groups else 0.0,
+            if has_groups
+            else 0.0,
             "alerts_per_group_month": alerts / n_groups / months if has_groups else 0.0,
             "chatter_per_group_month": m["posts_chatter"].sum() / n_groups / months
-            if has_groups else 0.0,
+            if has_groups
+            else 0.0,
             "feedback_per_group_month": m["posts_feedback"].sum() / n_groups / months
-            if has_groups else 0.0,
+            if has_groups
+            else 0.0,
             "stigmatising_share": m["posts_stigmatising"].sum() / alerts if alerts else 0.0,
             "arrests_per_year": m["arrests"].sum() / years,
             "willingness_members": m["willingness_members"].mean(),
@@ -311,7 +387,8 @@ class RunResult:
             "proximity_members": m["proximity_members"].mean(),
             "proximity_nonmembers": m["proximity_nonmembers"].mean(),
             "silent_weeks_share": g["silent_weeks"].sum() / g["weeks_measured"].sum()
-            if has_groups and g["weeks_measured"].sum() else float("nan"),
+            if has_groups and g["weeks_measured"].sum()
+            else float("nan"),
             "confrontations_per_year": m["confrontations"].sum() / years,
         }
         out["worry_gap"] = out["worry_members"] - out["worry_nonmembers"]
@@ -319,8 +396,12 @@ class RunResult:
         return {k: float(v) for k, v in out.items()}
 
 
-def simulate(scenario: Scenario, seed: int | None = None, days: int | None = None,
-             progress: Callable[[int, int], None] | None = None) -> RunResult:
+def simulate(
+    scenario: Scenario,
+    seed: int | None = None,
+    days: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> RunResult:
     """Run ``scenario`` headless for ``days`` (default: the scenario's) with ``seed``
     (default: the scenario's). The same seed gives the same result in any process."""
     seed = scenario.seed if seed is None else seed

@@ -19,16 +19,38 @@ from sim.engine import Engine, RunResult
 from sim.scenario import Scenario, load_scenario, resolve_scenario_path
 
 #: Daily series collected by the DataCollector (the engine's record names).
-REPORTERS = ("members", "worry_members", "worry_nonmembers", "unsafe_members",
-             "unsafe_nonmembers", "unsafe_all", "willingness_members", "willingness_nonmembers",
-             "proximity_members", "proximity_nonmembers", "crimes", "burglaries", "suspicious",
-             "reports_112", "reports_0900", "posts_alert", "posts_stigmatising", "posts_chatter",
-             "posts_feedback", "posts_keepalive", "arrests", "confrontations", "joined", "left")
+REPORTERS = (
+    "members",
+    "worry_members",
+    "worry_nonmembers",
+    "unsafe_members",
+    "unsafe_nonmembers",
+    "unsafe_all",
+    "willingness_members",
+    "willingness_nonmembers",
+    "proximity_members",
+    "proximity_nonmembers",
+    "crimes",
+    "burglaries",
+    "suspicious",
+    "reports_112",
+    "reports_0900",
+    "posts_alert",
+    "posts_stigmatising",
+    "posts_chatter",
+    "posts_feedback",
+    "posts_keepalive",
+    "arrests",
+    "confrontations",
+    "joined",
+    "left",
+)
 
 
 def _reporter(name: str):
     def report(model: NeighbourhoodModel) -> float:
         return model.engine.records[-1][name] if model.engine.records else np.nan
+
     return report
 
 
@@ -43,8 +65,14 @@ class NeighbourhoodModel(mesa.Model):
         overrides: dotted-path changes to the scenario, e.g. ``{"factors.signs": True}``.
     """
 
-    def __init__(self, scenario: Scenario | str | Path = "baseline", *, rng: Any = None,
-                 headless: bool = False, overrides: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        scenario: Scenario | str | Path = "baseline",
+        *,
+        rng: Any = None,
+        headless: bool = False,
+        overrides: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(rng=rng)
         if not isinstance(scenario, Scenario):
             scenario = load_scenario(resolve_scenario_path(scenario))
@@ -62,7 +90,8 @@ class NeighbourhoodModel(mesa.Model):
             for i, cell in enumerate(cells):
                 Resident(self, i, cell)
         self.datacollector = mesa.DataCollector(
-            model_reporters={name: _reporter(name) for name in REPORTERS})
+            model_reporters={name: _reporter(name) for name in REPORTERS}
+        )
 
     @property
     def day(self) -> int:

@@ -53,12 +53,19 @@ def plot_key_series(result: RunResult, png: Path) -> None:
     w = w[w["days"] == 7]  # a partial last week would look like a drop
     fig, axes = plt.subplots(2, 2, figsize=(11, 7), sharex=True)
     panels = [
-        ("% feeling unsafe (latent)", {"members": 100 * w["unsafe_members"],
-                                       "non-members": 100 * w["unsafe_nonmembers"]}),
-        ("reports to police per week", {"112": w["reports_112"],
-                                        "0900-8844": w["reports_0900"]}),
-        ("group messages per week", {"alerts": w["posts_alert"], "chatter": w["posts_chatter"],
-                                     "feedback": w["posts_feedback"]}),
+        (
+            "% feeling unsafe (latent)",
+            {"members": 100 * w["unsafe_members"], "non-members": 100 * w["unsafe_nonmembers"]},
+        ),
+        ("reports to police per week", {"112": w["reports_112"], "0900-8844": w["reports_0900"]}),
+        (
+            "group messages per week",
+            {
+                "alerts": w["posts_alert"],
+                "chatter": w["posts_chatter"],
+                "feedback": w["posts_feedback"],
+            },
+        ),
         ("crimes and arrests per week", {"crimes": w["crimes"], "arrests": w["arrests"]}),
     ]
     burn_weeks = result.scenario.burn_in_days / 7
@@ -71,8 +78,11 @@ def plot_key_series(result: RunResult, png: Path) -> None:
     for ax in axes[1]:
         ax.set_xlabel("week (grey: burn-in)")
     meta = result.metadata
-    fig.suptitle(f"{meta['scenario_name']} — seed {meta['seed']}, {meta['residents']} residents,"
-                 f" {meta['groups']} groups", fontsize=11)
+    fig.suptitle(
+        f"{meta['scenario_name']} — seed {meta['seed']}, {meta['residents']} residents,"
+        f" {meta['groups']} groups",
+        fontsize=11,
+    )
     fig.tight_layout()
     fig.savefig(png, dpi=110)
     plt.close(fig)
@@ -89,8 +99,11 @@ def write_run(result: RunResult, out: str | Path, *, plot: bool = True) -> Path:
         if len(result.survey):
             indicators(result.survey).to_parquet(tmp / "indicators.parquet", index=False)
             gaps(result.survey).to_parquet(tmp / "gaps.parquet", index=False)
-        meta = {**result.metadata, "summary": result.summary(),
-                "scenario": result.scenario.model_dump(mode="json")}
+        meta = {
+            **result.metadata,
+            "summary": result.summary(),
+            "scenario": result.scenario.model_dump(mode="json"),
+        }
         (tmp / "metadata.json").write_text(json.dumps(meta, indent=2, allow_nan=True))
         if plot:
             plot_key_series(result, tmp / "key_series.png")

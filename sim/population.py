@@ -100,8 +100,13 @@ def _layout(scn: Scenario, hh_of_street: np.ndarray, area_of_street: np.ndarray)
     return centres
 
 
-def _ties(owner_start: np.ndarray, owner_size: np.ndarray, who: np.ndarray, mean: float,
-          rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def _ties(
+    owner_start: np.ndarray,
+    owner_size: np.ndarray,
+    who: np.ndarray,
+    mean: float,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
     """Random ties from each resident to residents of the same block (street, area or all).
 
     ``owner_start/owner_size`` give, per resident in ``who``, the slice it draws partners from.
@@ -118,17 +123,24 @@ def _ties(owner_start: np.ndarray, owner_size: np.ndarray, who: np.ndarray, mean
     return src[keep], partner[keep]
 
 
-def build_network(pop_street: np.ndarray, street_start: np.ndarray, pop_area: np.ndarray,
-                  area_start: np.ndarray, household: np.ndarray, scn: Scenario,
-                  rng: np.random.Generator) -> sp.csr_matrix:
+def build_network(
+    pop_street: np.ndarray,
+    street_start: np.ndarray,
+    pop_area: np.ndarray,
+    area_start: np.ndarray,
+    household: np.ndarray,
+    scn: Scenario,
+    rng: np.random.Generator,
+) -> sp.csr_matrix:
     """Spatial small-world network: households fully tied, most ties in the street, some in
     the area, few outside. Returned as a symmetric sparse 0/1 matrix."""
     n = len(pop_street)
     who = np.arange(n, dtype=np.int64)
     p = scn.population
     parts = [
-        _ties(street_start[pop_street], np.diff(street_start)[pop_street], who, p.ties_in_street,
-              rng),
+        _ties(
+            street_start[pop_street], np.diff(street_start)[pop_street], who, p.ties_in_street, rng
+        ),
         _ties(area_start[pop_area], np.diff(area_start)[pop_area], who, p.ties_in_area, rng),
         _ties(np.zeros(n, np.int64), np.full(n, n, np.int64), who, p.ties_outside, rng),
     ]
@@ -165,18 +177,22 @@ def _groups(scn: Scenario) -> tuple[np.ndarray, np.ndarray, list[str]]:
 def group_factor_arrays(scn: Scenario, group_area: np.ndarray) -> dict[str, np.ndarray]:
     """Success factors per group, as float arrays (booleans as 0/1)."""
     per_area = [scn.group_factors(area) for area in scn.areas]
-    return {name: np.array([float(getattr(per_area[a], name)) for a in group_area], dtype=float)
-            for name in FACTOR_NAMES}
+    return {
+        name: np.array([float(getattr(per_area[a], name)) for a in group_area], dtype=float)
+        for name in FACTOR_NAMES
+    }
 
 
 def build_population(scn: Scenario, rng: np.random.Generator) -> Population:
     """Build streets, households, residents, traits, network and groups from a scenario."""
     p = scn.population
     hh_per_street = [a.households_per_street or p.households_per_street for a in scn.areas]
-    area_of_street = np.repeat(np.arange(len(scn.areas), dtype=np.int32),
-                               [a.streets for a in scn.areas])
-    hh_of_street = np.repeat(np.asarray(hh_per_street, dtype=np.int32),
-                             [a.streets for a in scn.areas])
+    area_of_street = np.repeat(
+        np.arange(len(scn.areas), dtype=np.int32), [a.streets for a in scn.areas]
+    )
+    hh_of_street = np.repeat(
+        np.asarray(hh_per_street, dtype=np.int32), [a.streets for a in scn.areas]
+    )
     n_households = int(hh_of_street.sum())
     adults = 1 + np.minimum(rng.poisson(p.adults_per_household - 1, n_households), 3)
     street_of_household = np.repeat(np.arange(len(hh_of_street), dtype=np.int32), hh_of_street)
@@ -198,15 +214,28 @@ def build_population(scn: Scenario, rng: np.random.Generator) -> Population:
     pos[:, 1] = street_pos[street, 1] + rng.uniform(-0.12, 0.12, n)
 
     shift = np.array([a.worry_shift for a in scn.areas])[area]
-    traits = {name: beta_draw(getattr(p, name), n, rng, shift if name == "worry" else 0.0)
-              for name in TRAITS}
+    traits = {
+        name: beta_draw(getattr(p, name), n, rng, shift if name == "worry" else 0.0)
+        for name in TRAITS
+    }
     adjacency = build_network(street, street_start, area, area_start, household, scn, rng)
     group_of_street, group_area, names = _groups(scn)
     return Population(
-        n=n, area_names=[a.name for a in scn.areas], area_of_street=area_of_street,
-        households_of_street=hh_of_street, street_start=street_start, street=street, area=area,
-        household=household, pos=pos, street_pos=street_pos, adjacency=adjacency, traits=traits,
-        group_of_street=group_of_street, group_area=group_area, group_names=names,
+        n=n,
+        area_names=[a.name for a in scn.areas],
+        area_of_street=area_of_street,
+        households_of_street=hh_of_street,
+        street_start=street_start,
+        street=street,
+        area=area,
+        household=household,
+        pos=pos,
+        street_pos=street_pos,
+        adjacency=adjacency,
+        traits=traits,
+        group_of_street=group_of_street,
+        group_area=group_area,
+        group_names=names,
         factors=group_factor_arrays(scn, group_area),
         crime_multiplier=np.array([a.crime_multiplier for a in scn.areas])[area_of_street],
     )

@@ -116,9 +116,11 @@ def read_posterior(path: str | Path, base: Scenario) -> PosteriorSample:
     weights = _weights(path, table)
     columns = [c for c in table.columns if c not in (ID, WEIGHT)]
     if not columns:
-        raise PosteriorError(f"{path}: no parameter columns; expected one column per dotted "
-                             f"scenario path (e.g. 'crime.theft_rate') besides {ID!r} and "
-                             f"{WEIGHT!r}")
+        raise PosteriorError(
+            f"{path}: no parameter columns; expected one column per dotted "
+            f"scenario path (e.g. 'crime.theft_rate') besides {ID!r} and "
+            f"{WEIGHT!r}"
+        )
     infos = {c: _column_info(path, c, base) for c in columns}
     rows = []
     for i, pid in enumerate(ids):
@@ -145,8 +147,10 @@ def _particle_ids(path: Path, table: Any) -> list[int]:
 
 def _weights(path: Path, table: Any) -> np.ndarray:
     if WEIGHT not in table.columns:
-        raise PosteriorError(f"{path}: column {WEIGHT!r} missing; a posterior sample needs "
-                             f"columns {ID!r}, {WEIGHT!r} and one per dotted scenario path")
+        raise PosteriorError(
+            f"{path}: column {WEIGHT!r} missing; a posterior sample needs "
+            f"columns {ID!r}, {WEIGHT!r} and one per dotted scenario path"
+        )
     if len(table) == 0:
         raise PosteriorError(f"{path}: no particles (the file has no rows)")
     try:
@@ -155,12 +159,15 @@ def _weights(path: Path, table: Any) -> np.ndarray:
         raise PosteriorError(f"{path}: column {WEIGHT!r}: weights must be numbers") from None
     bad = ~np.isfinite(w) | (w < 0)
     if bad.any():
-        raise PosteriorError(f"{path}: column {WEIGHT!r}: weight {float(w[bad][0])!r} of row "
-                             f"{int(np.flatnonzero(bad)[0])}; allowed: finite numbers >= 0, "
-                             f"not all 0")
+        raise PosteriorError(
+            f"{path}: column {WEIGHT!r}: weight {float(w[bad][0])!r} of row "
+            f"{int(np.flatnonzero(bad)[0])}; allowed: finite numbers >= 0, "
+            f"not all 0"
+        )
     if w.sum() <= 0:
-        raise PosteriorError(f"{path}: column {WEIGHT!r}: all weights are 0; allowed: finite "
-                             f"numbers >= 0, not all 0")
+        raise PosteriorError(
+            f"{path}: column {WEIGHT!r}: all weights are 0; allowed: finite numbers >= 0, not all 0"
+        )
     return w
 
 
@@ -168,8 +175,9 @@ def _column_info(path: Path, column: str, base: Scenario) -> ParamInfo:
     try:
         return describe_path(str(column), base)
     except PathError as e:
-        raise PosteriorError(f"{path}: column {column!r} is not a scenario parameter: {e}"
-                             ) from None
+        raise PosteriorError(
+            f"{path}: column {column!r} is not a scenario parameter: {e}"
+        ) from None
 
 
 def _value(path: Path, column: str, info: ParamInfo, raw: Any, pid: int) -> Any:
@@ -179,11 +187,16 @@ def _value(path: Path, column: str, info: ParamInfo, raw: Any, pid: int) -> Any:
     elif info.kind == "bool":
         ok = isinstance(value, bool)
     elif isinstance(value, int | float) and not isinstance(value, bool):
-        ok = math.isfinite(value) and info.contains(value) and (
-            info.kind == "float" or float(value).is_integer())
+        ok = (
+            math.isfinite(value)
+            and info.contains(value)
+            and (info.kind == "float" or float(value).is_integer())
+        )
     else:
         ok = False
     if not ok:
-        raise PosteriorError(f"{path}: column {column!r}: value {value!r} of particle {pid} "
-                             f"is not allowed; allowed: {info.allowed()}")
+        raise PosteriorError(
+            f"{path}: column {column!r}: value {value!r} of particle {pid} "
+            f"is not allowed; allowed: {info.allowed()}"
+        )
     return {"int": int, "float": float}.get(info.kind, lambda v: v)(value)

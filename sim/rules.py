@@ -15,7 +15,6 @@ day's figures and draws the random numbers with the run's generator, so a seed g
 same run in any process.
 """
 
-
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -83,16 +82,33 @@ def crime_rate(pop: Population, st: State, scn: Scenario) -> np.ndarray:
     same area unless the municipality coordinates (covers adjacent streets too)."""
     c = scn.crime
     coordination = st.factors["municipal_coordination"] if pop.n_groups else np.zeros(1)
-    return _street_rates(pop.households_of_street, pop.crime_multiplier, pop.area_of_street,
-                         pop.group_of_street, deterrence(pop, st, scn), coordination,
-                         st.arrest_until > st.day,
-                         (c.burglary_rate + c.theft_rate + c.vandalism_rate) / 365.0,
-                         c.displacement, c.arrest_deterrence)
+    return _street_rates(
+        pop.households_of_street,
+        pop.crime_multiplier,
+        pop.area_of_street,
+        pop.group_of_street,
+        deterrence(pop, st, scn),
+        coordination,
+        st.arrest_until > st.day,
+        (c.burglary_rate + c.theft_rate + c.vandalism_rate) / 365.0,
+        c.displacement,
+        c.arrest_deterrence,
+    )
 
 
 @compiled
-def _street_rates(households, multiplier, area, group, cut, coordination, arrested,
-                  daily_rate, displacement, arrest_deterrence):
+def _street_rates(
+    households,
+    multiplier,
+    area,
+    group,
+    cut,
+    coordination,
+    arrested,
+    daily_rate,
+    displacement,
+    arrest_deterrence,
+):
     """Street by street: the base rate less what the group deters; what is deterred but not
     coordinated away moves to the area's uncovered streets, by their households."""
     rate = np.empty(len(households))
@@ -122,16 +138,21 @@ def incidents(pop: Population, st: State, scn: Scenario, rng: np.random.Generato
     rate = crime_rate(pop, st, scn)
     lam = np.empty((pop.n_streets, 4))
     if total > 0:
-        lam[:, :3] = rate[:, None] * (np.array([c.burglary_rate, c.theft_rate,
-                                                c.vandalism_rate]) / total)
+        lam[:, :3] = rate[:, None] * (
+            np.array([c.burglary_rate, c.theft_rate, c.vandalism_rate]) / total
+        )
     else:
         lam[:, :3] = 0.0
     lam[:, 3] = pop.households_of_street * pop.crime_multiplier * c.suspicious_rate / 365.0
     street, kind = _events(poisson(lam, rng.random(lam.shape)))
     crime = kind != SUSPICIOUS
     in_progress = ~crime | (rng.random(len(kind)) < c.in_progress_share)
-    victim = np.where(crime, pop.street_start[street]
-                      + (rng.random(len(kind)) * pop.street_size[street]).astype(np.int64), -1)
+    victim = np.where(
+        crime,
+        pop.street_start[street]
+        + (rng.random(len(kind)) * pop.street_size[street]).astype(np.int64),
+        -1,
+    )
     return Events(street=street, kind=kind, in_progress=in_progress, victim=victim)
 
 
@@ -161,8 +182,9 @@ def victimise(st: State, ev: Events, scn: Scenario) -> None:
 # --------------------------------------------------------------------------- 2. noticing
 
 
-def notice(pop: Population, st: State, ev: Events,
-           rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def notice(
+    pop: Population, st: State, ev: Events, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """Step 2: each resident of the street notices an incident in progress with their
     vigilance. Returns (event, resident) witness pairs."""
     seen = np.flatnonzero(ev.in_progress)
@@ -178,8 +200,15 @@ def notice(pop: Population, st: State, ev: Events,
 # --------------------------------------------------------------------------- 3. response
 
 
-def respond(pop: Population, st: State, ev: Events, witness_event: np.ndarray,
-            witness: np.ndarray, scn: Scenario, rng: np.random.Generator) -> Responses:
+def respond(
+    pop: Population,
+    st: State,
+    ev: Events,
+    witness_event: np.ndarray,
+    witness: np.ndarray,
+    scn: Scenario,
+    rng: np.random.Generator,
+) -> Responses:
     """Step 3 (SAAR): witnesses call the police (discounted by the number of other
     witnesses), members post alerts; trained members signal '112 is gebeld' so fellow members
     do not call again; weak rules let stigmatising posts and confrontations through.
@@ -190,9 +219,21 @@ def respond(pop: Population, st: State, ev: Events, witness_event: np.ndarray,
     if pop.n_groups == 0:  # no groups: no training, no app
         f = {k: np.zeros(1) for k in f}
     u_w = rng.random((4, n_w))  # per witness: call, '112 is gebeld' order, hold back, post
-    calls = _calls(witness_event, witness, ev.is_crime, g_ev, st.member, st.willingness,
-                   f["saar_training"], f["clear_purpose"], r.call_crime, r.call_suspicious,
-                   r.bystander_exponent, n_ev, u_w)
+    calls = _calls(
+        witness_event,
+        witness,
+        ev.is_crime,
+        g_ev,
+        st.member,
+        st.willingness,
+        f["saar_training"],
+        f["clear_purpose"],
+        r.call_crime,
+        r.call_suspicious,
+        r.bystander_exponent,
+        n_ev,
+        u_w,
+    )
     u_e = rng.random((3, n_ev))  # per event: urgent, stigmatising, confrontation
     urgent = ev.is_crime | (u_e[0] < 0.3)
 
@@ -211,19 +252,48 @@ def respond(pop: Population, st: State, ev: Events, witness_event: np.ndarray,
     confrontations = 0
     if pop.n_groups:
         alerted[late[st.member[v] & (u_late[1] < r.post_propensity)]] = True
-        confrontations = _alerts(witness_event, witness, ev.is_crime, ev.in_progress,
-                                 ev.kind == SUSPICIOUS, g_ev, st.member,
-                                 f["recognition_training"], f["vigilantism_guard"],
-                                 f["active_admin"], f["saar_training"], r.false_alarm_share,
-                                 r.post_propensity, r.stigma_share, r.vigilante_share, u_w[3],
-                                 u_e, alerted, stigma)
-    return Responses(witness_event, witness, caller_event, caller, call_112, alerted, stigma,
-                     confrontations)
+        confrontations = _alerts(
+            witness_event,
+            witness,
+            ev.is_crime,
+            ev.in_progress,
+            ev.kind == SUSPICIOUS,
+            g_ev,
+            st.member,
+            f["recognition_training"],
+            f["vigilantism_guard"],
+            f["active_admin"],
+            f["saar_training"],
+            r.false_alarm_share,
+            r.post_propensity,
+            r.stigma_share,
+            r.vigilante_share,
+            u_w[3],
+            u_e,
+            alerted,
+            stigma,
+        )
+    return Responses(
+        witness_event, witness, caller_event, caller, call_112, alerted, stigma, confrontations
+    )
 
 
 @compiled
-def _calls(event, witness, is_crime, group, member, willingness, saar, purpose, call_crime,
-           call_suspicious, bystander_exponent, n_events, u):
+def _calls(
+    event,
+    witness,
+    is_crime,
+    group,
+    member,
+    willingness,
+    saar,
+    purpose,
+    call_crime,
+    call_suspicious,
+    bystander_exponent,
+    n_events,
+    u,
+):
     """Signaleer/Alarmeer: each witness calls with their willingness (trained members more),
     discounted by the number of witnesses; after the first member's call of an event (in
     random order, ``u[1]``), trained members hold back (``u[2]``)."""
@@ -249,9 +319,27 @@ def _calls(event, witness, is_crime, group, member, willingness, saar, purpose, 
 
 
 @compiled
-def _alerts(event, witness, is_crime, in_progress, suspicious, group, member, recognition,
-            guard, admin, saar, false_alarm_share, post_propensity, stigma_share,
-            vigilante_share, u_post, u, alerted, stigma):
+def _alerts(
+    event,
+    witness,
+    is_crime,
+    in_progress,
+    suspicious,
+    group,
+    member,
+    recognition,
+    guard,
+    admin,
+    saar,
+    false_alarm_share,
+    post_propensity,
+    stigma_share,
+    vigilante_share,
+    u_post,
+    u,
+    alerted,
+    stigma,
+):
     """Members who noticed post (a suspicious situation less often after recognition
     training); weak rules let stigmatising posts and confrontations through. Marks
     ``alerted`` and ``stigma`` per event and returns the number of confrontations."""
@@ -268,8 +356,7 @@ def _alerts(event, witness, is_crime, in_progress, suspicious, group, member, re
         if not alerted[e]:
             continue
         g = group[e]
-        stigma[e] = suspicious[e] and u[1, e] < stigma_share * (1 - guard[g]) * (
-            1 - 0.5 * admin[g])
+        stigma[e] = suspicious[e] and u[1, e] < stigma_share * (1 - guard[g]) * (1 - 0.5 * admin[g])
         if in_progress[e] and u[2, e] < vigilante_share * (1 - guard[g]) * (1 - saar[g]):
             confrontations += 1
     return confrontations
@@ -278,8 +365,9 @@ def _alerts(event, witness, is_crime, in_progress, suspicious, group, member, re
 # --------------------------------------------------------------------------- 6. police
 
 
-def police(pop: Population, st: State, ev: Events, resp: Responses, scn: Scenario,
-           rng: np.random.Generator) -> np.ndarray:
+def police(
+    pop: Population, st: State, ev: Events, resp: Responses, scn: Scenario, rng: np.random.Generator
+) -> np.ndarray:
     """Step 6: police respond to reported incidents; a 112 call about a crime in progress can
     lead to an arrest (better descriptions after recognition training). With a feedback link
     the outcome is queued for the group after the feedback delay; reporters who hear nothing
@@ -294,15 +382,24 @@ def police(pop: Population, st: State, ev: Events, resp: Responses, scn: Scenari
     g = pop.group_of_street[ev.street]
     gi = np.maximum(g, 0)
     described = 1 + 0.5 * f["recognition_training"][gi] * resp.alerted if pop.n_groups else 1
-    arrest = came & by_112 & ev.is_crime & ev.in_progress & (
-        rng.random(n_ev) < np.minimum(pol.arrest_in_progress * described, 1.0))
+    arrest = (
+        came
+        & by_112
+        & ev.is_crime
+        & ev.in_progress
+        & (rng.random(n_ev) < np.minimum(pol.arrest_in_progress * described, 1.0))
+    )
     st.arrest_until[pop.area_of_street[ev.street[arrest]]] = st.day + scn.crime.arrest_memory_days
 
     # Feedback: to the group when the incident is on a covered street, else personal.
     fb = np.zeros(n_ev, dtype=bool)
     if pop.n_groups:
-        p_fb = f["police_feedback"][gi] + pol.professional_feedback * (
-            1 - f["police_feedback"][gi]) * f["linked_professional"][gi]
+        p_fb = (
+            f["police_feedback"][gi]
+            + pol.professional_feedback
+            * (1 - f["police_feedback"][gi])
+            * f["linked_professional"][gi]
+        )
         fb = reported & (g >= 0) & (rng.random(n_ev) < p_fb)
         if fb.any():
             delay = np.rint(rng.exponential(f["feedback_delay_days"][g[fb]])).astype(int)
@@ -334,8 +431,9 @@ class GroupTraffic:
     alert_street: np.ndarray  # alerts per street (for 'close by')
 
 
-def group_messages(pop: Population, st: State, ev: Events, resp: Responses, scn: Scenario,
-                   rng: np.random.Generator) -> GroupTraffic:
+def group_messages(
+    pop: Population, st: State, ev: Events, resp: Responses, scn: Scenario, rng: np.random.Generator
+) -> GroupTraffic:
     """Step 4a: today's posts per group — alerts, off-topic chatter (cut by rules and an
     active administrator; moved to the social channel if there is one), feedback due today
     (plus administrators' follow-up after alerts) and keep-alive test messages."""
@@ -343,8 +441,12 @@ def group_messages(pop: Population, st: State, ev: Events, resp: Responses, scn:
     g_ev = np.maximum(pop.group_of_street[ev.street], 0)
     alerts = np.bincount(g_ev[resp.alerted], minlength=n_g).astype(float)
     stigma = np.bincount(g_ev[resp.stigmatising], minlength=n_g).astype(float)
-    talk = scn.messages.chatter_rate * st.members_per_group * (1 - 0.8 * f["group_rules"]) * (
-        1 - 0.4 * f["active_admin"])
+    talk = (
+        scn.messages.chatter_rate
+        * st.members_per_group
+        * (1 - 0.8 * f["group_rules"])
+        * (1 - 0.4 * f["active_admin"])
+    )
     social = talk * 0.7 * f["social_channel"]
     chatter = poisson(talk - social, rng.random(n_g)).astype(float)
     followup = rng.binomial(alerts.astype(int), 0.5 * f["active_admin"]) if alerts.any() else 0
@@ -375,21 +477,60 @@ def read_messages(pop: Population, st: State, traffic: GroupTraffic, scn: Scenar
     if pop.n_groups == 0:
         return
     f = st.factors
-    _read(st.members(), st.resident_group, pop.street, attention(st, traffic, scn),
-          traffic.alerts + (m.stigma_weight - 1) * traffic.stigmatising, traffic.alert_street,
-          traffic.feedback, traffic.chatter, traffic.social, 0.002 * f["active_admin"],
-          m.professional_proximity * f["linked_professional"], st.levels, st.fatigue,
-          st.today_alarmed, st.today_reassured,
-          np.array([m.near_weight - 1, m.exposure * m.alert_worry]),
-          np.log1p(-np.array([m.feedback_relief, m.feedback_willingness, m.feedback_efficacy,
-                              m.feedback_proximity, m.chatter_cohesion, m.chatter_fatigue])))
+    _read(
+        st.members(),
+        st.resident_group,
+        pop.street,
+        attention(st, traffic, scn),
+        traffic.alerts + (m.stigma_weight - 1) * traffic.stigmatising,
+        traffic.alert_street,
+        traffic.feedback,
+        traffic.chatter,
+        traffic.social,
+        0.002 * f["active_admin"],
+        m.professional_proximity * f["linked_professional"],
+        st.levels,
+        st.fatigue,
+        st.today_alarmed,
+        st.today_reassured,
+        np.array([m.near_weight - 1, m.exposure * m.alert_worry]),
+        np.log1p(
+            -np.array(
+                [
+                    m.feedback_relief,
+                    m.feedback_willingness,
+                    m.feedback_efficacy,
+                    m.feedback_proximity,
+                    m.chatter_cohesion,
+                    m.chatter_fatigue,
+                ]
+            )
+        ),
+    )
     posted = traffic.alerts + traffic.chatter + traffic.feedback + traffic.keepalive
     st.quiet_days = np.where(posted > 0, 0, st.quiet_days + 1)
 
 
 @compiled
-def _read(members, group, street, attention, alerts, alert_street, feedback, chatter, social,
-          admin, professional, levels, fatigue, alarmed, reassured, weight, log_keep):
+def _read(
+    members,
+    group,
+    street,
+    attention,
+    alerts,
+    alert_street,
+    feedback,
+    chatter,
+    social,
+    admin,
+    professional,
+    levels,
+    fatigue,
+    alarmed,
+    reassured,
+    weight,
+    log_keep,
+):
     """One member at a time: what they read today and what it does to them. ``log_keep`` is
     log(1 − gain) per message effect, so n messages keep (1 − gain)ⁿ = exp(n·log_keep)."""
     near_weight, alert_worry = weight
@@ -428,14 +569,35 @@ def word_of_mouth(pop: Population, st: State, resp: Responses, scn: Scenario) ->
     c = scn.contagion
     st.shaken[resp.witness] = True
     tellers = np.concatenate([st.members(), resp.witness, resp.caller, st.victims_today])
-    _tell(tellers, pop.adjacency.indptr, pop.adjacency.indices, st.today_alarmed, st.shaken,
-          st.today_reassured, st.worry, st.heard, c.retell_share, c.tell_prob,
-          np.log1p(-np.array([c.fear_weight, c.reassurance_weight])))
+    _tell(
+        tellers,
+        pop.adjacency.indptr,
+        pop.adjacency.indices,
+        st.today_alarmed,
+        st.shaken,
+        st.today_reassured,
+        st.worry,
+        st.heard,
+        c.retell_share,
+        c.tell_prob,
+        np.log1p(-np.array([c.fear_weight, c.reassurance_weight])),
+    )
 
 
 @compiled
-def _tell(tellers, indptr, indices, alarmed, shaken, reassured, worry, heard, retell_share,
-          tell_prob, log_keep):
+def _tell(
+    tellers,
+    indptr,
+    indices,
+    alarmed,
+    shaken,
+    reassured,
+    worry,
+    heard,
+    retell_share,
+    tell_prob,
+    log_keep,
+):
     """Everyone in ``tellers`` (who may have something to tell; repeats allowed) passes one
     fearful and one calming story at most to each of their ties; then each hearer's worry
     moves by what they heard. Uses up the day's signals (``alarmed``, ``shaken``,
@@ -518,8 +680,9 @@ def leave_groups(pop: Population, st: State, scn: Scenario, rng: np.random.Gener
     """Step 7b: members (not administrators) leave with a base rate plus fatigue."""
     mb = scn.membership
     members = st.members()
-    gone = _leavers(members, st.admin, st.fatigue, mb.leave_rate, mb.leave_fatigue,
-                    rng.random(len(members)))
+    gone = _leavers(
+        members, st.admin, st.fatigue, mb.leave_rate, mb.leave_fatigue, rng.random(len(members))
+    )
     st.leave(gone)
     return len(gone)
 
@@ -542,8 +705,12 @@ def join_groups(pop: Population, st: State, scn: Scenario, rng: np.random.Genera
     if pop.n_groups == 0:
         return 0
     mb, f = scn.membership, st.factors
-    per_group = (mb.join_rate * (0.5 + f["recruitment"]) * (1 + f["local_problem"])
-                 * (1 + 0.5 * f["municipal_coordination"]))
+    per_group = (
+        mb.join_rate
+        * (0.5 + f["recruitment"])
+        * (1 + f["local_problem"])
+        * (1 + 0.5 * f["municipal_coordination"])
+    )
     beta, mean, sd = _selection_model(st, scn)
     # Thinning: pick covered residents with a bound on anyone's join chance, then let each
     # pick join with (own chance) / bound: the same odds as drawing for everybody, at a
@@ -552,14 +719,25 @@ def join_groups(pop: Population, st: State, scn: Scenario, rng: np.random.Genera
     bound = per_group.max() * (1 + mb.social_influence) * np.exp(z_max.sum())
     covered = st.covered_residents
     if bound < 0.2:
-        picked = covered[rng.choice(len(covered), rng.binomial(len(covered), bound),
-                                    replace=False)]
+        picked = covered[rng.choice(len(covered), rng.binomial(len(covered), bound), replace=False)]
         draws = rng.random(len(picked)) * bound
     else:  # no thinning: a draw for everyone (a chance above 1 is a certain join)
         picked, draws, bound = covered, rng.random(len(covered)), np.inf
-    new, above = _joiners(picked, draws, st.member, st.resident_group, per_group,
-                          st.member_ties, st.degree, mb.social_influence, st.levels, beta,
-                          mean, sd, bound)
+    new, above = _joiners(
+        picked,
+        draws,
+        st.member,
+        st.resident_group,
+        per_group,
+        st.member_ties,
+        st.degree,
+        mb.social_influence,
+        st.levels,
+        beta,
+        mean,
+        sd,
+        bound,
+    )
     assert not above, "a join chance exceeded its bound: a level outside [0, 1]?"
     new = cap_joins(new, st.resident_group[new], st, rng)
     st.join(new)
@@ -568,8 +746,21 @@ def join_groups(pop: Population, st: State, scn: Scenario, rng: np.random.Genera
 
 
 @compiled
-def _joiners(picked, draws, member, group, per_group, member_ties, degree, social_influence,
-             levels, beta, mean, sd, bound):
+def _joiners(
+    picked,
+    draws,
+    member,
+    group,
+    per_group,
+    member_ties,
+    degree,
+    social_influence,
+    levels,
+    beta,
+    mean,
+    sd,
+    bound,
+):
     """Non-members among ``picked`` whose draw is below their join chance; and whether any
     chance was above ``bound`` (which would bias the thinning)."""
     new = np.empty(len(picked), dtype=np.int64)
@@ -578,8 +769,11 @@ def _joiners(picked, draws, member, group, per_group, member_ties, degree, socia
     for k, i in enumerate(picked):
         if member[i]:
             continue
-        p = (per_group[group[i]] * (1 + social_influence * member_ties[i] / degree[i])
-             * _selection(levels, i, beta, mean, sd))
+        p = (
+            per_group[group[i]]
+            * (1 + social_influence * member_ties[i] / degree[i])
+            * _selection(levels, i, beta, mean, sd)
+        )
         above |= p > bound * (1 + 1e-9)
         if draws[k] < p:
             new[n_new] = i

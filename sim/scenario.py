@@ -52,68 +52,139 @@ class SuccessFactors(Strict):
     """
 
     active_admin: float = _f(
-        0.3, "Administrator who moderates, answers and links online and offline (rings doorbells "
+        0.3,
+        "Administrator who moderates, answers and links online and offline (rings doorbells "
         "after a report): cuts chatter and stigmatising posts, builds cohesion and efficacy.",
-        unit="level 0–1", source="Zoutendijk (Inholland) in Stadszaken", ge=0, le=1)
+        unit="level 0–1",
+        source="Zoutendijk (Inholland) in Stadszaken",
+        ge=0,
+        le=1,
+    )
     clear_purpose: float = _f(
-        0.3, "Members know what the group is for and whom to call: a witness calls the police "
+        0.3,
+        "Members know what the group is for and whom to call: a witness calls the police "
         "before posting, instead of only posting.",
-        unit="level 0–1", source="Zoutendijk (Inholland) in Stadszaken", ge=0, le=1)
+        unit="level 0–1",
+        source="Zoutendijk (Inholland) in Stadszaken",
+        ge=0,
+        le=1,
+    )
     police_feedback: float = _f(
-        0.2, "Probability that the outcome of a report is posted back to the group by police or "
+        0.2,
+        "Probability that the outcome of a report is posted back to the group by police or "
         "municipality. Without it, reporters' trust and willingness fall.",
-        unit="probability", source="Vollaard (Tilburg); Mehlbaum & Van Steden 2018; "
-        "Pridmore et al. 2019", ge=0, le=1)
+        unit="probability",
+        source="Vollaard (Tilburg); Mehlbaum & Van Steden 2018; Pridmore et al. 2019",
+        ge=0,
+        le=1,
+    )
     feedback_delay_days: float = _f(
-        3.0, "Mean delay before feedback reaches the group (Tilburg: about 10 minutes ≈ 0).",
-        unit="days", source="Akkermans & Vollaard 2015", ge=0, le=60)
+        3.0,
+        "Mean delay before feedback reaches the group (Tilburg: about 10 minutes ≈ 0).",
+        unit="days",
+        source="Akkermans & Vollaard 2015",
+        ge=0,
+        le=60,
+    )
     linked_professional: bool = _f(
-        False, "A wijkagent or BOA in or next to the group: raises experienced proximity of "
+        False,
+        "A wijkagent or BOA in or next to the group: raises experienced proximity of "
         "government and the chance of feedback.",
-        source="Alerte burgers (Inholland 2019); Mehlbaum & Van Steden 2018")
+        source="Alerte burgers (Inholland 2019); Mehlbaum & Van Steden 2018",
+    )
     group_rules: float = _f(
-        0.3, "Strictness of the rule that only crime-related messages belong in the alarm group; "
+        0.3,
+        "Strictness of the rule that only crime-related messages belong in the alarm group; "
         "suppresses chatter (and, without a social channel, social contact).",
-        unit="level 0–1", source="Akkermans & Vollaard 2015; police practice", ge=0, le=1)
+        unit="level 0–1",
+        source="Akkermans & Vollaard 2015; police practice",
+        ge=0,
+        le=1,
+    )
     social_channel: bool = _f(
-        False, "Room for social contact in a separate channel: cohesion grows without chatter "
-        "fatigue in the alarm group.", source="Zoutendijk; Van Steden & Mehlbaum 2022")
+        False,
+        "Room for social contact in a separate channel: cohesion grows without chatter "
+        "fatigue in the alarm group.",
+        source="Zoutendijk; Van Steden & Mehlbaum 2022",
+    )
     saar_training: float = _f(
-        0.1, "Share of members trained in SAAR (Signaleer, Alarmeer 112/0900-8844, App "
+        0.1,
+        "Share of members trained in SAAR (Signaleer, Alarmeer 112/0900-8844, App "
         "'112 is gebeld', Reageer at a safe distance): call first, signal the call, no "
-        "confrontation.", unit="share 0–1", source="WABP rules; police (SAFAR)", ge=0, le=1)
+        "confrontation.",
+        unit="share 0–1",
+        source="WABP rules; police (SAFAR)",
+        ge=0,
+        le=1,
+    )
     local_problem: bool = _f(
-        False, "The group was started for a concrete local problem (e.g. a burglary wave): "
-        "more joining and a clearer purpose.", source="Zoutendijk; press on Tilburg")
+        False,
+        "The group was started for a concrete local problem (e.g. a burglary wave): "
+        "more joining and a clearer purpose.",
+        source="Zoutendijk; press on Tilburg",
+    )
     recruitment: float = _f(
-        0.3, "Effort to reach participation and coverage: strength of invitations to join.",
-        unit="level 0–1", source="Akkermans & Vollaard 2015", ge=0, le=1)
+        0.3,
+        "Effort to reach participation and coverage: strength of invitations to join.",
+        unit="level 0–1",
+        source="Akkermans & Vollaard 2015",
+        ge=0,
+        le=1,
+    )
     signs: bool = _f(
-        False, "Street signs and publicity that make the group visible to offenders (deterrence).",
-        source="Akkermans & Vollaard 2015")
+        False,
+        "Street signs and publicity that make the group visible to offenders (deterrence).",
+        source="Akkermans & Vollaard 2015",
+    )
     municipal_coordination: bool = _f(
-        False, "The municipality invites members, instructs them and coordinates groups so that "
-        "adjacent streets are covered too (no displacement).", source="Akkermans & Vollaard 2015")
+        False,
+        "The municipality invites members, instructs them and coordinates groups so that "
+        "adjacent streets are covered too (no displacement).",
+        source="Akkermans & Vollaard 2015",
+    )
     size_cap: int = _f(
-        256, "Maximum number of members (WhatsApp's cap is 256; police guidance: ≤ 50).",
-        unit="members", source="Police guidance (Ede model); WABP", ge=2, le=256)
+        256,
+        "Maximum number of members (WhatsApp's cap is 256; police guidance: ≤ 50).",
+        unit="members",
+        source="Police guidance (Ede model); WABP",
+        ge=2,
+        le=256,
+    )
     layered: bool = _f(
-        False, "Layered structure: a small coordinating layer relays alerts, so fewer messages "
-        "reach all members.", source="Police guidance (Ede model)")
+        False,
+        "Layered structure: a small coordinating layer relays alerts, so fewer messages "
+        "reach all members.",
+        source="Police guidance (Ede model)",
+    )
     keep_alive_days: int = _f(
-        0, "Interval of a keep-alive test message (0 = none): keeps attention up in quiet spells.",
-        unit="days", source="WABP Belgium", ge=0, le=365)
+        0,
+        "Interval of a keep-alive test message (0 = none): keeps attention up in quiet spells.",
+        unit="days",
+        source="WABP Belgium",
+        ge=0,
+        le=365,
+    )
     recognition_training: float = _f(
-        0.0, "Training in recognising suspicious situations: fewer false alarms and better "
-        "descriptions (more arrests).", unit="level 0–1", source="Police guidance (Ede)",
-        ge=0, le=1)
+        0.0,
+        "Training in recognising suspicious situations: fewer false alarms and better "
+        "descriptions (more arrests).",
+        unit="level 0–1",
+        source="Police guidance (Ede)",
+        ge=0,
+        le=1,
+    )
     vigilantism_guard: float = _f(
-        0.0, "Guarding against vigilantism: fewer stigmatising posts and risky confrontations.",
-        unit="level 0–1", source="Lub; Mehlbaum & Van Steden 2018; Mols & Pridmore 2019",
-        ge=0, le=1)
+        0.0,
+        "Guarding against vigilantism: fewer stigmatising posts and risky confrontations.",
+        unit="level 0–1",
+        source="Lub; Mehlbaum & Van Steden 2018; Mols & Pridmore 2019",
+        ge=0,
+        le=1,
+    )
 
 
 FACTOR_NAMES: tuple[str, ...] = tuple(SuccessFactors.model_fields)
+
 
 def _optional(annotation: Any, metadata: list) -> Any:
     """``annotation`` with its constraints, or None."""
@@ -155,33 +226,56 @@ class Population(Strict):
 
     households_per_street: int = _f(25, "Households on a street.", unit="households", ge=1, le=500)
     adults_per_household: float = _f(
-        1.6, "Mean adult residents per household (1 + Poisson extra adults, at most 4).",
-        unit="adults", source="CBS: about 2.1 persons per household, 1.6 adults", ge=1, le=4)
+        1.6,
+        "Mean adult residents per household (1 + Poisson extra adults, at most 4).",
+        unit="adults",
+        source="CBS: about 2.1 persons per household, 1.6 adults",
+        ge=1,
+        le=4,
+    )
     ties_in_street: float = _f(
-        4.0, "Mean social ties a resident makes inside the own street.", unit="ties", ge=0, le=50)
+        4.0, "Mean social ties a resident makes inside the own street.", unit="ties", ge=0, le=50
+    )
     ties_in_area: float = _f(
-        1.5, "Mean ties to residents elsewhere in the own area (neighbourhood).", unit="ties",
-        ge=0, le=50)
+        1.5,
+        "Mean ties to residents elsewhere in the own area (neighbourhood).",
+        unit="ties",
+        ge=0,
+        le=50,
+    )
     ties_outside: float = _f(
-        0.3, "Mean ties to residents of other areas.", unit="ties", ge=0, le=50)
+        0.3, "Mean ties to residents of other areas.", unit="ties", ge=0, le=50
+    )
     worry: Trait = _f(
-        Trait(mean=0.25, sd=0.12), "Personal baseline of perceived unsafety (latent worry).",
-        source="calibrated to CBS Veiligheidsmonitor (F1, F2)")
+        Trait(mean=0.25, sd=0.12),
+        "Personal baseline of perceived unsafety (latent worry).",
+        source="calibrated to CBS Veiligheidsmonitor (F1, F2)",
+    )
     report_willingness: Trait = _f(
-        Trait(mean=0.45, sd=0.15), "Propensity to call the police about what one sees.",
-        source="free parameter; CBS: a third of crimes reported (F6)")
+        Trait(mean=0.45, sd=0.15),
+        "Propensity to call the police about what one sees.",
+        source="free parameter; CBS: a third of crimes reported (F6)",
+    )
     efficacy: Trait = _f(
-        Trait(mean=0.5, sd=0.15), "Belief that reporting helps (response efficacy).",
-        source="Schreurs et al. 2020 (F12)")
+        Trait(mean=0.5, sd=0.15),
+        "Belief that reporting helps (response efficacy).",
+        source="Schreurs et al. 2020 (F12)",
+    )
     gov_proximity: Trait = _f(
-        Trait(mean=0.45, sd=0.15), "Experienced proximity of government and police.",
-        source="free parameter")
+        Trait(mean=0.45, sd=0.15),
+        "Experienced proximity of government and police.",
+        source="free parameter",
+    )
     vigilance: Trait = _f(
-        Trait(mean=0.3, sd=0.1), "Chance to notice a noticeable situation on the own street.",
-        source="free parameter")
+        Trait(mean=0.3, sd=0.1),
+        "Chance to notice a noticeable situation on the own street.",
+        source="free parameter",
+    )
     cohesion: Trait = _f(
-        Trait(mean=0.5, sd=0.15), "Perceived social cohesion with neighbours.",
-        source="free parameter")
+        Trait(mean=0.5, sd=0.15),
+        "Perceived social cohesion with neighbours.",
+        source="free parameter",
+    )
 
 
 class Area(Strict):
@@ -190,19 +284,26 @@ class Area(Strict):
     name: str = Field(description="Unique name of the area.", min_length=1, max_length=80)
     streets: int = _f(20, "Number of streets.", unit="streets", ge=1, le=50_000)
     households_per_street: int | None = _f(
-        None, "Overrides population.households_per_street here.", unit="households", ge=1, le=500)
+        None, "Overrides population.households_per_street here.", unit="households", ge=1, le=500
+    )
     worry_shift: float = _f(
-        0.0, "Added to the mean baseline worry of residents here.", ge=-0.5, le=0.5)
-    crime_multiplier: float = _f(
-        1.0, "Multiplies every incident rate here.", unit="×", ge=0, le=20)
+        0.0, "Added to the mean baseline worry of residents here.", ge=-0.5, le=0.5
+    )
+    crime_multiplier: float = _f(1.0, "Multiplies every incident rate here.", unit="×", ge=0, le=20)
     groups: int = _f(0, "Number of app groups in the area.", unit="groups", ge=0, le=5_000)
     coverage: float = _f(
-        0.5, "Share of the area's streets covered by its groups (consecutive blocks).",
-        unit="share 0–1", ge=0, le=1)
+        0.5,
+        "Share of the area's streets covered by its groups (consecutive blocks).",
+        unit="share 0–1",
+        ge=0,
+        le=1,
+    )
     kind: Literal["independent", "municipal"] = _f(
-        "independent", "Who runs the groups: residents themselves or the municipality.")
+        "independent", "Who runs the groups: residents themselves or the municipality."
+    )
     factors: FactorOverrides = _f(  # type: ignore[valid-type]
-        FactorOverrides(), "Success factors that differ from the scenario's [factors] here.")
+        FactorOverrides(), "Success factors that differ from the scenario's [factors] here."
+    )
 
 
 # --------------------------------------------------------------------------- mechanisms
@@ -212,146 +313,283 @@ class Crime(Strict):
     """Incidents (step 1) and deterrence."""
 
     burglary_rate: float = _f(
-        0.025, "Burglaries per household per year.", unit="1/household/year",
-        source="CBS Veiligheidsmonitor (part of F5)", ge=0, le=5)
+        0.025,
+        "Burglaries per household per year.",
+        unit="1/household/year",
+        source="CBS Veiligheidsmonitor (part of F5)",
+        ge=0,
+        le=5,
+    )
     theft_rate: float = _f(
-        0.15, "Thefts (bicycle, from car, other) per household per year.",
-        unit="1/household/year", source="CBS Veiligheidsmonitor (part of F5)", ge=0, le=5)
+        0.15,
+        "Thefts (bicycle, from car, other) per household per year.",
+        unit="1/household/year",
+        source="CBS Veiligheidsmonitor (part of F5)",
+        ge=0,
+        le=5,
+    )
     vandalism_rate: float = _f(
-        0.08, "Acts of vandalism per household per year.", unit="1/household/year",
-        source="CBS Veiligheidsmonitor (part of F5)", ge=0, le=5)
+        0.08,
+        "Acts of vandalism per household per year.",
+        unit="1/household/year",
+        source="CBS Veiligheidsmonitor (part of F5)",
+        ge=0,
+        le=5,
+    )
     suspicious_rate: float = _f(
-        0.4, "Ambiguous suspicious situations per household per year.", unit="1/household/year",
-        source="free parameter", ge=0, le=20)
+        0.4,
+        "Ambiguous suspicious situations per household per year.",
+        unit="1/household/year",
+        source="free parameter",
+        ge=0,
+        le=20,
+    )
     in_progress_share: float = _f(
-        0.3, "Share of crimes that can be seen while they happen.", unit="share", ge=0, le=1)
+        0.3, "Share of crimes that can be seen while they happen.", unit="share", ge=0, le=1
+    )
     victim_worry: float = _f(
-        0.75, "A victim's worry jumps to at least this level.", unit="worry 0–1",
-        source="Prieto Curiel & Bishop 2017; CBS VM 2017 (F4)", ge=0, le=1)
+        0.75,
+        "A victim's worry jumps to at least this level.",
+        unit="worry 0–1",
+        source="Prieto Curiel & Bishop 2017; CBS VM 2017 (F4)",
+        ge=0,
+        le=1,
+    )
     deterrence: float = _f(
-        0.35, "Largest relative cut in crime on a street covered by a visible, well-filled group.",
-        unit="share", source="Akkermans & Vollaard 2015 (F13: −40 to −50 %)", ge=0, le=0.95)
+        0.35,
+        "Largest relative cut in crime on a street covered by a visible, well-filled group.",
+        unit="share",
+        source="Akkermans & Vollaard 2015 (F13: −40 to −50 %)",
+        ge=0,
+        le=0.95,
+    )
     displacement: float = _f(
-        0.5, "Share of deterred crime that moves to uncovered streets of the same area "
-        "(none with municipal coordination).", unit="share", ge=0, le=1)
+        0.5,
+        "Share of deterred crime that moves to uncovered streets of the same area "
+        "(none with municipal coordination).",
+        unit="share",
+        ge=0,
+        le=1,
+    )
     arrest_deterrence: float = _f(
-        0.3, "Relative cut in an area's crime while an arrest there is recent.", unit="share",
-        ge=0, le=0.95)
-    arrest_memory_days: int = _f(
-        30, "How long an arrest deters.", unit="days", ge=0, le=365)
+        0.3,
+        "Relative cut in an area's crime while an arrest there is recent.",
+        unit="share",
+        ge=0,
+        le=0.95,
+    )
+    arrest_memory_days: int = _f(30, "How long an arrest deters.", unit="days", ge=0, le=365)
 
 
 class Response(Strict):
     """Noticing (step 2) and SAAR responses (step 3)."""
 
     call_crime: float = _f(
-        0.5, "Chance that a witness of a crime calls the police, times own willingness ×2 "
+        0.5,
+        "Chance that a witness of a crime calls the police, times own willingness ×2 "
         "(victims who find a crime afterwards: ×1.5).",
-        unit="probability", source="calibrated to F6", ge=0, le=1)
+        unit="probability",
+        source="calibrated to F6",
+        ge=0,
+        le=1,
+    )
     call_suspicious: float = _f(
-        0.25, "Same for an ambiguous situation.", unit="probability", ge=0, le=1)
+        0.25, "Same for an ambiguous situation.", unit="probability", ge=0, le=1
+    )
     bystander_exponent: float = _f(
-        0.6, "Calls per witness fall as witnesses^−exponent (bystander effect).",
-        source="Gerritsen 2015", ge=0, le=3)
+        0.6,
+        "Calls per witness fall as witnesses^−exponent (bystander effect).",
+        source="Gerritsen 2015",
+        ge=0,
+        le=3,
+    )
     post_propensity: float = _f(
-        0.6, "Chance that a member who noticed something posts it in the group.",
-        unit="probability", ge=0, le=1)
+        0.6,
+        "Chance that a member who noticed something posts it in the group.",
+        unit="probability",
+        ge=0,
+        le=1,
+    )
     false_alarm_share: float = _f(
-        0.6, "Share of ambiguous situations members consider alarming enough to post "
-        "(cut by recognition training).", unit="share", ge=0, le=1)
+        0.6,
+        "Share of ambiguous situations members consider alarming enough to post "
+        "(cut by recognition training).",
+        unit="share",
+        ge=0,
+        le=1,
+    )
     stigma_share: float = _f(
-        0.2, "Share of alerts about ambiguous situations that stigmatise (skin colour, "
-        "'foreign'), without moderation or guarding.", unit="share",
-        source="Mols & Pridmore 2019; Lub", ge=0, le=1)
+        0.2,
+        "Share of alerts about ambiguous situations that stigmatise (skin colour, "
+        "'foreign'), without moderation or guarding.",
+        unit="share",
+        source="Mols & Pridmore 2019; Lub",
+        ge=0,
+        le=1,
+    )
     vigilante_share: float = _f(
-        0.08, "Chance that a posted alert leads members to a risky confrontation, without SAAR "
-        "or guarding.", unit="probability", source="Lub; Mehlbaum & Van Steden 2018", ge=0, le=1)
+        0.08,
+        "Chance that a posted alert leads members to a risky confrontation, without SAAR "
+        "or guarding.",
+        unit="probability",
+        source="Lub; Mehlbaum & Van Steden 2018",
+        ge=0,
+        le=1,
+    )
 
 
 class Messages(Strict):
     """Group messages (step 4): volume, attention and what reading does."""
 
     chatter_rate: float = _f(
-        0.01, "Off-topic messages per member per day without rules.", unit="1/member/day",
-        ge=0, le=5)
+        0.01,
+        "Off-topic messages per member per day without rules.",
+        unit="1/member/day",
+        ge=0,
+        le=5,
+    )
     attention_half_volume: float = _f(
-        8.0, "Messages per day at which a member's attention halves.", unit="messages/day",
-        source="Seufert et al. 2015 (message traffic)", ge=0.1, le=1000)
+        8.0,
+        "Messages per day at which a member's attention halves.",
+        unit="messages/day",
+        source="Seufert et al. 2015 (message traffic)",
+        ge=0.1,
+        le=1000,
+    )
     exposure: float = _f(
-        1.0, "Switch/scale of exposure effects (0 = reading has no effect on worry).",
-        unit="×", ge=0, le=5)
+        1.0,
+        "Switch/scale of exposure effects (0 = reading has no effect on worry).",
+        unit="×",
+        ge=0,
+        le=5,
+    )
     alert_worry: float = _f(
-        0.04, "Worry gained per alert read (times (1 − worry)); vicarious victimisation.",
-        unit="worry", source="free parameter (F7)", ge=0, le=1)
+        0.04,
+        "Worry gained per alert read (times (1 − worry)); vicarious victimisation.",
+        unit="worry",
+        source="free parameter (F7)",
+        ge=0,
+        le=1,
+    )
     near_weight: float = _f(
-        2.0, "Alerts about the own street weigh this many times more.", unit="×", ge=1, le=10)
+        2.0, "Alerts about the own street weigh this many times more.", unit="×", ge=1, le=10
+    )
     stigma_weight: float = _f(
-        1.5, "Stigmatising alerts weigh this many times more.", unit="×", ge=1, le=10)
+        1.5, "Stigmatising alerts weigh this many times more.", unit="×", ge=1, le=10
+    )
     feedback_relief: float = _f(
-        0.06, "Share of worry relieved per feedback message read.", unit="share", ge=0, le=1)
+        0.06, "Share of worry relieved per feedback message read.", unit="share", ge=0, le=1
+    )
     feedback_efficacy: float = _f(
-        0.04, "Efficacy gain per feedback read (times (1 − efficacy)).", ge=0, le=1)
-    feedback_proximity: float = _f(
-        0.04, "Government-proximity gain per feedback read.", ge=0, le=1)
-    feedback_willingness: float = _f(
-        0.03, "Willingness gain per feedback read.", ge=0, le=1)
+        0.04, "Efficacy gain per feedback read (times (1 − efficacy)).", ge=0, le=1
+    )
+    feedback_proximity: float = _f(0.04, "Government-proximity gain per feedback read.", ge=0, le=1)
+    feedback_willingness: float = _f(0.03, "Willingness gain per feedback read.", ge=0, le=1)
     no_feedback_penalty: float = _f(
-        0.05, "Loss of willingness and efficacy of a reporter who never hears back.",
-        source="Mehlbaum & Van Steden 2018; Pridmore et al. 2019", ge=0, le=1)
-    chatter_cohesion: float = _f(
-        0.004, "Cohesion gain per chatter message read.", ge=0, le=1)
+        0.05,
+        "Loss of willingness and efficacy of a reporter who never hears back.",
+        source="Mehlbaum & Van Steden 2018; Pridmore et al. 2019",
+        ge=0,
+        le=1,
+    )
+    chatter_cohesion: float = _f(0.004, "Cohesion gain per chatter message read.", ge=0, le=1)
     chatter_fatigue: float = _f(
-        0.01, "Fatigue gain per chatter message read in the alarm group.", ge=0, le=1)
+        0.01, "Fatigue gain per chatter message read in the alarm group.", ge=0, le=1
+    )
     professional_proximity: float = _f(
-        0.002, "Daily pull of members' government proximity towards 1 with a linked "
-        "professional.", unit="1/day", ge=0, le=1)
+        0.002,
+        "Daily pull of members' government proximity towards 1 with a linked professional.",
+        unit="1/day",
+        ge=0,
+        le=1,
+    )
 
 
 class Contagion(Strict):
     """Word of mouth (step 5): fear spreads faster than reassurance."""
 
     tell_prob: float = _f(
-        0.25, "Chance to tell a network neighbour about something seen or suffered today.",
-        unit="probability", ge=0, le=1)
+        0.25,
+        "Chance to tell a network neighbour about something seen or suffered today.",
+        unit="probability",
+        ge=0,
+        le=1,
+    )
     retell_share: float = _f(
-        0.2, "Weight of second-hand news (an alert read in the group) against something seen "
-        "oneself when telling others.", unit="share", ge=0, le=1)
+        0.2,
+        "Weight of second-hand news (an alert read in the group) against something seen "
+        "oneself when telling others.",
+        unit="share",
+        ge=0,
+        le=1,
+    )
     fear_weight: float = _f(
-        0.03, "Worry gained per fearful story heard (times (1 − worry)).",
-        source="Prieto Curiel & Bishop 2017", ge=0, le=1)
+        0.03,
+        "Worry gained per fearful story heard (times (1 − worry)).",
+        source="Prieto Curiel & Bishop 2017",
+        ge=0,
+        le=1,
+    )
     reassurance_weight: float = _f(
-        0.01, "Share of worry relieved per reassuring story heard.",
-        source="Prieto Curiel & Bishop 2017 (asymmetry)", ge=0, le=1)
+        0.01,
+        "Share of worry relieved per reassuring story heard.",
+        source="Prieto Curiel & Bishop 2017 (asymmetry)",
+        ge=0,
+        le=1,
+    )
 
 
 class Police(Strict):
     """Police response and arrests (step 6)."""
 
     response_112: float = _f(
-        0.9, "Chance that police come out on a 112 call.", unit="probability", ge=0, le=1)
+        0.9, "Chance that police come out on a 112 call.", unit="probability", ge=0, le=1
+    )
     response_0900: float = _f(
-        0.4, "Chance of follow-up on a 0900-8844 report.", unit="probability", ge=0, le=1)
+        0.4, "Chance of follow-up on a 0900-8844 report.", unit="probability", ge=0, le=1
+    )
     arrest_in_progress: float = _f(
-        0.12, "Chance of an arrest when a crime in progress is called in on 112 "
-        "(heterdaadkracht).", unit="probability", source="Alerte burgers: no sign of more "
-        "arrests (low)", ge=0, le=1)
+        0.12,
+        "Chance of an arrest when a crime in progress is called in on 112 (heterdaadkracht).",
+        unit="probability",
+        source="Alerte burgers: no sign of more arrests (low)",
+        ge=0,
+        le=1,
+    )
     professional_feedback: float = _f(
-        0.4, "Extra feedback probability (towards 1) with a linked professional.",
-        unit="share", ge=0, le=1)
+        0.4,
+        "Extra feedback probability (towards 1) with a linked professional.",
+        unit="share",
+        ge=0,
+        le=1,
+    )
     caller_feedback: float = _f(
-        0.15, "Chance that a caller outside any group hears the outcome personally.",
-        unit="probability", ge=0, le=1)
+        0.15,
+        "Chance that a caller outside any group hears the outcome personally.",
+        unit="probability",
+        ge=0,
+        le=1,
+    )
 
 
 class Memory(Strict):
     """Memory and drift (step 7)."""
 
     worry_decay: float = _f(
-        0.02, "Daily return of worry to its baseline.", unit="1/day",
-        source="Prieto Curiel & Bishop 2017 (memory loss)", ge=0, le=1)
+        0.02,
+        "Daily return of worry to its baseline.",
+        unit="1/day",
+        source="Prieto Curiel & Bishop 2017 (memory loss)",
+        ge=0,
+        le=1,
+    )
     trait_drift: float = _f(
-        0.003, "Daily return of willingness, efficacy, proximity and cohesion to baseline.",
-        unit="1/day", ge=0, le=1)
+        0.003,
+        "Daily return of willingness, efficacy, proximity and cohesion to baseline.",
+        unit="1/day",
+        ge=0,
+        le=1,
+    )
     fatigue_decay: float = _f(0.02, "Daily decay of fatigue.", unit="1/day", ge=0, le=1)
 
 
@@ -359,27 +597,54 @@ class Membership(Strict):
     """Selection into groups, recruitment, social influence and leaving (step 7)."""
 
     initial_participation: float = _f(
-        0.2, "Share of adults on covered streets who are members on day 0.", unit="share",
-        source="F11: 15–27 %", ge=0, le=1)
+        0.2,
+        "Share of adults on covered streets who are members on day 0.",
+        unit="share",
+        source="F11: 15–27 %",
+        ge=0,
+        le=1,
+    )
     selection_worry: float = _f(
-        0.0, "Log-odds of joining per sd of worry (positive: the worried join; negative: the "
-        "calm join).", unit="log-odds/sd", source="Schreurs et al. 2020 (F12: members less "
-        "worried at joining)", ge=-5, le=5)
+        0.0,
+        "Log-odds of joining per sd of worry (positive: the worried join; negative: the "
+        "calm join).",
+        unit="log-odds/sd",
+        source="Schreurs et al. 2020 (F12: members less worried at joining)",
+        ge=-5,
+        le=5,
+    )
     selection_efficacy: float = _f(
-        0.8, "Log-odds of joining per sd of efficacy.", unit="log-odds/sd",
-        source="Schreurs et al. 2020 (F12)", ge=-5, le=5)
+        0.8,
+        "Log-odds of joining per sd of efficacy.",
+        unit="log-odds/sd",
+        source="Schreurs et al. 2020 (F12)",
+        ge=-5,
+        le=5,
+    )
     selection_cohesion: float = _f(
-        0.3, "Log-odds of joining per sd of cohesion.", unit="log-odds/sd", ge=-5, le=5)
+        0.3, "Log-odds of joining per sd of cohesion.", unit="log-odds/sd", ge=-5, le=5
+    )
     join_rate: float = _f(
-        0.0005, "Daily chance that an invited non-member on a covered street joins, at average "
-        "traits and recruitment 1.", unit="1/day", ge=0, le=1)
+        0.0005,
+        "Daily chance that an invited non-member on a covered street joins, at average "
+        "traits and recruitment 1.",
+        unit="1/day",
+        ge=0,
+        le=1,
+    )
     social_influence: float = _f(
-        2.0, "Join chance multiplies by 1 + this × share of network neighbours who are members.",
-        unit="×", ge=0, le=20)
+        2.0,
+        "Join chance multiplies by 1 + this × share of network neighbours who are members.",
+        unit="×",
+        ge=0,
+        le=20,
+    )
     leave_rate: float = _f(
-        0.001, "Daily chance that a member leaves, without fatigue.", unit="1/day", ge=0, le=1)
+        0.001, "Daily chance that a member leaves, without fatigue.", unit="1/day", ge=0, le=1
+    )
     leave_fatigue: float = _f(
-        0.01, "Extra daily chance to leave at full fatigue.", unit="1/day", ge=0, le=1)
+        0.01, "Extra daily chance to leave at full fatigue.", unit="1/day", ge=0, le=1
+    )
 
 
 # --------------------------------------------------------------------------- survey
@@ -397,24 +662,39 @@ class Survey(Strict):
 
     waves: list[Wave] = _f([], "Survey waves; none = no survey.")
     participants: int = _f(
-        150, "Respondents per wave among group members (all if fewer).", unit="respondents",
-        ge=0, le=1_000_000)
+        150,
+        "Respondents per wave among group members (all if fewer).",
+        unit="respondents",
+        ge=0,
+        le=1_000_000,
+    )
     non_participants: int = _f(
-        150, "Respondents per wave among non-members of the same areas.", unit="respondents",
-        ge=0, le=1_000_000)
+        150,
+        "Respondents per wave among non-members of the same areas.",
+        unit="respondents",
+        ge=0,
+        le=1_000_000,
+    )
     areas: list[str] = _f([], "Areas sampled (empty = areas with groups, or all).")
     noise: float = _f(
-        0.08, "Response noise: sd of the normal error added to latent state.", ge=0, le=1)
+        0.08, "Response noise: sd of the normal error added to latent state.", ge=0, le=1
+    )
     unsafe_sometimes: float = _f(
-        0.45, "Answered worry at or above this → feels unsafe 'sometimes'.",
-        source="calibrated to F1/F2", ge=0, le=1)
+        0.45,
+        "Answered worry at or above this → feels unsafe 'sometimes'.",
+        source="calibrated to F1/F2",
+        ge=0,
+        le=1,
+    )
     unsafe_often: float = _f(
-        0.75, "Answered worry at or above this → feels unsafe 'often'.",
-        source="calibrated to F1/F2", ge=0, le=1)
-    grade_top: float = _f(
-        9.0, "Safety grade (1–10) of a resident with zero worry.", ge=1, le=10)
-    grade_slope: float = _f(
-        6.0, "Grade points lost from zero to full worry.", ge=0, le=9)
+        0.75,
+        "Answered worry at or above this → feels unsafe 'often'.",
+        source="calibrated to F1/F2",
+        ge=0,
+        le=1,
+    )
+    grade_top: float = _f(9.0, "Safety grade (1–10) of a resident with zero worry.", ge=1, le=10)
+    grade_slope: float = _f(6.0, "Grade points lost from zero to full worry.", ge=0, le=9)
 
 
 class Intervention(Strict):
@@ -423,7 +703,8 @@ class Intervention(Strict):
     day: int = Field(description="Day on which the change takes effect.", ge=0)
     areas: list[str] = Field([], description="Areas whose groups change (empty = all).")
     set: FactorOverrides = Field(  # type: ignore[valid-type]
-        description="Success factors to set from that day.")
+        description="Success factors to set from that day."
+    )
 
 
 # --------------------------------------------------------------------------- scenario
@@ -436,12 +717,15 @@ class Scenario(Strict):
     description: str = Field("", description="What the scenario represents.")
     days: int = _f(730, "Simulated days (one step = one day).", unit="days", ge=1, le=36_500)
     burn_in_days: int = _f(
-        365, "Days before measurement starts (summaries leave them out).", unit="days", ge=0)
+        365, "Days before measurement starts (summaries leave them out).", unit="days", ge=0
+    )
     seed: int = _f(1, "Default seed (the CLI's --seed overrides it).", ge=0, le=2**63 - 1)
     population: Population = Population()
     areas: list[Area] = Field(
         default_factory=lambda: [Area(name="buurt", streets=20, groups=2, coverage=0.6)],
-        description="The areas of the neighbourhood.", min_length=1)
+        description="The areas of the neighbourhood.",
+        min_length=1,
+    )
     factors: SuccessFactors = SuccessFactors()
     crime: Crime = Crime()
     response: Response = Response()
@@ -461,29 +745,38 @@ class Scenario(Strict):
             raise ValueError(f"area names must be unique; repeated: {', '.join(dup)}")
         if self.burn_in_days >= self.days:
             raise ValueError(
-                f"burn_in_days ({self.burn_in_days}) must be smaller than days ({self.days})")
+                f"burn_in_days ({self.burn_in_days}) must be smaller than days ({self.days})"
+            )
         for i, iv in enumerate(self.interventions):
             unknown = [a for a in iv.areas if a not in names]
             if unknown:
-                raise ValueError(f"interventions[{i}].areas: unknown area {unknown[0]!r}; "
-                                 f"allowed: {', '.join(names)}")
+                raise ValueError(
+                    f"interventions[{i}].areas: unknown area {unknown[0]!r}; "
+                    f"allowed: {', '.join(names)}"
+                )
         unknown = [a for a in self.survey.areas if a not in names]
         if unknown:
-            raise ValueError(f"survey.areas: unknown area {unknown[0]!r}; allowed: "
-                             f"{', '.join(names)}")
+            raise ValueError(
+                f"survey.areas: unknown area {unknown[0]!r}; allowed: {', '.join(names)}"
+            )
         for w in self.survey.waves:
             if w.day >= self.days:
-                raise ValueError(f"survey wave {w.label!r} on day {w.day} is past the last day "
-                                 f"({self.days - 1})")
+                raise ValueError(
+                    f"survey wave {w.label!r} on day {w.day} is past the last day ({self.days - 1})"
+                )
         if self.survey.unsafe_often < self.survey.unsafe_sometimes:
             raise ValueError("survey.unsafe_often must be ≥ survey.unsafe_sometimes")
-        households = sum(a.streets * (a.households_per_street or
-                                      self.population.households_per_street) for a in self.areas)
+        households = sum(
+            a.streets * (a.households_per_street or self.population.households_per_street)
+            for a in self.areas
+        )
         asked = self.survey.participants + self.survey.non_participants
         if self.survey.waves and asked > households:
-            raise ValueError(f"the survey asks {asked} respondents per wave but the population "
-                             f"has only {households} households; lower survey.participants or "
-                             f"survey.non_participants")
+            raise ValueError(
+                f"the survey asks {asked} respondents per wave but the population "
+                f"has only {households} households; lower survey.participants or "
+                f"survey.non_participants"
+            )
         return self
 
     # -- derived -------------------------------------------------------------------------
@@ -515,16 +808,17 @@ def apply_overrides(data: dict, overrides: dict[str, Any], origin: str) -> None:
             last = depth == len(parts) - 1
             if isinstance(node, list):
                 if not part.isdigit() or int(part) >= len(node):
-                    raise ScenarioError(f"{origin}: field {path!r}: index {part!r} does not "
-                                        f"exist (list has {len(node)} items)")
+                    raise ScenarioError(
+                        f"{origin}: field {path!r}: index {part!r} does not "
+                        f"exist (list has {len(node)} items)"
+                    )
                 key: Any = int(part)
             elif isinstance(node, dict):
                 key = part
                 if not last and key not in node:
                     raise ScenarioError(f"{origin}: field {path!r}: unknown key {part!r}")
             else:
-                raise ScenarioError(f"{origin}: field {path!r}: {parts[depth - 1]!r} has no "
-                                    f"fields")
+                raise ScenarioError(f"{origin}: field {path!r}: {parts[depth - 1]!r} has no fields")
             if last:
                 node[key] = value
             else:
@@ -569,8 +863,9 @@ def read_scenario_dict(path: str | Path, _chain: tuple[Path, ...] = ()) -> dict:
     if parent is None:
         return data
     if not isinstance(parent, str):
-        raise ScenarioError(f"{path}: field 'extends': must be a file name (string), "
-                            f"got {parent!r}")
+        raise ScenarioError(
+            f"{path}: field 'extends': must be a file name (string), got {parent!r}"
+        )
     parent_path = path.parent / parent
     if not parent_path.exists():
         raise ScenarioError(f"{path}: field 'extends': file {parent_path} does not exist")
@@ -585,15 +880,22 @@ def _describe(err: dict) -> str:
     if kind == "extra_forbidden":
         return f"field {loc!r}: unknown key (check the spelling)"
     if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
-        bound = {"greater_than_equal": "≥", "less_than_equal": "≤",
-                 "greater_than": ">", "less_than": "<"}[kind]
+        bound = {
+            "greater_than_equal": "≥",
+            "less_than_equal": "≤",
+            "greater_than": ">",
+            "less_than": "<",
+        }[kind]
         limit = next(iter(ctx.values())) if ctx else "?"
         return f"field {loc!r}: must be {bound} {limit}, got {got!r}"
     if kind == "literal_error":
         return f"field {loc!r}: allowed values are {ctx.get('expected')}, got {got!r}"
     if kind == "value_error":
-        return f"field {loc!r}: {err['msg'].removeprefix('Value error, ')}" if err["loc"] \
+        return (
+            f"field {loc!r}: {err['msg'].removeprefix('Value error, ')}"
+            if err["loc"]
             else err["msg"].removeprefix("Value error, ")
+        )
     return f"field {loc!r}: {err['msg']}, got {got!r}"
 
 
@@ -603,8 +905,9 @@ def validate_scenario(data: dict, origin: str = "scenario") -> Scenario:
         return Scenario.model_validate(data)
     except ValidationError as e:
         lines = [_describe(err) for err in e.errors()]
-        raise ScenarioError(f"{origin}: " + ("\n  " if len(lines) > 1 else "")
-                            + "\n  ".join(lines)) from None
+        raise ScenarioError(
+            f"{origin}: " + ("\n  " if len(lines) > 1 else "") + "\n  ".join(lines)
+        ) from None
 
 
 def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:

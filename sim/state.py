@@ -12,8 +12,13 @@ from sim.scenario import Scenario
 
 #: Rows of :attr:`State.levels`: the attitudes that drift back to a personal baseline, and
 #: the trait each starts from.
-LEVELS = (("worry", "worry"), ("willingness", "report_willingness"), ("efficacy", "efficacy"),
-          ("proximity", "gov_proximity"), ("cohesion", "cohesion"))
+LEVELS = (
+    ("worry", "worry"),
+    ("willingness", "report_willingness"),
+    ("efficacy", "efficacy"),
+    ("proximity", "gov_proximity"),
+    ("cohesion", "cohesion"),
+)
 
 
 class State:
@@ -43,8 +48,7 @@ class State:
         self.resident_group = pop.group
         self.covered = self.resident_group >= 0
         self.covered_residents = np.flatnonzero(self.covered)
-        self.group_adults = np.bincount(self.resident_group[self.covered],
-                                        minlength=pop.n_groups)
+        self.group_adults = np.bincount(self.resident_group[self.covered], minlength=pop.n_groups)
         # ties per resident, at least 1 so that shares of ties never divide by zero
         self.degree = np.maximum(np.diff(pop.adjacency.indptr), 1).astype(float)
         self.members_per_group = np.zeros(pop.n_groups, dtype=np.int64)
@@ -53,8 +57,10 @@ class State:
         self.quiet_days = np.zeros(pop.n_groups)
         self.arrest_until = np.full(len(pop.area_names), -1)
         # The selection model weighs worry, efficacy and cohesion in sd units of the start.
-        moments = [(float(t[k].mean()), float(t[k].std()) or 1.0)
-                   for k in ("worry", "efficacy", "cohesion")]
+        moments = [
+            (float(t[k].mean()), float(t[k].std()) or 1.0)
+            for k in ("worry", "efficacy", "cohesion")
+        ]
         self.selection_mean, self.selection_sd = np.array(moments).T
         self._feedback: dict[int, list[int]] = defaultdict(list)
         # What residents saw, suffered and read today: set by the day's rules, used up (back
@@ -82,9 +88,16 @@ class State:
 
     def _set_member(self, who: np.ndarray, value: bool) -> None:
         adj = self.pop.adjacency
-        if _update_membership(who, value, self.member, self.resident_group,
-                              self.members_per_group, adj.indptr, adj.indices,
-                              self.member_ties):
+        if _update_membership(
+            who,
+            value,
+            self.member,
+            self.resident_group,
+            self.members_per_group,
+            adj.indptr,
+            adj.indices,
+            self.member_ties,
+        ):
             self._members = None
 
     def queue_feedback(self, day: int, group: int, arrest: bool) -> None:

@@ -34,8 +34,11 @@ MICRODATA_COLUMNS: dict[str, tuple[str, object, str]] = {
     "respondent": ("int", "≥ 0", "respondent id (unique within a wave)"),
     "area": ("string", "any label", "area (neighbourhood) of the respondent"),
     "participant": ("bool", (True, False), "member of a neighbourhood-watch app group"),
-    "feel_unsafe": ("string", ("never", "sometimes", "often"),
-                    "feels unsafe in own neighbourhood (CBS Veiligheidsmonitor item)"),
+    "feel_unsafe": (
+        "string",
+        ("never", "sometimes", "often"),
+        "feels unsafe in own neighbourhood (CBS Veiligheidsmonitor item)",
+    ),
     "safety_grade": ("int", (1, 10), "safety grade of own neighbourhood, 1–10"),
     "report_willingness": ("int", (1, 5), "willingness to report to the police, 5-point Likert"),
     "gov_proximity": ("int", (1, 5), "experienced proximity of government, 5-point Likert"),
@@ -48,8 +51,13 @@ GROUPS = {True: "participants", False: "non_participants"}
 # --------------------------------------------------------------------------- virtual survey
 
 
-def answer(worry: np.ndarray, willingness: np.ndarray, proximity: np.ndarray, cfg: Survey,
-           rng: np.random.Generator) -> dict[str, np.ndarray]:
+def answer(
+    worry: np.ndarray,
+    willingness: np.ndarray,
+    proximity: np.ndarray,
+    cfg: Survey,
+    rng: np.random.Generator,
+) -> dict[str, np.ndarray]:
     """Map latent state to the field instruments, each item with its own normal noise."""
     n = len(worry)
     w_obs = worry + rng.normal(0, cfg.noise, n)
@@ -64,8 +72,9 @@ def answer(worry: np.ndarray, willingness: np.ndarray, proximity: np.ndarray, cf
     }
 
 
-def sample(member: np.ndarray, eligible: np.ndarray, cfg: Survey,
-           rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def sample(
+    member: np.ndarray, eligible: np.ndarray, cfg: Survey, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """Draw respondents without replacement: participants among members, non-participants
     among eligible non-members (all available ones when fewer than asked)."""
     members = np.flatnonzero(member & eligible)
@@ -75,23 +84,33 @@ def sample(member: np.ndarray, eligible: np.ndarray, cfg: Survey,
     return np.sort(p), np.sort(q)
 
 
-def virtual_survey(label: str, day: int, state, area_names: list[str], area: np.ndarray,
-                   eligible: np.ndarray, cfg: Survey, rng: np.random.Generator) -> pd.DataFrame:
+def virtual_survey(
+    label: str,
+    day: int,
+    state,
+    area_names: list[str],
+    area: np.ndarray,
+    eligible: np.ndarray,
+    cfg: Survey,
+    rng: np.random.Generator,
+) -> pd.DataFrame:
     """One wave of respondent microdata from the model's current ``state``."""
     p, q = sample(state.member, eligible, cfg, rng)
     who = np.concatenate([p, q])
     answers = answer(state.worry[who], state.willingness[who], state.proximity[who], cfg, rng)
-    return pd.DataFrame({
-        "wave": label,
-        "respondent": who,
-        "area": np.asarray(area_names, dtype=object)[area[who]],
-        "participant": np.concatenate([np.ones(len(p), bool), np.zeros(len(q), bool)]),
-        **answers,
-        "day": day,
-        "latent_worry": state.worry[who],
-        "latent_willingness": state.willingness[who],
-        "latent_proximity": state.proximity[who],
-    })
+    return pd.DataFrame(
+        {
+            "wave": label,
+            "respondent": who,
+            "area": np.asarray(area_names, dtype=object)[area[who]],
+            "participant": np.concatenate([np.ones(len(p), bool), np.zeros(len(q), bool)]),
+            **answers,
+            "day": day,
+            "latent_worry": state.worry[who],
+            "latent_willingness": state.willingness[who],
+            "latent_proximity": state.proximity[who],
+        }
+    )
 
 
 def empty_microdata() -> pd.DataFrame:
@@ -146,8 +165,9 @@ def indicators(microdata: pd.DataFrame) -> pd.DataFrame:
             x, is_prop = _item(df, ind)
             est, lo, hi = _proportion(x) if is_prop else _mean(x)
             rows.append((wave, GROUPS[bool(part)], ind, est, lo, hi, len(x)))
-    return pd.DataFrame(rows, columns=["wave", "respondents", "indicator", "estimate", "ci_low",
-                                       "ci_high", "n"])
+    return pd.DataFrame(
+        rows, columns=["wave", "respondents", "indicator", "estimate", "ci_low", "ci_high", "n"]
+    )
 
 
 def _difference(a: np.ndarray, b: np.ndarray, is_prop: bool) -> tuple[float, float, float]:
@@ -172,12 +192,23 @@ def gaps(microdata: pd.DataFrame) -> pd.DataFrame:
             x, is_prop = _item(df, ind)
             d, lo, hi = _difference(x[part.to_numpy()], x[~part.to_numpy()], is_prop)
             rows.append((wave, ind, d, lo, hi, int(part.sum()), int((~part).sum())))
-    return pd.DataFrame(rows, columns=["wave", "indicator", "gap", "ci_low", "ci_high",
-                                       "n_participants", "n_non_participants"])
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "wave",
+            "indicator",
+            "gap",
+            "ci_low",
+            "ci_high",
+            "n_participants",
+            "n_non_participants",
+        ],
+    )
 
 
-def changes(microdata: pd.DataFrame, before: str | None = None,
-            after: str | None = None) -> pd.DataFrame:
+def changes(
+    microdata: pd.DataFrame, before: str | None = None, after: str | None = None
+) -> pd.DataFrame:
     """Change from wave ``before`` to wave ``after`` (default: first and last) per respondent
     group and indicator, with 95 % intervals (independent samples, as in door-to-door rounds)."""
     waves = list(dict.fromkeys(microdata["wave"]))
@@ -211,8 +242,10 @@ def read_field_data(path: str | Path) -> pd.DataFrame:
         raise UserError(f"{path}: not a readable CSV file: {e}") from None
     missing = [c for c in MICRODATA_COLUMNS if c not in df.columns]
     if missing:
-        raise UserError(f"{path}: missing column(s) {', '.join(missing)}; required columns: "
-                        f"{', '.join(MICRODATA_COLUMNS)}")
+        raise UserError(
+            f"{path}: missing column(s) {', '.join(missing)}; required columns: "
+            f"{', '.join(MICRODATA_COLUMNS)}"
+        )
     out = pd.DataFrame({"wave": df["wave"], "area": df["area"]})
     for col in ("respondent", "safety_grade", "report_willingness", "gov_proximity"):
         num = pd.to_numeric(df[col], errors="coerce")
@@ -221,25 +254,39 @@ def read_field_data(path: str | Path) -> pd.DataFrame:
         if bad.any():
             row = int(np.flatnonzero(bad.to_numpy())[0])
             allowed = "a whole number ≥ 0" if col == "respondent" else f"whole numbers {lo}–{hi}"
-            raise UserError(f"{path}: row {row + 2}, column {col!r}: {df[col].iloc[row]!r} is "
-                            f"not allowed; allowed: {allowed}")
+            raise UserError(
+                f"{path}: row {row + 2}, column {col!r}: {df[col].iloc[row]!r} is "
+                f"not allowed; allowed: {allowed}"
+            )
         out[col] = num.astype(int)
-    truth = {"true": True, "1": True, "yes": True, "ja": True,
-             "false": False, "0": False, "no": False, "nee": False}
+    truth = {
+        "true": True,
+        "1": True,
+        "yes": True,
+        "ja": True,
+        "false": False,
+        "0": False,
+        "no": False,
+        "nee": False,
+    }
     part = df["participant"].str.strip().str.lower().map(truth)
     if part.isna().any():
         row = int(np.flatnonzero(part.isna().to_numpy())[0])
-        raise UserError(f"{path}: row {row + 2}, column 'participant': "
-                        f"{df['participant'].iloc[row]!r} is not allowed; allowed: "
-                        f"true/false, 1/0, yes/no, ja/nee")
+        raise UserError(
+            f"{path}: row {row + 2}, column 'participant': "
+            f"{df['participant'].iloc[row]!r} is not allowed; allowed: "
+            f"true/false, 1/0, yes/no, ja/nee"
+        )
     out["participant"] = part.astype(bool)
     unsafe = df["feel_unsafe"].str.strip().str.lower()
     bad = ~unsafe.isin(UNSAFE_ANSWERS)
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise UserError(f"{path}: row {row + 2}, column 'feel_unsafe': "
-                        f"{df['feel_unsafe'].iloc[row]!r} is not an answer code; allowed: "
-                        f"{', '.join(UNSAFE_ANSWERS)}")
+        raise UserError(
+            f"{path}: row {row + 2}, column 'feel_unsafe': "
+            f"{df['feel_unsafe'].iloc[row]!r} is not an answer code; allowed: "
+            f"{', '.join(UNSAFE_ANSWERS)}"
+        )
     out["feel_unsafe"] = unsafe
     empty = df["wave"].str.strip() == ""
     if empty.any():
@@ -248,6 +295,8 @@ def read_field_data(path: str | Path) -> pd.DataFrame:
     for wave, d in out.groupby("wave", sort=False):
         for flag, name in GROUPS.items():
             if not (d["participant"] == flag).any():
-                raise UserError(f"{path}: wave {wave!r} has no {name.replace('_', '-')}; "
-                                f"column 'participant' needs both groups in every wave")
+                raise UserError(
+                    f"{path}: wave {wave!r} has no {name.replace('_', '-')}; "
+                    f"column 'participant' needs both groups in every wave"
+                )
     return out[list(MICRODATA_COLUMNS)]

@@ -141,14 +141,19 @@ def seed_table(results: dict, variant: Variant, keys: list[str], seeds: tuple[in
     head = "| uitkomst | " + " | ".join(f"seed {s}" for s in seeds) + " |"
     rows = [head, "| --- |" + " --- |" * len(seeds)]
     for k in keys:
-        rows.append(f"| {METRICS[k][0]} | "
-                    + " | ".join(fmt(results[(variant.label, s)][k], k) for s in seeds) + " |")
+        rows.append(
+            f"| {METRICS[k][0]} | "
+            + " | ".join(fmt(results[(variant.label, s)][k], k) for s in seeds)
+            + " |"
+        )
     return "\n".join(rows)
 
 
-NOTE = ("*Mediaan over seeds {seeds} met tussen haken het 10e–90e percentiel, gemeten na de "
-        "aanloopperiode — dezelfde getallen als in het tabblad Vergelijken bij seed 1 en 10 "
-        "herhalingen. Berekend met `uv run python docs/teaching/cijfers.py`.*")
+NOTE = (
+    "*Mediaan over seeds {seeds} met tussen haken het 10e–90e percentiel, gemeten na de "
+    "aanloopperiode — dezelfde getallen als in het tabblad Vergelijken bij seed 1 en 10 "
+    "herhalingen. Berekend met `uv run python docs/teaching/cijfers.py`.*"
+)
 
 
 def seeds_text(seeds: tuple[int, ...]) -> str:
@@ -161,57 +166,108 @@ def seeds_text(seeds: tuple[int, ...]) -> str:
 def exercise_1(workers: int) -> str:
     v = Variant("Vogelbuurt", "oefening1_buurt")
     res = run_all([v], SEEDS, workers)
-    keys = ["participation", "members_per_group", "unsafe_members", "unsafe_nonmembers",
-            "unsafe_gap", "reports_per_group_month", "alerts_per_group_month",
-            "chatter_per_group_month", "feedback_per_group_month", "silent_weeks_share",
-            "burglaries_per_1000", "reported_share"]
-    per_seed = ["members_per_group", "unsafe_members", "unsafe_nonmembers",
-                "reports_per_group_month", "alerts_per_group_month"]
-    return "\n\n".join([
-        table(res, [v], keys), NOTE.format(seeds=seeds_text(SEEDS)),
-        "Per seed (stap 5 tot en met 7 van de oefening):",
-        seed_table(res, v, per_seed, SEEDS[:5])])
+    keys = [
+        "participation",
+        "members_per_group",
+        "unsafe_members",
+        "unsafe_nonmembers",
+        "unsafe_gap",
+        "reports_per_group_month",
+        "alerts_per_group_month",
+        "chatter_per_group_month",
+        "feedback_per_group_month",
+        "silent_weeks_share",
+        "burglaries_per_1000",
+        "reported_share",
+    ]
+    per_seed = [
+        "members_per_group",
+        "unsafe_members",
+        "unsafe_nonmembers",
+        "reports_per_group_month",
+        "alerts_per_group_month",
+    ]
+    return "\n\n".join(
+        [
+            table(res, [v], keys),
+            NOTE.format(seeds=seeds_text(SEEDS)),
+            "Per seed (stap 5 tot en met 7 van de oefening):",
+            seed_table(res, v, per_seed, SEEDS[:5]),
+        ]
+    )
 
 
 def exercise_2(workers: int) -> str:
-    vs = [Variant("oefening1_buurt", "oefening1_buurt"),
-          Variant("oefening2_wijkagent", "oefening2_wijkagent"),
-          Variant("wijkagent, wachttijd 14 dagen", "oefening2_wijkagent",
-                  (("factors.feedback_delay_days", 14.0),)),
-          Variant("terugkoppeling zonder wijkagent", "oefening2_wijkagent",
-                  (("factors.linked_professional", False),))]
+    vs = [
+        Variant("oefening1_buurt", "oefening1_buurt"),
+        Variant("oefening2_wijkagent", "oefening2_wijkagent"),
+        Variant(
+            "wijkagent, wachttijd 14 dagen",
+            "oefening2_wijkagent",
+            (("factors.feedback_delay_days", 14.0),),
+        ),
+        Variant(
+            "terugkoppeling zonder wijkagent",
+            "oefening2_wijkagent",
+            (("factors.linked_professional", False),),
+        ),
+    ]
     res = run_all(vs, SEEDS, workers)
-    keys = ["unsafe_members", "unsafe_nonmembers", "willingness_members", "proximity_members",
-            "feedback_per_group_month", "reports_per_group_month", "burglaries_per_1000",
-            "arrests_per_year"]
+    keys = [
+        "unsafe_members",
+        "unsafe_nonmembers",
+        "willingness_members",
+        "proximity_members",
+        "feedback_per_group_month",
+        "reports_per_group_month",
+        "burglaries_per_1000",
+        "arrests_per_year",
+    ]
     return table(res, vs, keys) + "\n\n" + NOTE.format(seeds=seeds_text(SEEDS))
 
 
 def exercise_3(workers: int) -> str:
-    vs = [Variant("oefening3_geen", "oefening3_geen"),
-          Variant("oefening3_selectie", "oefening3_selectie"),
-          Variant("oefening3_blootstelling", "oefening3_blootstelling")]
+    vs = [
+        Variant("oefening3_geen", "oefening3_geen"),
+        Variant("oefening3_selectie", "oefening3_selectie"),
+        Variant("oefening3_blootstelling", "oefening3_blootstelling"),
+    ]
     res = run_all(vs, SEEDS, workers)
-    keys = ["gap_start", "gap_year1", "unsafe_gap", "unsafe_members", "unsafe_nonmembers",
-            "participation"]
+    keys = [
+        "gap_start",
+        "gap_year1",
+        "unsafe_gap",
+        "unsafe_members",
+        "unsafe_nonmembers",
+        "participation",
+    ]
     return table(res, vs, keys) + "\n\n" + NOTE.format(seeds=seeds_text(SEEDS))
 
 
 MEASURES: list[tuple[str, tuple[tuple[str, object], ...]]] = [
     ("actieve beheerder", (("areas.0.factors.active_admin", 0.9),)),
-    ("regels en duidelijk doel", (("areas.0.factors.group_rules", 0.9),
-                                  ("areas.0.factors.clear_purpose", 0.9))),
+    (
+        "regels en duidelijk doel",
+        (("areas.0.factors.group_rules", 0.9), ("areas.0.factors.clear_purpose", 0.9)),
+    ),
     ("aparte sociale groep", (("areas.0.factors.social_channel", True),)),
     ("SAAR-training", (("areas.0.factors.saar_training", 0.7),)),
     ("herkenningstraining", (("areas.0.factors.recognition_training", 0.7),)),
-    ("wijkagent en snelle terugkoppeling", (("areas.0.factors.linked_professional", True),
-                                            ("areas.0.factors.police_feedback", 0.9),
-                                            ("areas.0.factors.feedback_delay_days", 0.1))),
+    (
+        "wijkagent en snelle terugkoppeling",
+        (
+            ("areas.0.factors.linked_professional", True),
+            ("areas.0.factors.police_feedback", 0.9),
+            ("areas.0.factors.feedback_delay_days", 0.1),
+        ),
+    ),
     ("werving", (("areas.0.factors.recruitment", 0.9),)),
     ("bordjes", (("areas.0.factors.signs", True),)),
     ("gemeentelijke regie", (("areas.0.factors.municipal_coordination", True),)),
-    ("kleine groepen met kerngroep", (("areas.0.factors.size_cap", 50),
-                                      ("areas.0.factors.layered", True))),
+    (
+        "kleine groepen met kerngroep",
+        (("areas.0.factors.size_cap", 50), ("areas.0.factors.layered", True)),
+    ),
     ("testbericht elke 14 dagen", (("areas.0.factors.keep_alive_days", 14),)),
     ("waken tegen eigenrichting", (("areas.0.factors.vigilantism_guard", 0.8),)),
 ]
@@ -222,15 +278,30 @@ def exercise_4(workers: int) -> str:
     design = Variant("voorbeeldontwerp", "oefening4_voorbeeldontwerp")
     singles = [Variant(label, "oefening4_inbraakgolf", ov) for label, ov in MEASURES]
     res = run_all([base, design, *singles], SEEDS, workers)
-    keys = ["burglaries_per_1000", "unsafe_members", "unsafe_nonmembers", "unsafe_all",
-            "participation", "confrontations_per_year", "stigmatising_share",
-            "arrests_per_year"]
+    keys = [
+        "burglaries_per_1000",
+        "unsafe_members",
+        "unsafe_nonmembers",
+        "unsafe_all",
+        "participation",
+        "confrontations_per_year",
+        "stigmatising_share",
+        "arrests_per_year",
+    ]
     main = table(res, [base, design], keys)
     # one row per single measure: change against the starting point, same seeds
-    short = ["burglaries_per_1000", "unsafe_members", "unsafe_nonmembers", "unsafe_all",
-             "confrontations_per_year"]
-    head = ("| maatregel (alleen deze, op de uitgangssituatie) | "
-            + " | ".join(METRICS[k][0] for k in short) + " |")
+    short = [
+        "burglaries_per_1000",
+        "unsafe_members",
+        "unsafe_nonmembers",
+        "unsafe_all",
+        "confrontations_per_year",
+    ]
+    head = (
+        "| maatregel (alleen deze, op de uitgangssituatie) | "
+        + " | ".join(METRICS[k][0] for k in short)
+        + " |"
+    )
     rows = [head, "| --- |" + " --- |" * len(short)]
     for v in [*singles, design]:
         cells = []
@@ -240,16 +311,23 @@ def exercise_4(workers: int) -> str:
             text = fmt(float(diff.mean()), k)
             cells.append(f"{text if text.startswith('−') else '+' + text} ± {fmt(half, k)}")
         rows.append(f"| {v.label} | " + " | ".join(cells) + " |")
-    return "\n\n".join([
-        main, NOTE.format(seeds=seeds_text(SEEDS)),
-        "Verschil met de uitgangssituatie per maatregel: gemiddelde over dezelfde seeds ± de "
-        "halve breedte van het 95 %-interval (procentpunten voor percentages). Een verschil "
-        "dat kleiner is dan de ± is niet van toeval te onderscheiden.", "\n".join(rows)])
+    return "\n\n".join(
+        [
+            main,
+            NOTE.format(seeds=seeds_text(SEEDS)),
+            "Verschil met de uitgangssituatie per maatregel: gemiddelde over dezelfde seeds ± de "
+            "halve breedte van het 95 %-interval (procentpunten voor percentages). Een verschil "
+            "dat kleiner is dan de ± is niet van toeval te onderscheiden.",
+            "\n".join(rows),
+        ]
+    )
 
 
-SURVEY_LABELS = {"pct_unsafe": ("% voelt zich weleens onveilig", 1),
-                 "report_willingness": ("meldingsbereidheid (1–5)", 2),
-                 "gov_proximity": ("ervaren nabijheid overheid (1–5)", 2)}
+SURVEY_LABELS = {
+    "pct_unsafe": ("% voelt zich weleens onveilig", 1),
+    "report_willingness": ("meldingsbereidheid (1–5)", 2),
+    "gov_proximity": ("ervaren nabijheid overheid (1–5)", 2),
+}
 
 
 def _num(x: float, dec: int) -> str:
@@ -257,16 +335,20 @@ def _num(x: float, dec: int) -> str:
 
 
 def exercise_5(workers: int) -> str:
-    vs = [Variant("experiment", "rotterdam_experiment", base=ROOT / "scenarios"),
-          Variant("zwakke uitvoering", "oefening5_zwakke_uitvoering"),
-          Variant("zonder interventies", "oefening5_zonder_interventies"),
-          Variant("groter onderzoek", "oefening5_groter_onderzoek")]
+    vs = [
+        Variant("experiment", "rotterdam_experiment", base=ROOT / "scenarios"),
+        Variant("zwakke uitvoering", "oefening5_zwakke_uitvoering"),
+        Variant("zonder interventies", "oefening5_zonder_interventies"),
+        Variant("groter onderzoek", "oefening5_groter_onderzoek"),
+    ]
     res = run_all(vs, SEEDS, workers)
     blocks = []
     # 1. per seed, the participants' change pre → post with its interval
     for v in vs[:3]:
-        rows = ["| seed | " + " | ".join(lab for lab, _ in SURVEY_LABELS.values()) + " |",
-                "| --- |" + " --- |" * len(SURVEY_LABELS)]
+        rows = [
+            "| seed | " + " | ".join(lab for lab, _ in SURVEY_LABELS.values()) + " |",
+            "| --- |" + " --- |" * len(SURVEY_LABELS),
+        ]
         for s in SEEDS:
             cells = []
             for ind, (_, dec) in SURVEY_LABELS.items():
@@ -274,9 +356,11 @@ def exercise_5(workers: int) -> str:
                 mark = " **\\***" if lo > 0 or hi < 0 else ""
                 cells.append(f"{_num(ch, dec)} [{_num(lo, dec)}; {_num(hi, dec)}]{mark}")
             rows.append(f"| {s} | " + " | ".join(cells) + " |")
-        blocks.append(f"**{v.label}** — verandering bij deelnemers van voor- naar nameting, "
-                      f"met 95 %-betrouwbaarheidsinterval (**\\*** = interval bevat de nul "
-                      f"niet):\n\n" + "\n".join(rows))
+        blocks.append(
+            f"**{v.label}** — verandering bij deelnemers van voor- naar nameting, "
+            f"met 95 %-betrouwbaarheidsinterval (**\\*** = interval bevat de nul "
+            f"niet):\n\n" + "\n".join(rows)
+        )
     # 2. how often a 'study' finds a significant change, and the interval width
     rows = ["| | " + " | ".join(v.label for v in vs) + " |", "| --- |" + " --- |" * len(vs)]
     for ind, (lab, dec) in SURVEY_LABELS.items():
@@ -285,25 +369,35 @@ def exercise_5(workers: int) -> str:
             for v in vs:
                 triples = [res[(v.label, s)][f"survey_participants_{ind}"] for s in SEEDS]
                 if what == "significant":
-                    good = sum(1 for c, lo, hi in triples
-                               if (hi < 0 if ind == "pct_unsafe" else lo > 0))
-                    bad = sum(1 for c, lo, hi in triples
-                              if (lo > 0 if ind == "pct_unsafe" else hi < 0))
+                    good = sum(
+                        1 for c, lo, hi in triples if (hi < 0 if ind == "pct_unsafe" else lo > 0)
+                    )
+                    bad = sum(
+                        1 for c, lo, hi in triples if (lo > 0 if ind == "pct_unsafe" else hi < 0)
+                    )
                     cells.append(f"{good} beter, {bad} slechter")
                 else:
                     w = np.mean([hi - lo for _, lo, hi in triples])
                     cells.append(f"{w:.{dec}f}".replace(".", ","))
-            name = ("significante verandering" if what == "significant"
-                    else "gemiddelde breedte interval")
-            rows.append(f"| {lab}: {name} (van {len(SEEDS)} seeds) | " + " | ".join(cells)
-                        + " |")
-    blocks.append("Hoe vaak vindt een \"onderzoek\" een significante verandering bij "
-                  "deelnemers?\n\n" + "\n".join(rows))
+            name = (
+                "significante verandering"
+                if what == "significant"
+                else "gemiddelde breedte interval"
+            )
+            rows.append(f"| {lab}: {name} (van {len(SEEDS)} seeds) | " + " | ".join(cells) + " |")
+    blocks.append(
+        'Hoe vaak vindt een "onderzoek" een significante verandering bij '
+        "deelnemers?\n\n" + "\n".join(rows)
+    )
     # 3. the model's own (latent) effect: each variant against the control, same seeds
     keys = ["unsafe_members", "unsafe_nonmembers", "willingness_members", "proximity_members"]
     shown = ["experiment", "zwakke uitvoering", "zonder interventies"]
-    rows = ["| uitkomst (tweede jaar, alle bewoners, geen steekproef) | " + " | ".join(shown)
-            + " | effect experiment | effect zwakke uitvoering |", "| --- |" + " --- |" * 5]
+    rows = [
+        "| uitkomst (tweede jaar, alle bewoners, geen steekproef) | "
+        + " | ".join(shown)
+        + " | effect experiment | effect zwakke uitvoering |",
+        "| --- |" + " --- |" * 5,
+    ]
     for k in keys:
         vals = {lab: [res[(lab, s)][k] for s in SEEDS] for lab in shown}
         effects = []
@@ -311,13 +405,22 @@ def exercise_5(workers: int) -> str:
             d = [x - y for x, y in zip(vals[lab], vals["zonder interventies"], strict=True)]
             text = fmt(float(np.mean(d)), k)
             effects.append(text if text.startswith("−") else "+" + text)
-        rows.append(f"| {METRICS[k][0]} | " + " | ".join(cell(vals[lab], k) for lab in shown)
-                    + " | " + " | ".join(effects) + " |")
-    blocks.append("Het werkelijke effect in het model (latente toestand van alle leden en "
-                  "niet-leden over het tweede jaar; effect = gemiddeld verschil met "
-                  "'zonder interventies' bij dezelfde seed):\n\n" + "\n".join(rows))
-    blocks.append(f"*Seeds {seeds_text(SEEDS)}; enquêtes op dag 364 en dag 729. Berekend met "
-                  f"`uv run python docs/teaching/cijfers.py`.*")
+        rows.append(
+            f"| {METRICS[k][0]} | "
+            + " | ".join(cell(vals[lab], k) for lab in shown)
+            + " | "
+            + " | ".join(effects)
+            + " |"
+        )
+    blocks.append(
+        "Het werkelijke effect in het model (latente toestand van alle leden en "
+        "niet-leden over het tweede jaar; effect = gemiddeld verschil met "
+        "'zonder interventies' bij dezelfde seed):\n\n" + "\n".join(rows)
+    )
+    blocks.append(
+        f"*Seeds {seeds_text(SEEDS)}; enquêtes op dag 364 en dag 729. Berekend met "
+        f"`uv run python docs/teaching/cijfers.py`.*"
+    )
     return "\n\n".join(blocks)
 
 
@@ -330,46 +433,71 @@ def _sweep(experiment: Path, factor: str, keys: list[str]) -> str:
         run_sweep(exp, Path(tmp) / "out", workers=0)
         runs = pd.read_parquet(Path(tmp) / "out" / "runs")
     seeds = sorted(runs["seed"].unique())
-    rows = [f"| {factor} | " + " | ".join(METRICS[k][0] for k in keys) + " |",
-            "| --- |" + " --- |" * len(keys)]
+    rows = [
+        f"| {factor} | " + " | ".join(METRICS[k][0] for k in keys) + " |",
+        "| --- |" + " --- |" * len(keys),
+    ]
     for value, df in runs.groupby(factor):
         cells = [f"{fmt(df[k].mean(), k)} ± {fmt(df[k].std(), k)}" for k in keys]
         rows.append(f"| {str(value).replace('.', ',')} | " + " | ".join(cells) + " |")
-    return ("\n".join(rows) + f"\n\n*Gemiddelde ± standaardafwijking over seeds "
-            f"{seeds[0]}–{seeds[-1]}; `uv run buurtsim sweep docs/teaching/{experiment.name}`.*")
+    return (
+        "\n".join(rows) + f"\n\n*Gemiddelde ± standaardafwijking over seeds "
+        f"{seeds[0]}–{seeds[-1]}; `uv run buurtsim sweep docs/teaching/{experiment.name}`.*"
+    )
 
 
 def exercise_6(workers: int) -> str:
     keys = ["unsafe_members", "unsafe_nonmembers", "willingness_members", "proximity_members"]
-    return "\n\n".join([
-        _sweep(TEACHING / "oefening6_terugkoppeling.toml", "police_feedback", keys),
-        _sweep(TEACHING / "oefening6_wachttijd.toml", "feedback_delay_days", keys)])
+    return "\n\n".join(
+        [
+            _sweep(TEACHING / "oefening6_terugkoppeling.toml", "police_feedback", keys),
+            _sweep(TEACHING / "oefening6_wachttijd.toml", "feedback_delay_days", keys),
+        ]
+    )
 
 
 def workshop(workers: int) -> str:
-    vs = [Variant("1 · zonder afspraken", "workshop_a_zonder_afspraken"),
-          Variant("2 · regels", "workshop_b_regels"),
-          Variant("3 · modereren", "workshop_c_moderatie"),
-          Variant("4 · terugkoppeling", "workshop_d_terugkoppeling")]
+    vs = [
+        Variant("1 · zonder afspraken", "workshop_a_zonder_afspraken"),
+        Variant("2 · regels", "workshop_b_regels"),
+        Variant("3 · modereren", "workshop_c_moderatie"),
+        Variant("4 · terugkoppeling", "workshop_d_terugkoppeling"),
+    ]
     res = run_all(vs, SEEDS, workers)
-    keys = ["unsafe_members", "unsafe_nonmembers", "members_per_group", "chatter_per_group_month",
-            "alerts_per_group_month", "feedback_per_group_month", "stigmatising_share",
-            "confrontations_per_year", "willingness_members", "proximity_members",
-            "burglaries_per_1000"]
+    keys = [
+        "unsafe_members",
+        "unsafe_nonmembers",
+        "members_per_group",
+        "chatter_per_group_month",
+        "alerts_per_group_month",
+        "feedback_per_group_month",
+        "stigmatising_share",
+        "confrontations_per_year",
+        "willingness_members",
+        "proximity_members",
+        "burglaries_per_1000",
+    ]
     return table(res, vs, keys) + "\n\n" + NOTE.format(seeds=seeds_text(SEEDS))
 
 
-SECTIONS = {"oefening1": exercise_1, "oefening2": exercise_2, "oefening3": exercise_3,
-            "oefening4": exercise_4, "oefening5": exercise_5, "oefening6": exercise_6,
-            "workshop": workshop}
+SECTIONS = {
+    "oefening1": exercise_1,
+    "oefening2": exercise_2,
+    "oefening3": exercise_3,
+    "oefening4": exercise_4,
+    "oefening5": exercise_5,
+    "oefening6": exercise_6,
+    "workshop": workshop,
+}
 
 
 # --------------------------------------------------------------------------- pages
 
 
 def marker(name: str) -> re.Pattern:
-    return re.compile(rf"(<!-- cijfers:{name}:start -->\n)(.*?)(<!-- cijfers:{name}:end -->)",
-                      re.DOTALL)
+    return re.compile(
+        rf"(<!-- cijfers:{name}:start -->\n)(.*?)(<!-- cijfers:{name}:end -->)", re.DOTALL
+    )
 
 
 def fill(text: str, name: str, body: str) -> str:
@@ -381,8 +509,11 @@ def fill(text: str, name: str, body: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--check", action="store_true",
-                    help="do not write; exit 1 if a page's tables differ from the model")
+    ap.add_argument(
+        "--check",
+        action="store_true",
+        help="do not write; exit 1 if a page's tables differ from the model",
+    )
     ap.add_argument("--workers", type=int, default=2, help="processes (default 2)")
     ap.add_argument("--only", nargs="*", choices=sorted(SECTIONS), help="only these tables")
     args = ap.parse_args(argv)
@@ -403,8 +534,11 @@ def main(argv: list[str] | None = None) -> int:
             if not args.check:
                 page.write_text(new, encoding="utf-8")
     if args.check and stale:
-        print(f"figures out of date in: {', '.join(stale)}; run "
-              f"`uv run python docs/teaching/cijfers.py`", file=sys.stderr)
+        print(
+            f"figures out of date in: {', '.join(stale)}; run "
+            f"`uv run python docs/teaching/cijfers.py`",
+            file=sys.stderr,
+        )
         return 1
     print("updated: " + (", ".join(stale) if stale else "nothing (figures are current)"))
     return 0

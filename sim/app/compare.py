@@ -42,10 +42,16 @@ BAND_SERIES: dict[str, tuple[str, float]] = {
     "crimes": ("band_crimes", 1.0),
 }
 SUMMARY_OUTCOMES: dict[str, float] = {
-    "unsafe_members": 100.0, "unsafe_nonmembers": 100.0, "unsafe_all": 100.0,
-    "participation": 100.0, "burglaries_per_1000": 1.0, "reported_share": 100.0,
-    "reports_per_group_month": 1.0, "alerts_per_group_month": 1.0,
-    "stigmatising_share": 100.0, "arrests_per_year": 1.0,
+    "unsafe_members": 100.0,
+    "unsafe_nonmembers": 100.0,
+    "unsafe_all": 100.0,
+    "participation": 100.0,
+    "burglaries_per_1000": 1.0,
+    "reported_share": 100.0,
+    "reports_per_group_month": 1.0,
+    "alerts_per_group_month": 1.0,
+    "stigmatising_share": 100.0,
+    "arrests_per_year": 1.0,
 }
 MAX_REPLICATIONS = 20
 
@@ -66,8 +72,9 @@ def shared_pool() -> ProcessPoolExecutor:
     global _pool
     with _pool_lock:
         if _pool is None:
-            _pool = ProcessPoolExecutor(max_workers=worker_count(),
-                                        mp_context=multiprocessing.get_context("spawn"))
+            _pool = ProcessPoolExecutor(
+                max_workers=worker_count(), mp_context=multiprocessing.get_context("spawn")
+            )
             atexit.register(_pool.shutdown, wait=False, cancel_futures=True)
         return _pool
 
@@ -126,7 +133,8 @@ class Comparison:
         for seed in self.seeds:  # interleave A and B so partial results stay paired
             for side in self.scenarios:
                 self.futures[(side, seed)] = pool.submit(
-                    replicate, self.scenario_for(side, seed), seed, self.days)
+                    replicate, self.scenario_for(side, seed), seed, self.days
+                )
 
     def run_inline(self) -> None:
         """Run every replication here and now (tests, notebooks)."""
@@ -165,13 +173,19 @@ class Comparison:
             runs = self._results(side)
             if not runs:
                 continue
-            wide = pd.concat({seed: w.set_index("week")[column] for seed, (w, _) in runs.items()},
-                             axis=1)
+            wide = pd.concat(
+                {seed: w.set_index("week")[column] for seed, (w, _) in runs.items()}, axis=1
+            )
             values = wide.to_numpy(float)
-            out[side] = pd.DataFrame({
-                "week": wide.index.to_numpy(), "low": np.nanpercentile(values, lo, axis=1),
-                "median": np.nanmedian(values, axis=1),
-                "high": np.nanpercentile(values, hi, axis=1), "runs": values.shape[1]})
+            out[side] = pd.DataFrame(
+                {
+                    "week": wide.index.to_numpy(),
+                    "low": np.nanpercentile(values, lo, axis=1),
+                    "median": np.nanmedian(values, axis=1),
+                    "high": np.nanpercentile(values, hi, axis=1),
+                    "runs": values.shape[1],
+                }
+            )
         return out
 
     def summary_table(self) -> pd.DataFrame:
@@ -184,14 +198,16 @@ class Comparison:
             vb = np.array([s[key] for _, s in b.values()], float) * scale
             both = sorted(set(a) & set(b))
             d = np.array([b[s][1][key] - a[s][1][key] for s in both], float) * scale
-            rows.append({"outcome": key, **_stats("A", va), **_stats("B", vb),
-                         **_stats("diff", d)})
+            rows.append({"outcome": key, **_stats("A", va), **_stats("B", vb), **_stats("diff", d)})
         return pd.DataFrame(rows)
 
 
-def comparison_for(bases: dict[str, tuple[Scenario, Path | None]],
-                   finish: dict[str, Callable[[Scenario], Scenario]], seeds: list[int],
-                   days: int) -> Comparison:
+def comparison_for(
+    bases: dict[str, tuple[Scenario, Path | None]],
+    finish: dict[str, Callable[[Scenario], Scenario]],
+    seeds: list[int],
+    days: int,
+) -> Comparison:
     """A comparison of the scenario files ``bases`` (side → scenario, its posterior file).
 
     ``finish[side]`` sets what the page adds (population size, the user's factors). A side with
@@ -201,8 +217,11 @@ def comparison_for(bases: dict[str, tuple[Scenario, Path | None]],
     """
     from sim.posterior_sample import PosteriorSample, apply_draw, read_posterior
 
-    cmp = Comparison({side: finish[side](base) for side, (base, _) in bases.items()},
-                     seeds=list(seeds), days=days)
+    cmp = Comparison(
+        {side: finish[side](base) for side, (base, _) in bases.items()},
+        seeds=list(seeds),
+        days=days,
+    )
     read: dict[tuple[Path, str], PosteriorSample] = {}  # A and B often share a file
     for side, (base, post_file) in bases.items():
         if post_file is None:
@@ -223,5 +242,8 @@ def _stats(prefix: str, x: np.ndarray) -> dict[str, float]:
     x = x[np.isfinite(x)]
     if len(x) == 0:
         return {f"{prefix}_median": np.nan, f"{prefix}_low": np.nan, f"{prefix}_high": np.nan}
-    return {f"{prefix}_median": float(np.median(x)), f"{prefix}_low": float(np.percentile(x, 10)),
-            f"{prefix}_high": float(np.percentile(x, 90))}
+    return {
+        f"{prefix}_median": float(np.median(x)),
+        f"{prefix}_low": float(np.percentile(x, 10)),
+        f"{prefix}_high": float(np.percentile(x, 90)),
+    }

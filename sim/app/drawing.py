@@ -26,8 +26,16 @@ from sim.population import Population  # noqa: E402
 from sim.rules import SUSPICIOUS  # noqa: E402
 
 WORRY_CMAP = "YlOrRd"
-GROUP_COLOURS = ("#1f77b4", "#2ca02c", "#9467bd", "#17becf", "#8c564b", "#e377c2", "#7f7f7f",
-                 "#bcbd22")
+GROUP_COLOURS = (
+    "#1f77b4",
+    "#2ca02c",
+    "#9467bd",
+    "#17becf",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+)
 SERIES_COLOURS = ("#d62728", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#7f7f7f")
 
 
@@ -133,57 +141,141 @@ class MapFigure(BlitFigure):
         ax.set_xlim(lo[0], hi[0])
         ax.set_ylim(hi[1], lo[1])  # first street at the top
         streets = np.stack([pop.street_pos - [0.45, 0], pop.street_pos + [0.45, 0]], axis=1)
-        ax.add_collection(LineCollection(streets, colors="#dddddd", linewidths=5, zorder=0,
-                                         capstyle="round"))
+        ax.add_collection(
+            LineCollection(streets, colors="#dddddd", linewidths=5, zorder=0, capstyle="round")
+        )
         for g, segs in group_outline_segments(pop):
-            ax.add_collection(LineCollection(segs, colors=GROUP_COLOURS[g % len(GROUP_COLOURS)],
-                                             linewidths=1.6, zorder=1))
+            ax.add_collection(
+                LineCollection(
+                    segs, colors=GROUP_COLOURS[g % len(GROUP_COLOURS)], linewidths=1.6, zorder=1
+                )
+            )
         xy = pop.pos
         size = float(np.clip(2500 / max(pop.n, 1), 3, 30))
         # residents are painted straight into the pixels (see _paint); this invisible
         # scatter only carries the colour scale for the colour bar
-        self.residents = ax.scatter(xy[:1, 0], xy[:1, 1], c=[0.0], cmap=WORRY_CMAP, vmin=0,
-                                    vmax=1, s=0)
+        self.residents = ax.scatter(
+            xy[:1, 0], xy[:1, 1], c=[0.0], cmap=WORRY_CMAP, vmin=0, vmax=1, s=0
+        )
         self.radius = 1 if pop.n > 300 else 2
-        self.lut = (matplotlib.colormaps[WORRY_CMAP](np.linspace(0, 1, 256))[:, :3] * 255
-                    ).astype(np.uint8)
+        self.lut = (matplotlib.colormaps[WORRY_CMAP](np.linspace(0, 1, 256))[:, :3] * 255).astype(
+            np.uint8
+        )
         self.worry = np.zeros(pop.n)
         self.member = np.zeros(pop.n, dtype=bool)
         empty = np.empty((0, 2))
-        self.admins = self.add_dynamic(ax.scatter(empty[:, 0], empty[:, 1], marker="*",
-                                                  s=size * 6 + 20, c="#000000", zorder=4))
-        self.crimes = self.add_dynamic(ax.scatter(
-            empty[:, 0], empty[:, 1], marker="X", s=90, c="#b30000", edgecolors="white",
-            linewidths=0.8, zorder=5))
-        self.suspicious = self.add_dynamic(ax.scatter(
-            empty[:, 0], empty[:, 1], marker="D", s=55, c="#ff9900", edgecolors="black",
-            linewidths=0.6, zorder=5))
-        self.alerts = self.add_dynamic(ax.scatter(
-            empty[:, 0], empty[:, 1], marker="^", s=110, facecolors="none", edgecolors="#0044cc",
-            linewidths=1.8, zorder=6))
-        self.title = self.add_dynamic(ax.text(0.5, 1.01, "", transform=ax.transAxes,
-                                              ha="center", va="bottom", fontsize=11))
-        cbar = self.fig.colorbar(self.residents, ax=ax, orientation="horizontal", fraction=0.04,
-                                 pad=0.02, aspect=40)
+        self.admins = self.add_dynamic(
+            ax.scatter(empty[:, 0], empty[:, 1], marker="*", s=size * 6 + 20, c="#000000", zorder=4)
+        )
+        self.crimes = self.add_dynamic(
+            ax.scatter(
+                empty[:, 0],
+                empty[:, 1],
+                marker="X",
+                s=90,
+                c="#b30000",
+                edgecolors="white",
+                linewidths=0.8,
+                zorder=5,
+            )
+        )
+        self.suspicious = self.add_dynamic(
+            ax.scatter(
+                empty[:, 0],
+                empty[:, 1],
+                marker="D",
+                s=55,
+                c="#ff9900",
+                edgecolors="black",
+                linewidths=0.6,
+                zorder=5,
+            )
+        )
+        self.alerts = self.add_dynamic(
+            ax.scatter(
+                empty[:, 0],
+                empty[:, 1],
+                marker="^",
+                s=110,
+                facecolors="none",
+                edgecolors="#0044cc",
+                linewidths=1.8,
+                zorder=6,
+            )
+        )
+        self.title = self.add_dynamic(
+            ax.text(0.5, 1.01, "", transform=ax.transAxes, ha="center", va="bottom", fontsize=11)
+        )
+        cbar = self.fig.colorbar(
+            self.residents, ax=ax, orientation="horizontal", fraction=0.04, pad=0.02, aspect=40
+        )
         cbar.set_label(t("legend_worry", lang), fontsize=9)
         cbar.ax.tick_params(labelsize=8)
         handles = [
-            Line2D([], [], ls="", marker="o", mfc="#fdae61", mec="none",
-                   label=t("legend_resident", lang)),
-            Line2D([], [], ls="", marker="o", mfc="#fdae61", mec="black",
-                   label=t("legend_member", lang)),
-            Line2D([], [], ls="", marker="*", mfc="black", mec="black", ms=10,
-                   label=t("legend_admin", lang)),
+            Line2D(
+                [],
+                [],
+                ls="",
+                marker="o",
+                mfc="#fdae61",
+                mec="none",
+                label=t("legend_resident", lang),
+            ),
+            Line2D(
+                [],
+                [],
+                ls="",
+                marker="o",
+                mfc="#fdae61",
+                mec="black",
+                label=t("legend_member", lang),
+            ),
+            Line2D(
+                [],
+                [],
+                ls="",
+                marker="*",
+                mfc="black",
+                mec="black",
+                ms=10,
+                label=t("legend_admin", lang),
+            ),
             Line2D([], [], color=GROUP_COLOURS[0], lw=1.6, label=t("legend_group", lang)),
-            Line2D([], [], ls="", marker="X", mfc="#b30000", mec="white", ms=9,
-                   label=t("legend_crime", lang)),
-            Line2D([], [], ls="", marker="D", mfc="#ff9900", mec="black", ms=7,
-                   label=t("legend_suspicious", lang)),
-            Line2D([], [], ls="", marker="^", mfc="none", mec="#0044cc", mew=1.8, ms=10,
-                   label=t("legend_alert", lang)),
+            Line2D(
+                [],
+                [],
+                ls="",
+                marker="X",
+                mfc="#b30000",
+                mec="white",
+                ms=9,
+                label=t("legend_crime", lang),
+            ),
+            Line2D(
+                [],
+                [],
+                ls="",
+                marker="D",
+                mfc="#ff9900",
+                mec="black",
+                ms=7,
+                label=t("legend_suspicious", lang),
+            ),
+            Line2D(
+                [],
+                [],
+                ls="",
+                marker="^",
+                mfc="none",
+                mec="#0044cc",
+                mew=1.8,
+                ms=10,
+                label=t("legend_alert", lang),
+            ),
         ]
-        self.fig.legend(handles=handles, loc="outside lower center", ncol=3, fontsize=8,
-                        frameon=False)
+        self.fig.legend(
+            handles=handles, loc="outside lower center", ncol=3, fontsize=8, frameon=False
+        )
         ax.text(0.5, 1.01, " ", transform=ax.transAxes, fontsize=11)  # room for the title
 
     def _on_layout(self) -> None:
@@ -234,8 +326,10 @@ class MapFigure(BlitFigure):
         kinds = np.asarray(today.get("incident_kinds", []), dtype=np.int64)
         self.crimes.set_offsets(self._street_points(streets[kinds != SUSPICIOUS], 0.0))
         self.suspicious.set_offsets(self._street_points(streets[kinds == SUSPICIOUS], 0.1))
-        self.alerts.set_offsets(self._street_points(
-            np.asarray(today.get("alert_streets", []), dtype=np.int64), 0.0) + [0, 0.56])
+        self.alerts.set_offsets(
+            self._street_points(np.asarray(today.get("alert_streets", []), dtype=np.int64), 0.0)
+            + [0, 0.56]
+        )
         self.title.set_text(t("map_title", self.lang, day=engine.day))
 
 
@@ -243,21 +337,37 @@ class MapFigure(BlitFigure):
 
 #: chart key → (initial top of the y axis, [(column, label key, scale)]), weekly series.
 CHARTS: dict[str, tuple[float, list[tuple[str, str, float]]]] = {
-    "chart_unsafe": (40.0, [("unsafe_members", "members", 100.0),
-                            ("unsafe_nonmembers", "nonmembers", 100.0),
-                            ("unsafe_all", "everyone", 100.0)]),
-    "chart_reports": (5.0, [("reports_112", "reports_112", 1.0),
-                            ("reports_0900", "reports_0900", 1.0)]),
-    "chart_messages": (10.0, [("posts_alert", "posts_alert", 1.0),
-                              ("posts_stigmatising", "posts_stigmatising", 1.0),
-                              ("posts_chatter", "posts_chatter", 1.0),
-                              ("posts_feedback", "posts_feedback", 1.0),
-                              ("posts_keepalive", "posts_keepalive", 1.0)]),
-    "chart_crime": (5.0, [("crimes", "crimes", 1.0), ("burglaries", "burglaries", 1.0),
-                          ("arrests", "arrests", 1.0)]),
+    "chart_unsafe": (
+        40.0,
+        [
+            ("unsafe_members", "members", 100.0),
+            ("unsafe_nonmembers", "nonmembers", 100.0),
+            ("unsafe_all", "everyone", 100.0),
+        ],
+    ),
+    "chart_reports": (
+        5.0,
+        [("reports_112", "reports_112", 1.0), ("reports_0900", "reports_0900", 1.0)],
+    ),
+    "chart_messages": (
+        10.0,
+        [
+            ("posts_alert", "posts_alert", 1.0),
+            ("posts_stigmatising", "posts_stigmatising", 1.0),
+            ("posts_chatter", "posts_chatter", 1.0),
+            ("posts_feedback", "posts_feedback", 1.0),
+            ("posts_keepalive", "posts_keepalive", 1.0),
+        ],
+    ),
+    "chart_crime": (
+        5.0,
+        [("crimes", "crimes", 1.0), ("burglaries", "burglaries", 1.0), ("arrests", "arrests", 1.0)],
+    ),
     "chart_members": (100.0, [("members", "members", 1.0)]),
-    "chart_willingness": (1.0, [("willingness_members", "members", 1.0),
-                                ("willingness_nonmembers", "nonmembers", 1.0)]),
+    "chart_willingness": (
+        1.0,
+        [("willingness_members", "members", 1.0), ("willingness_nonmembers", "nonmembers", 1.0)],
+    ),
 }
 
 
@@ -298,8 +408,9 @@ class ChartsFigure(BlitFigure):
     """Six small weekly charts in one figure, updated in place. The x axis spans the whole
     run and y axes only grow, so most updates redraw just the lines."""
 
-    def __init__(self, lang: str, weeks: int, width: float = 11.0,
-                 tops: dict[str, float] | None = None):
+    def __init__(
+        self, lang: str, weeks: int, width: float = 11.0, tops: dict[str, float] | None = None
+    ):
         super().__init__(Figure(figsize=(width, 5.4), layout="constrained"))
         tops = tops or {}
         self.lang = lang
@@ -359,15 +470,26 @@ def survey_figure(ind: pd.DataFrame, lang: str, wave_title) -> Figure:
         ax.set_title(t(f"ind_{name}", lang), fontsize=9)
         ax.tick_params(labelsize=8)
         ax.grid(alpha=0.3, axis="y")
-        for k, (resp, colour) in enumerate((("participants", SERIES_COLOURS[0]),
-                                            ("non_participants", SERIES_COLOURS[1]))):
+        for k, (resp, colour) in enumerate(
+            (("participants", SERIES_COLOURS[0]), ("non_participants", SERIES_COLOURS[1]))
+        ):
             sub = ind[(ind["indicator"] == name) & (ind["respondents"] == resp)]
             sub = sub.set_index("wave").reindex(waves)
             est = sub["estimate"].to_numpy(float)
-            err = np.vstack([est - sub["ci_low"].to_numpy(float),
-                             sub["ci_high"].to_numpy(float) - est])
-            ax.errorbar(x + (k - 0.5) * 0.18, est, yerr=np.nan_to_num(err), fmt="o-",
-                        color=colour, ms=5, capsize=3, lw=1.2, label=t(resp, lang))
+            err = np.vstack(
+                [est - sub["ci_low"].to_numpy(float), sub["ci_high"].to_numpy(float) - est]
+            )
+            ax.errorbar(
+                x + (k - 0.5) * 0.18,
+                est,
+                yerr=np.nan_to_num(err),
+                fmt="o-",
+                color=colour,
+                ms=5,
+                capsize=3,
+                lw=1.2,
+                label=t(resp, lang),
+            )
         ax.set_xticks(x, [wave_title(w, lang) for w in waves], fontsize=8)
         ax.set_xlim(-0.5, len(waves) - 0.5)
     axes[0].legend(fontsize=7, frameon=False)

@@ -22,42 +22,54 @@ DEFAULT_LANGUAGE = "nl"
 
 MESSAGES: dict[str, dict[str, str]] = {
     # page frame
-    "app_title": {"nl": "Digitale buurtpreventie – simulatie",
-                  "en": "Digital neighbourhood watch – simulation"},
+    "app_title": {
+        "nl": "Digitale buurtpreventie – simulatie",
+        "en": "Digital neighbourhood watch – simulation",
+    },
     "language": {"nl": "Taal", "en": "Language"},
     "tab_model": {"nl": "Model", "en": "Model"},
     "tab_compare": {"nl": "Vergelijken", "en": "Compare"},
     "tab_survey": {"nl": "Enquête", "en": "Survey"},
     "intro": {
         "nl": "Een buurt met WhatsApp-buurtpreventiegroepen. Zet succesfactoren aan of uit, "
-              "laat de tijd lopen en kijk wat er gebeurt met gevoelens van onveiligheid, "
-              "meldingen en berichten. Eén stap is één dag.",
+        "laat de tijd lopen en kijk wat er gebeurt met gevoelens van onveiligheid, "
+        "meldingen en berichten. Eén stap is één dag.",
         "en": "A neighbourhood with WhatsApp neighbourhood-watch groups. Switch success factors "
-              "on or off, let time run and see what happens to feelings of unsafety, reports "
-              "and messages. One step is one day."},
+        "on or off, let time run and see what happens to feelings of unsafety, reports "
+        "and messages. One step is one day.",
+    },
     # setup
     "setup": {"nl": "Scenario en buurt", "en": "Scenario and neighbourhood"},
     "scenario": {"nl": "Scenario", "en": "Scenario"},
-    "scenario_help": {"nl": "Kies een uitgangssituatie (bestanden in scenarios/, ook "
-                            "lesopdrachten).",
-                      "en": "Pick a starting situation (files in scenarios/, including "
-                            "classroom presets)."},
+    "scenario_help": {
+        "nl": "Kies een uitgangssituatie (bestanden in scenarios/, ook lesopdrachten).",
+        "en": "Pick a starting situation (files in scenarios/, including classroom presets).",
+    },
     "teaching": {"nl": "les", "en": "class"},
     "residents": {"nl": "Aantal bewoners (ongeveer)", "en": "Number of residents (about)"},
-    "residents_help": {"nl": "Tussen {lo} en {hi}. Meer bewoners = trager.",
-                       "en": "Between {lo} and {hi}. More residents = slower."},
+    "residents_help": {
+        "nl": "Tussen {lo} en {hi}. Meer bewoners = trager.",
+        "en": "Between {lo} and {hi}. More residents = slower.",
+    },
     "seed": {"nl": "Toevalsgetal (seed)", "en": "Random seed"},
-    "seed_help": {"nl": "Zelfde getal = zelfde verloop. Geheel getal van 0 tot {hi}.",
-                  "en": "Same number = same run. Whole number from 0 to {hi}."},
-    "err_not_int": {"nl": "Vul een geheel getal in (bijv. {example}); '{value}' is dat niet. "
-                          "Het model loopt door met {kept}.",
-                    "en": "Enter a whole number (e.g. {example}); '{value}' is not one. "
-                          "The model keeps {kept}."},
-    "err_range": {"nl": "Moet tussen {lo} en {hi} liggen, niet {value}. Het model loopt door "
-                        "met {kept}.",
-                  "en": "Must be between {lo} and {hi}, not {value}. The model keeps {kept}."},
-    "err_scenario": {"nl": "Dit scenario kan niet worden geladen: {error}",
-                     "en": "This scenario cannot be loaded: {error}"},
+    "seed_help": {
+        "nl": "Zelfde getal = zelfde verloop. Geheel getal van 0 tot {hi}.",
+        "en": "Same number = same run. Whole number from 0 to {hi}.",
+    },
+    "err_not_int": {
+        "nl": "Vul een geheel getal in (bijv. {example}); '{value}' is dat niet. "
+        "Het model loopt door met {kept}.",
+        "en": "Enter a whole number (e.g. {example}); '{value}' is not one. "
+        "The model keeps {kept}.",
+    },
+    "err_range": {
+        "nl": "Moet tussen {lo} en {hi} liggen, niet {value}. Het model loopt door met {kept}.",
+        "en": "Must be between {lo} and {hi}, not {value}. The model keeps {kept}.",
+    },
+    "err_scenario": {
+        "nl": "Dit scenario kan niet worden geladen: {error}",
+        "en": "This scenario cannot be loaded: {error}",
+    },
     # run controls
     "controls": {"nl": "Tijd", "en": "Time"},
     "step": {"nl": "Stap", "en": "Step"},
@@ -65,22 +77,27 @@ MESSAGES: dict[str, dict[str, str]] = {
     "play": {"nl": "Afspelen", "en": "Play"},
     "pause": {"nl": "Pauze", "en": "Pause"},
     "reset": {"nl": "Opnieuw", "en": "Reset"},
-    "reset_help": {"nl": "Begin opnieuw op dag 0 met de huidige instellingen",
-                   "en": "Start again at day 0 with the current settings"},
+    "reset_help": {
+        "nl": "Begin opnieuw op dag 0 met de huidige instellingen",
+        "en": "Start again at day 0 with the current settings",
+    },
     "speed": {"nl": "Snelheid (dagen per seconde)", "en": "Speed (days per second)"},
     "day": {"nl": "Dag {day}", "en": "Day {day}"},
-    "day_week": {"nl": "Dag {day} · week {week} · {members} van {residents} bewoners in een "
-                       "groep",
-                 "en": "Day {day} · week {week} · {members} of {residents} residents in a "
-                       "group"},
+    "day_week": {
+        "nl": "Dag {day} · week {week} · {members} van {residents} bewoners in een groep",
+        "en": "Day {day} · week {week} · {members} of {residents} residents in a group",
+    },
     "step_time": {"nl": "laatste stap: {ms} ms", "en": "last step: {ms} ms"},
     # factors
-    "factors": {"nl": "Succesfactoren van de appgroepen",
-                "en": "Success factors of the app groups"},
-    "factors_help": {"nl": "Wijzigingen gelden meteen voor alle groepen; 'Opnieuw' begint op dag "
-                           "0 met deze instellingen.",
-                     "en": "Changes apply at once to all groups; 'Reset' starts at day 0 with "
-                           "these settings."},
+    "factors": {
+        "nl": "Succesfactoren van de appgroepen",
+        "en": "Success factors of the app groups",
+    },
+    "factors_help": {
+        "nl": "Wijzigingen gelden meteen voor alle groepen; 'Opnieuw' begint op dag "
+        "0 met deze instellingen.",
+        "en": "Changes apply at once to all groups; 'Reset' starts at day 0 with these settings.",
+    },
     "source": {"nl": "Bron", "en": "Source"},
     "changed": {"nl": "gewijzigd", "en": "changed"},
     "on": {"nl": "aan", "en": "on"},
@@ -90,8 +107,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "level_full": {"nl": "volledig", "en": "full"},
     # map
     "map_title": {"nl": "De buurt op dag {day}", "en": "The neighbourhood on day {day}"},
-    "legend_worry": {"nl": "Gevoel van onveiligheid (0 = veilig, 1 = zeer onveilig)",
-                     "en": "Feeling unsafe (0 = safe, 1 = very unsafe)"},
+    "legend_worry": {
+        "nl": "Gevoel van onveiligheid (0 = veilig, 1 = zeer onveilig)",
+        "en": "Feeling unsafe (0 = safe, 1 = very unsafe)",
+    },
     "legend_resident": {"nl": "bewoner", "en": "resident"},
     "legend_member": {"nl": "lid van appgroep", "en": "app-group member"},
     "legend_admin": {"nl": "beheerder", "en": "administrator"},
@@ -102,11 +121,15 @@ MESSAGES: dict[str, dict[str, str]] = {
     "legend_arrest": {"nl": "aanhouding vandaag", "en": "arrest today"},
     # charts
     "chart_unsafe": {"nl": "% voelt zich weleens onveilig", "en": "% sometimes feel unsafe"},
-    "chart_reports": {"nl": "Meldingen bij de politie per week",
-                      "en": "Reports to police per week"},
+    "chart_reports": {
+        "nl": "Meldingen bij de politie per week",
+        "en": "Reports to police per week",
+    },
     "chart_messages": {"nl": "Berichten in de groepen per week", "en": "Group messages per week"},
-    "chart_crime": {"nl": "Misdrijven en aanhoudingen per week",
-                    "en": "Crimes and arrests per week"},
+    "chart_crime": {
+        "nl": "Misdrijven en aanhoudingen per week",
+        "en": "Crimes and arrests per week",
+    },
     "chart_members": {"nl": "Leden van appgroepen", "en": "App-group members"},
     "chart_willingness": {"nl": "Meldingsbereidheid (0–1)", "en": "Willingness to report (0–1)"},
     "week": {"nl": "week", "en": "week"},
@@ -128,14 +151,16 @@ MESSAGES: dict[str, dict[str, str]] = {
     "survey_title": {"nl": "Enquête onder bewoners", "en": "Resident survey"},
     "survey_intro": {
         "nl": "Zoals in het veldonderzoek: een steekproef van deelnemers (leden) en "
-              "niet-deelnemers uit dezelfde buurten, met 95%-betrouwbaarheidsintervallen.",
+        "niet-deelnemers uit dezelfde buurten, met 95%-betrouwbaarheidsintervallen.",
         "en": "As in the field research: a sample of participants (members) and "
-              "non-participants from the same neighbourhoods, with 95% confidence intervals."},
+        "non-participants from the same neighbourhoods, with 95% confidence intervals.",
+    },
     "survey_take": {"nl": "Enquête nu afnemen", "en": "Take survey now"},
-    "survey_none": {"nl": "Nog geen enquête. Neem er een af, of laat het model lopen tot een "
-                          "meetmoment uit het scenario.",
-                    "en": "No survey yet. Take one, or run the model until a survey wave of "
-                          "the scenario."},
+    "survey_none": {
+        "nl": "Nog geen enquête. Neem er een af, of laat het model lopen tot een "
+        "meetmoment uit het scenario.",
+        "en": "No survey yet. Take one, or run the model until a survey wave of the scenario.",
+    },
     "survey_clear": {"nl": "Enquêtes wissen", "en": "Clear surveys"},
     "wave": {"nl": "meting", "en": "wave"},
     "wave_now": {"nl": "dag {day}", "en": "day {day}"},
@@ -144,54 +169,66 @@ MESSAGES: dict[str, dict[str, str]] = {
     "ind_pct_unsafe": {"nl": "% voelt zich weleens onveilig", "en": "% sometimes feel unsafe"},
     "ind_pct_often": {"nl": "% voelt zich vaak onveilig", "en": "% often feel unsafe"},
     "ind_safety_grade": {"nl": "Rapportcijfer veiligheid (1–10)", "en": "Safety grade (1–10)"},
-    "ind_report_willingness": {"nl": "Meldingsbereidheid (1–5)",
-                               "en": "Willingness to report (1–5)"},
-    "ind_gov_proximity": {"nl": "Ervaren nabijheid overheid (1–5)",
-                          "en": "Experienced proximity of government (1–5)"},
+    "ind_report_willingness": {
+        "nl": "Meldingsbereidheid (1–5)",
+        "en": "Willingness to report (1–5)",
+    },
+    "ind_gov_proximity": {
+        "nl": "Ervaren nabijheid overheid (1–5)",
+        "en": "Experienced proximity of government (1–5)",
+    },
     "col_indicator": {"nl": "indicator", "en": "indicator"},
     "col_estimate": {"nl": "schatting [95%-interval]", "en": "estimate [95% interval]"},
     "col_n": {"nl": "n", "en": "n"},
     # compare
     "compare_intro": {
         "nl": "Vergelijk twee situaties met dezelfde toevalsgetallen. Elke situatie wordt "
-              "meerdere keren gedraaid; de band laat zien hoe ver de uitkomsten uiteenlopen "
-              "(10e–90e percentiel), de lijn is de mediaan.",
+        "meerdere keren gedraaid; de band laat zien hoe ver de uitkomsten uiteenlopen "
+        "(10e–90e percentiel), de lijn is de mediaan.",
         "en": "Compare two situations with the same random seeds. Each situation is run "
-              "several times; the band shows how far outcomes spread (10th–90th percentile), "
-              "the line is the median."},
+        "several times; the band shows how far outcomes spread (10th–90th percentile), "
+        "the line is the median.",
+    },
     "side_a": {"nl": "A: uitgangssituatie", "en": "A: starting point"},
     "side_b": {"nl": "B: met wijzigingen", "en": "B: with changes"},
-    "use_my_factors": {"nl": "met mijn succesfactoren uit het model-tabblad",
-                       "en": "with my success factors from the model tab"},
+    "use_my_factors": {
+        "nl": "met mijn succesfactoren uit het model-tabblad",
+        "en": "with my success factors from the model tab",
+    },
     "replications": {"nl": "Herhalingen per situatie", "en": "Replications per situation"},
     "compare_days": {"nl": "Dagen per run", "en": "Days per run"},
     "compare_run": {"nl": "Vergelijking starten", "en": "Start comparison"},
     "compare_cancel": {"nl": "Stoppen", "en": "Stop"},
-    "compare_busy": {"nl": "Bezig: {done} van {total} runs klaar. Het model-tabblad blijft "
-                           "gewoon werken.",
-                     "en": "Running: {done} of {total} runs done. The model tab keeps "
-                           "working."},
-    "compare_done": {"nl": "Klaar: {total} runs (seeds {seeds}).",
-                     "en": "Done: {total} runs (seeds {seeds})."},
+    "compare_busy": {
+        "nl": "Bezig: {done} van {total} runs klaar. Het model-tabblad blijft gewoon werken.",
+        "en": "Running: {done} of {total} runs done. The model tab keeps working.",
+    },
+    "compare_done": {
+        "nl": "Klaar: {total} runs (seeds {seeds}).",
+        "en": "Done: {total} runs (seeds {seeds}).",
+    },
     "compare_cancelled": {"nl": "Gestopt.", "en": "Stopped."},
     "compare_failed": {"nl": "Vergelijking mislukt: {error}", "en": "Comparison failed: {error}"},
     "compare_none": {"nl": "Nog geen vergelijking.", "en": "No comparison yet."},
     "compare_posterior": {
         "nl": "Voor {sides} is er een steekproef uit de kalibratie ({file}): elke herhaling "
-              "draait met een andere, gelote set modelinstellingen die bij het veldonderzoek "
-              "past. De banden tonen dan de onzekerheid over die instellingen én het toeval.",
+        "draait met een andere, gelote set modelinstellingen die bij het veldonderzoek "
+        "past. De banden tonen dan de onzekerheid over die instellingen én het toeval.",
         "en": "For {sides} there is a sample from the calibration ({file}): each replication "
-              "runs with a different drawn set of model settings that fits the field "
-              "research. The bands then show uncertainty about those settings as well as "
-              "chance."},
+        "runs with a different drawn set of model settings that fits the field "
+        "research. The bands then show uncertainty about those settings as well as "
+        "chance.",
+    },
     "and": {"nl": "en", "en": "and"},
     "outcome": {"nl": "uitkomst (na inloopperiode)", "en": "outcome (after burn-in)"},
     "difference": {"nl": "verschil B − A", "en": "difference B − A"},
     "band_unsafe_members": {"nl": "% onveilig, leden", "en": "% unsafe, members"},
     "band_unsafe_nonmembers": {"nl": "% onveilig, niet-leden", "en": "% unsafe, non-members"},
     "band_members": {"nl": "leden van appgroepen", "en": "app-group members"},
-    "band_reports": {"nl": "meldingen per week (112 + 0900)",
-                     "en": "reports per week (112 + 0900)"},
+    "band_reports": {
+        "nl": "meldingen per week (112 + 0900)",
+        "en": "reports per week (112 + 0900)",
+    },
     "band_alerts": {"nl": "waarschuwingen per week", "en": "alerts per week"},
     "band_crimes": {"nl": "misdrijven per week", "en": "crimes per week"},
     "median_range": {"nl": "mediaan [10e–90e percentiel]", "en": "median [10th–90th percentile]"},
@@ -199,113 +236,197 @@ MESSAGES: dict[str, dict[str, str]] = {
     "sum_unsafe_nonmembers": {"nl": "% onveilig, niet-leden", "en": "% unsafe, non-members"},
     "sum_unsafe_all": {"nl": "% onveilig, alle bewoners", "en": "% unsafe, all residents"},
     "sum_participation": {"nl": "% bewoners lid", "en": "% residents member"},
-    "sum_burglaries_per_1000": {"nl": "inbraken per 1000 huishoudens per jaar",
-                                "en": "burglaries per 1000 households per year"},
+    "sum_burglaries_per_1000": {
+        "nl": "inbraken per 1000 huishoudens per jaar",
+        "en": "burglaries per 1000 households per year",
+    },
     "sum_reported_share": {"nl": "% misdrijven gemeld", "en": "% crimes reported"},
-    "sum_alerts_per_group_month": {"nl": "waarschuwingen per groep per maand",
-                                   "en": "alerts per group per month"},
-    "sum_reports_per_group_month": {"nl": "meldingen per groep per maand",
-                                    "en": "reports per group per month"},
+    "sum_alerts_per_group_month": {
+        "nl": "waarschuwingen per groep per maand",
+        "en": "alerts per group per month",
+    },
+    "sum_reports_per_group_month": {
+        "nl": "meldingen per groep per maand",
+        "en": "reports per group per month",
+    },
     "sum_arrests_per_year": {"nl": "aanhoudingen per jaar", "en": "arrests per year"},
-    "sum_stigmatising_share": {"nl": "% stigmatiserende waarschuwingen",
-                               "en": "% stigmatising alerts"},
+    "sum_stigmatising_share": {
+        "nl": "% stigmatiserende waarschuwingen",
+        "en": "% stigmatising alerts",
+    },
 }
 
 # Plain-language label and explanation of each success factor (the source comes from the schema).
 FACTORS: dict[str, dict[str, tuple[str, str]]] = {
     "active_admin": {
-        "nl": ("Actieve beheerder",
-               "Een beheerder die berichten modereert, vragen beantwoordt en ook offline "
-               "aanbelt na een melding."),
-        "en": ("Active administrator",
-               "An administrator who moderates, answers questions and also rings doorbells "
-               "after a report.")},
+        "nl": (
+            "Actieve beheerder",
+            "Een beheerder die berichten modereert, vragen beantwoordt en ook offline "
+            "aanbelt na een melding.",
+        ),
+        "en": (
+            "Active administrator",
+            "An administrator who moderates, answers questions and also rings doorbells "
+            "after a report.",
+        ),
+    },
     "clear_purpose": {
-        "nl": ("Duidelijk doel en wie je belt",
-               "Leden weten waar de groep voor is en bellen eerst de politie voordat ze iets "
-               "in de groep zetten."),
-        "en": ("Clear purpose and whom to call",
-               "Members know what the group is for and call the police before they post.")},
+        "nl": (
+            "Duidelijk doel en wie je belt",
+            "Leden weten waar de groep voor is en bellen eerst de politie voordat ze iets "
+            "in de groep zetten.",
+        ),
+        "en": (
+            "Clear purpose and whom to call",
+            "Members know what the group is for and call the police before they post.",
+        ),
+    },
     "police_feedback": {
-        "nl": ("Politie koppelt terug wat er met een melding gebeurde",
-               "Kans dat politie of gemeente in de groep laat weten hoe een melding afliep."),
-        "en": ("Police report back on what happened",
-               "Chance that police or municipality tell the group how a report ended.")},
+        "nl": (
+            "Politie koppelt terug wat er met een melding gebeurde",
+            "Kans dat politie of gemeente in de groep laat weten hoe een melding afliep.",
+        ),
+        "en": (
+            "Police report back on what happened",
+            "Chance that police or municipality tell the group how a report ended.",
+        ),
+    },
     "feedback_delay_days": {
-        "nl": ("Wachttijd op terugkoppeling (dagen)",
-               "Hoe lang het gemiddeld duurt voor de terugkoppeling in de groep staat."),
-        "en": ("Waiting time for feedback (days)",
-               "How long it takes on average before feedback reaches the group.")},
+        "nl": (
+            "Wachttijd op terugkoppeling (dagen)",
+            "Hoe lang het gemiddeld duurt voor de terugkoppeling in de groep staat.",
+        ),
+        "en": (
+            "Waiting time for feedback (days)",
+            "How long it takes on average before feedback reaches the group.",
+        ),
+    },
     "linked_professional": {
-        "nl": ("Wijkagent of boa in de groep",
-               "Een professional zit in of naast de groep: korte lijnen en vaker "
-               "terugkoppeling."),
-        "en": ("Community officer in the group",
-               "A professional is in or next to the group: short lines and more feedback.")},
+        "nl": (
+            "Wijkagent of boa in de groep",
+            "Een professional zit in of naast de groep: korte lijnen en vaker terugkoppeling.",
+        ),
+        "en": (
+            "Community officer in the group",
+            "A professional is in or next to the group: short lines and more feedback.",
+        ),
+    },
     "group_rules": {
-        "nl": ("Strenge groepsregels",
-               "Alleen berichten over veiligheid horen in de alarmgroep; kletspraat wordt "
-               "geweerd."),
-        "en": ("Strict group rules",
-               "Only safety messages belong in the alarm group; chatter is kept out.")},
+        "nl": (
+            "Strenge groepsregels",
+            "Alleen berichten over veiligheid horen in de alarmgroep; kletspraat wordt geweerd.",
+        ),
+        "en": (
+            "Strict group rules",
+            "Only safety messages belong in the alarm group; chatter is kept out.",
+        ),
+    },
     "social_channel": {
-        "nl": ("Aparte groep voor sociaal contact",
-               "Buren kunnen elders kletsen, zodat de alarmgroep rustig blijft."),
-        "en": ("Separate group for social contact",
-               "Neighbours can chat elsewhere, so the alarm group stays quiet.")},
+        "nl": (
+            "Aparte groep voor sociaal contact",
+            "Buren kunnen elders kletsen, zodat de alarmgroep rustig blijft.",
+        ),
+        "en": (
+            "Separate group for social contact",
+            "Neighbours can chat elsewhere, so the alarm group stays quiet.",
+        ),
+    },
     "saar_training": {
-        "nl": ("Getraind in SAAR",
-               "Deel van de leden dat SAAR kent: Signaleer, Alarmeer 112, App '112 is gebeld', "
-               "Reageer op veilige afstand."),
-        "en": ("Trained in SAAR",
-               "Share of members who know SAAR: Spot, Alert 112, App '112 has been called', "
-               "React at a safe distance.")},
+        "nl": (
+            "Getraind in SAAR",
+            "Deel van de leden dat SAAR kent: Signaleer, Alarmeer 112, App '112 is gebeld', "
+            "Reageer op veilige afstand.",
+        ),
+        "en": (
+            "Trained in SAAR",
+            "Share of members who know SAAR: Spot, Alert 112, App '112 has been called', "
+            "React at a safe distance.",
+        ),
+    },
     "local_problem": {
-        "nl": ("Opgericht om een concreet buurtprobleem",
-               "Bijvoorbeeld een inbraakgolf: meer mensen doen mee en het doel is helder."),
-        "en": ("Started over a concrete local problem",
-               "For example a burglary wave: more people join and the purpose is clear.")},
+        "nl": (
+            "Opgericht om een concreet buurtprobleem",
+            "Bijvoorbeeld een inbraakgolf: meer mensen doen mee en het doel is helder.",
+        ),
+        "en": (
+            "Started over a concrete local problem",
+            "For example a burglary wave: more people join and the purpose is clear.",
+        ),
+    },
     "recruitment": {
-        "nl": ("Werving van leden",
-               "Hoeveel moeite er wordt gedaan om buren uit te nodigen."),
-        "en": ("Recruiting members", "How much effort goes into inviting neighbours.")},
+        "nl": ("Werving van leden", "Hoeveel moeite er wordt gedaan om buren uit te nodigen."),
+        "en": ("Recruiting members", "How much effort goes into inviting neighbours."),
+    },
     "signs": {
-        "nl": ("Borden in de straat",
-               "Zichtbare borden en publiciteit die inbrekers laten weten dat er een groep is."),
-        "en": ("Street signs",
-               "Visible signs and publicity that tell burglars a group is watching.")},
+        "nl": (
+            "Borden in de straat",
+            "Zichtbare borden en publiciteit die inbrekers laten weten dat er een groep is.",
+        ),
+        "en": (
+            "Street signs",
+            "Visible signs and publicity that tell burglars a group is watching.",
+        ),
+    },
     "municipal_coordination": {
-        "nl": ("Gemeente coördineert",
-               "De gemeente nodigt uit, instrueert en zorgt dat aangrenzende straten ook "
-               "meedoen, zodat criminaliteit niet verschuift."),
-        "en": ("Municipality coordinates",
-               "The municipality invites, instructs and makes sure adjacent streets join "
-               "too, so crime does not move next door.")},
+        "nl": (
+            "Gemeente coördineert",
+            "De gemeente nodigt uit, instrueert en zorgt dat aangrenzende straten ook "
+            "meedoen, zodat criminaliteit niet verschuift.",
+        ),
+        "en": (
+            "Municipality coordinates",
+            "The municipality invites, instructs and makes sure adjacent streets join "
+            "too, so crime does not move next door.",
+        ),
+    },
     "size_cap": {
-        "nl": ("Maximaal aantal leden per groep",
-               "WhatsApp staat 256 toe; de politie adviseert hooguit 50."),
-        "en": ("Maximum members per group", "WhatsApp allows 256; police advise at most 50.")},
+        "nl": (
+            "Maximaal aantal leden per groep",
+            "WhatsApp staat 256 toe; de politie adviseert hooguit 50.",
+        ),
+        "en": ("Maximum members per group", "WhatsApp allows 256; police advise at most 50."),
+    },
     "layered": {
-        "nl": ("Gelaagde opzet",
-               "Een kleine kerngroep stuurt waarschuwingen door, zodat minder berichten bij "
-               "iedereen komen."),
-        "en": ("Layered set-up",
-               "A small core group passes on alerts, so fewer messages reach everyone.")},
+        "nl": (
+            "Gelaagde opzet",
+            "Een kleine kerngroep stuurt waarschuwingen door, zodat minder berichten bij "
+            "iedereen komen.",
+        ),
+        "en": (
+            "Layered set-up",
+            "A small core group passes on alerts, so fewer messages reach everyone.",
+        ),
+    },
     "keep_alive_days": {
-        "nl": ("Testbericht elke … dagen (0 = nooit)",
-               "Een vast testbericht houdt de aandacht vast in rustige periodes."),
-        "en": ("Test message every … days (0 = never)",
-               "A regular test message keeps attention up in quiet periods.")},
+        "nl": (
+            "Testbericht elke … dagen (0 = nooit)",
+            "Een vast testbericht houdt de aandacht vast in rustige periodes.",
+        ),
+        "en": (
+            "Test message every … days (0 = never)",
+            "A regular test message keeps attention up in quiet periods.",
+        ),
+    },
     "recognition_training": {
-        "nl": ("Training herkennen verdachte situaties",
-               "Minder vals alarm en betere beschrijvingen, dus meer aanhoudingen."),
-        "en": ("Training in recognising suspicious situations",
-               "Fewer false alarms and better descriptions, so more arrests.")},
+        "nl": (
+            "Training herkennen verdachte situaties",
+            "Minder vals alarm en betere beschrijvingen, dus meer aanhoudingen.",
+        ),
+        "en": (
+            "Training in recognising suspicious situations",
+            "Fewer false alarms and better descriptions, so more arrests.",
+        ),
+    },
     "vigilantism_guard": {
-        "nl": ("Waken tegen eigenrichting",
-               "Minder stigmatiserende berichten en minder riskante confrontaties."),
-        "en": ("Guarding against vigilantism",
-               "Fewer stigmatising messages and fewer risky confrontations.")},
+        "nl": (
+            "Waken tegen eigenrichting",
+            "Minder stigmatiserende berichten en minder riskante confrontaties.",
+        ),
+        "en": (
+            "Guarding against vigilantism",
+            "Fewer stigmatising messages and fewer risky confrontations.",
+        ),
+    },
 }
 
 

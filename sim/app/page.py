@@ -78,8 +78,9 @@ class Live:
     def wait_drawn(self, version: int, timeout: float = 5.0) -> None:
         """Back-pressure for play: wait until the view shows ``version`` (if it is shown)."""
         with self.drawn:
-            self.drawn.wait_for(lambda: not self.view_active or self.drawn_version >= version,
-                                timeout)
+            self.drawn.wait_for(
+                lambda: not self.view_active or self.drawn_version >= version, timeout
+            )
 
     def rebuild(self, action: Callable[[], None]) -> None:
         with self.lock:
@@ -91,8 +92,16 @@ class Live:
 
 
 @solara.component
-def NumberField(label: str, value: int, lo: int, hi: int, on_value: Callable[[int], None],
-                lang: str, help_text: str = "", testid: str = ""):
+def NumberField(
+    label: str,
+    value: int,
+    lo: int,
+    hi: int,
+    on_value: Callable[[int], None],
+    lang: str,
+    help_text: str = "",
+    testid: str = "",
+):
     """A typed whole number; a bad value shows a message next to the field and is not
     passed on, so the model keeps its last good state."""
     text, set_text = solara.use_state(str(value))
@@ -111,31 +120,52 @@ def NumberField(label: str, value: int, lo: int, hi: int, on_value: Callable[[in
 
     solara.use_effect(lambda: set_text(str(value)) if not error else None, [value])
     with solara.Div(classes=[f"field-{testid}"] if testid else []):
-        solara.InputText(label, value=text, on_value=submit, error=error or False,
-                         message=None if error else help_text, continuous_update=False)
+        solara.InputText(
+            label,
+            value=text,
+            on_value=submit,
+            error=error or False,
+            message=None if error else help_text,
+            continuous_update=False,
+        )
 
 
 @solara.component
-def FactorControl(name: str, value, on_value: Callable[[str, object], None], lang: str,
-                  changed: bool):
+def FactorControl(
+    name: str, value, on_value: Callable[[str, object], None], lang: str, changed: bool
+):
     """One success factor: plain label (value shown), tooltip with explanation and source."""
     kind = factor_kind(name)
     shown = "" if kind == "switch" else f": {value:g}"
     label = factor_label(name, lang) + shown + (f" ({t('changed', lang)})" if changed else "")
     style = {"font-weight": "bold"} if changed else {}
-    with solara.Tooltip(factor_tooltip(name, lang)), \
-            solara.Div(classes=["factor", f"factor-{name}"], style={"margin-bottom": "4px"}):
+    with (
+        solara.Tooltip(factor_tooltip(name, lang)),
+        solara.Div(classes=["factor", f"factor-{name}"], style={"margin-bottom": "4px"}),
+    ):
         if kind == "switch":
             solara.Switch(label=label, value=bool(value), on_value=lambda v: on_value(name, v))
             return
         solara.Text(label, style={"font-size": "0.9em", **style})
         lo, hi, step = factor_bounds(name)
         if kind == "int":
-            solara.SliderInt("", value=int(value), min=int(lo), max=int(hi), step=int(step),
-                             on_value=lambda v: on_value(name, v))
+            solara.SliderInt(
+                "",
+                value=int(value),
+                min=int(lo),
+                max=int(hi),
+                step=int(step),
+                on_value=lambda v: on_value(name, v),
+            )
         else:
-            solara.SliderFloat("", value=float(value), min=lo, max=hi, step=step,
-                               on_value=lambda v: on_value(name, v))
+            solara.SliderFloat(
+                "",
+                value=float(value),
+                min=lo,
+                max=hi,
+                step=step,
+                on_value=lambda v: on_value(name, v),
+            )
 
 
 # --------------------------------------------------------------------------- sidebar
@@ -171,21 +201,46 @@ def ScenarioCard(live: Live, lang: str, on_rebuilt: Callable[[], None]):
 
     with solara.Card(t("setup", lang)):
         with solara.Div(classes=["field-scenario"]):
-            solara.v.Select(label=t("scenario", lang), items=items, v_model=s.settings.scenario,
-                            on_v_model=choose, hint=t("scenario_help", lang), persistent_hint=True,
-                            error_messages=[error] if error else [])
+            solara.v.Select(
+                label=t("scenario", lang),
+                items=items,
+                v_model=s.settings.scenario,
+                on_v_model=choose,
+                hint=t("scenario_help", lang),
+                persistent_hint=True,
+                error_messages=[error] if error else [],
+            )
         if s.base.description:
             solara.Text(s.base.description.strip(), style={"font-size": "0.85em", "color": "#555"})
-        NumberField(t("residents", lang), s.settings.residents or s.engine.pop.n, MIN_RESIDENTS,
-                    MAX_RESIDENTS, set_residents, lang,
-                    t("residents_help", lang, lo=MIN_RESIDENTS, hi=MAX_RESIDENTS), "residents")
-        NumberField(t("seed", lang), s.settings.seed, 0, MAX_SEED, set_seed, lang,
-                    t("seed_help", lang, hi=MAX_SEED), "seed")
+        NumberField(
+            t("residents", lang),
+            s.settings.residents or s.engine.pop.n,
+            MIN_RESIDENTS,
+            MAX_RESIDENTS,
+            set_residents,
+            lang,
+            t("residents_help", lang, lo=MIN_RESIDENTS, hi=MAX_RESIDENTS),
+            "residents",
+        )
+        NumberField(
+            t("seed", lang),
+            s.settings.seed,
+            0,
+            MAX_SEED,
+            set_seed,
+            lang,
+            t("seed_help", lang, hi=MAX_SEED),
+            "seed",
+        )
 
 
 @solara.component
-def Player(live: Live, playing: solara.Reactive[bool], speed: solara.Reactive[int],
-           version: solara.Reactive[int]):
+def Player(
+    live: Live,
+    playing: solara.Reactive[bool],
+    speed: solara.Reactive[int],
+    version: solara.Reactive[int],
+):
     """Runs days while mounted (only while playing): never faster than the view redraws."""
     s = live.session
 
@@ -209,8 +264,14 @@ def Player(live: Live, playing: solara.Reactive[bool], speed: solara.Reactive[in
 
 
 @solara.component
-def TimeCard(live: Live, lang: str, playing: solara.Reactive[bool], speed: solara.Reactive[int],
-             version: solara.Reactive[int], on_rebuilt: Callable[[], None]):
+def TimeCard(
+    live: Live,
+    lang: str,
+    playing: solara.Reactive[bool],
+    speed: solara.Reactive[int],
+    version: solara.Reactive[int],
+    on_rebuilt: Callable[[], None],
+):
     s = live.session
 
     def step():
@@ -232,21 +293,33 @@ def TimeCard(live: Live, lang: str, playing: solara.Reactive[bool], speed: solar
     with solara.Card(t("controls", lang)):
         with solara.Row(gap="6px"):
             with solara.Tooltip(t("step_help", lang)):
-                solara.Button(t("step", lang), on_click=step, color="primary",
-                              disabled=playing.value or s.finished, classes=["btn-step"])
-            solara.Button(t("pause", lang) if playing.value else t("play", lang),
-                          on_click=lambda: playing.set(not playing.value), color="primary",
-                          disabled=s.finished and not playing.value, classes=["btn-play"])
+                solara.Button(
+                    t("step", lang),
+                    on_click=step,
+                    color="primary",
+                    disabled=playing.value or s.finished,
+                    classes=["btn-step"],
+                )
+            solara.Button(
+                t("pause", lang) if playing.value else t("play", lang),
+                on_click=lambda: playing.set(not playing.value),
+                color="primary",
+                disabled=s.finished and not playing.value,
+                classes=["btn-play"],
+            )
             with solara.Tooltip(t("reset_help", lang)):
-                solara.Button(t("reset", lang), on_click=reset, outlined=True,
-                              classes=["btn-reset"])
-        solara.SliderInt(t("speed", lang), value=speed, min=1, max=MAX_SPEED, step=1,
-                         thumb_label=True)
+                solara.Button(
+                    t("reset", lang), on_click=reset, outlined=True, classes=["btn-reset"]
+                )
+        solara.SliderInt(
+            t("speed", lang), value=speed, min=1, max=MAX_SPEED, step=1, thumb_label=True
+        )
 
 
 @solara.component
-def FactorsCard(live: Live, lang: str, version: solara.Reactive[int],
-                on_rebuilt: Callable[[], None]):
+def FactorsCard(
+    live: Live, lang: str, version: solara.Reactive[int], on_rebuilt: Callable[[], None]
+):
     s = live.session
     current = s.current_factors()
     _, refresh = solara.use_state(0)
@@ -265,23 +338,24 @@ def FactorsCard(live: Live, lang: str, version: solara.Reactive[int],
         solara.Text(t("factors_help", lang), style={"font-size": "0.85em", "color": "#555"})
         for name in FACTOR_NAMES:
             FactorControl(name, current[name], change, lang, name in s.settings.factors)
-        solara.Button(t("factors_reset", lang), on_click=back, text=True,
-                      disabled=not s.settings.factors)
+        solara.Button(
+            t("factors_reset", lang), on_click=back, text=True, disabled=not s.settings.factors
+        )
 
 
 # --------------------------------------------------------------------------- model view
 
 
 @solara.component
-def ModelView(live: Live, lang: str, version: solara.Reactive[int],
-              build: solara.Reactive[int]):
+def ModelView(live: Live, lang: str, version: solara.Reactive[int], build: solara.Reactive[int]):
     """Map, status and charts; the only part of the page that re-renders on every step."""
     s = live.session
     build, version = build.value, version.value
     map_fig = solara.use_memo(lambda: MapFigure(s.engine.pop, lang), [build, lang])
-    charts = solara.use_memo(lambda: ChartsFigure(lang, s.scenario.days // 7 + 1,
-                                                  tops=expected_tops(s.engine)),
-                             [build, lang])
+    charts = solara.use_memo(
+        lambda: ChartsFigure(lang, s.scenario.days // 7 + 1, tops=expected_tops(s.engine)),
+        [build, lang],
+    )
 
     def draw():
         t0 = time.perf_counter()
@@ -308,10 +382,14 @@ def ModelView(live: Live, lang: str, version: solara.Reactive[int],
 
     solara.use_effect(lambda: (shown(), hidden)[1], [version, build, lang])
     with solara.Column(gap="4px"):
-        solara.Text(t("day_week", lang, day=day, week=day // 7, members=members,
-                      residents=s.engine.pop.n), classes=["status-day"])
-        solara.Text(t("step_time", lang, ms=f"{s.last_step_ms:.1f}"),
-                    style={"font-size": "0.8em", "color": "#777"})
+        solara.Text(
+            t("day_week", lang, day=day, week=day // 7, members=members, residents=s.engine.pop.n),
+            classes=["status-day"],
+        )
+        solara.Text(
+            t("step_time", lang, ms=f"{s.last_step_ms:.1f}"),
+            style={"font-size": "0.8em", "color": "#777"},
+        )
         with solara.Row(style={"flex-wrap": "wrap", "align-items": "flex-start"}):
             with solara.Div(classes=["buurt-map"]):
                 rw.Image(value=map_png, format="jpeg")
@@ -323,8 +401,7 @@ def ModelView(live: Live, lang: str, version: solara.Reactive[int],
 
 
 @solara.component
-def SurveyView(live: Live, lang: str, version: solara.Reactive[int],
-               build: solara.Reactive[int]):
+def SurveyView(live: Live, lang: str, version: solara.Reactive[int], build: solara.Reactive[int]):
     s = live.session
     _ = version.value, build.value  # a new wave can arrive with any step
     _, refresh = solara.use_state(0)
@@ -344,10 +421,12 @@ def SurveyView(live: Live, lang: str, version: solara.Reactive[int],
     solara.v.Html(tag="h3", children=[t("survey_title", lang)])  # Markdown would fetch KaTeX
     solara.Text(t("survey_intro", lang))
     with solara.Row():
-        solara.Button(t("survey_take", lang), on_click=take, color="primary",
-                      classes=["btn-survey"])
-        solara.Button(t("survey_clear", lang), on_click=clear, text=True,
-                      disabled=not s.extra_surveys)
+        solara.Button(
+            t("survey_take", lang), on_click=take, color="primary", classes=["btn-survey"]
+        )
+        solara.Button(
+            t("survey_clear", lang), on_click=clear, text=True, disabled=not s.extra_surveys
+        )
     if ind.empty:
         solara.Info(t("survey_none", lang))
         return
@@ -355,8 +434,9 @@ def SurveyView(live: Live, lang: str, version: solara.Reactive[int],
 
     fig = survey_figure(ind, lang, wave_title)
     with solara.Div(classes=["survey-result"]):
-        solara.FigureMatplotlib(fig, format="png", dependencies=[len(ind), lang,
-                                                                 tuple(ind["wave"].unique())])
+        solara.FigureMatplotlib(
+            fig, format="png", dependencies=[len(ind), lang, tuple(ind["wave"].unique())]
+        )
         solara.DataFrame(survey_table(ind, lang), items_per_page=20)
 
 
@@ -364,11 +444,14 @@ def survey_table(ind: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The indicators as a field-report table: one row per indicator and wave."""
     rows = []
     for (wave, name), g in ind.groupby(["wave", "indicator"], sort=False):
-        row = {t("wave", lang): wave_title(str(wave), lang),
-               t("col_indicator", lang): t(f"ind_{name}", lang)}
+        row = {
+            t("wave", lang): wave_title(str(wave), lang),
+            t("col_indicator", lang): t(f"ind_{name}", lang),
+        }
         for _, r in g.iterrows():
-            row[t(r["respondents"], lang)] = (f"{r['estimate']:.1f} [{r['ci_low']:.1f}–"
-                                              f"{r['ci_high']:.1f}] (n={int(r['n'])})")
+            row[t(r["respondents"], lang)] = (
+                f"{r['estimate']:.1f} [{r['ci_low']:.1f}–{r['ci_high']:.1f}] (n={int(r['n'])})"
+            )
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -393,7 +476,7 @@ def compare_figure(cmp: Comparison, lang: str):
         label, scale = BAND_SERIES[key]
         bands = cmp.bands(key)
         row, col = divmod(i, 2)
-        pair = axes[row, 2 * col: 2 * col + 2]
+        pair = axes[row, 2 * col : 2 * col + 2]
         top = 0.0
         for ax, side in zip(pair, ("A", "B"), strict=True):
             ax.set_title(f"{side}: {t(label, lang)}", fontsize=9)
@@ -401,8 +484,14 @@ def compare_figure(cmp: Comparison, lang: str):
             ax.grid(alpha=0.3)
             if side in bands:
                 b = bands[side]
-                ax.fill_between(b["week"], b["low"] * scale, b["high"] * scale,
-                                color=colours[side], alpha=0.25, lw=0)
+                ax.fill_between(
+                    b["week"],
+                    b["low"] * scale,
+                    b["high"] * scale,
+                    color=colours[side],
+                    alpha=0.25,
+                    lw=0,
+                )
                 ax.plot(b["week"], b["median"] * scale, color=colours[side], lw=1.4)
                 top = max(top, float((b["high"] * scale).max()))
         for ax in pair:
@@ -418,12 +507,14 @@ def compare_table(cmp: Comparison, lang: str) -> pd.DataFrame:
     def fmt(r, p):
         return f"{r[p + '_median']:.1f} [{r[p + '_low']:.1f} – {r[p + '_high']:.1f}]"
 
-    return pd.DataFrame({
-        t("outcome", lang): [t(f"sum_{k}", lang) for k in table["outcome"]],
-        "A": [fmt(r, "A") for _, r in table.iterrows()],
-        "B": [fmt(r, "B") for _, r in table.iterrows()],
-        t("difference", lang): [fmt(r, "diff") for _, r in table.iterrows()],
-    })
+    return pd.DataFrame(
+        {
+            t("outcome", lang): [t(f"sum_{k}", lang) for k in table["outcome"]],
+            "A": [fmt(r, "A") for _, r in table.iterrows()],
+            "B": [fmt(r, "B") for _, r in table.iterrows()],
+            t("difference", lang): [fmt(r, "diff") for _, r in table.iterrows()],
+        }
+    )
 
 
 def posterior_note(files: dict, keys: dict[str, str | None], lang: str) -> str:
@@ -437,8 +528,9 @@ def posterior_note(files: dict, keys: dict[str, str | None], lang: str) -> str:
     return t("compare_posterior", lang, sides=sides, file=names)
 
 
-def start_comparison(s: Session, files: dict, keys: dict[str, str | None], mine: bool,
-                     reps: int, days: int) -> Comparison:
+def start_comparison(
+    s: Session, files: dict, keys: dict[str, str | None], mine: bool, reps: int, days: int
+) -> Comparison:
     """The comparison the page starts: sides A and B at the page's population size (B with
     the user's factors if ``mine``), posterior particles where a scenario has a sample."""
     residents, factors = s.settings.residents, s.settings.factors
@@ -450,8 +542,9 @@ def start_comparison(s: Session, files: dict, keys: dict[str, str | None], mine:
         scn = scale_population(scn, residents)
         return apply_factors(scn, factors) if mine else scn
 
-    bases = {side: (load_named(key, files), posterior_file(key, files))
-             for side, key in keys.items()}
+    bases = {
+        side: (load_named(key, files), posterior_file(key, files)) for side, key in keys.items()
+    }
     seeds = [s.settings.seed + i for i in range(reps)]
     return comparison_for(bases, {"A": finish_a, "B": finish_b}, seeds, days)
 
@@ -489,6 +582,7 @@ def CompareView(live: Live, lang: str):
         def setter(new):
             memory[name] = new
             set_value(new)
+
         return value, setter
 
     key_a, set_key_a = remembered("key_a")
@@ -522,25 +616,50 @@ def CompareView(live: Live, lang: str):
     solara.Text(t("compare_intro", lang))
     with solara.Row(style={"flex-wrap": "wrap"}):
         with solara.Card(t("side_a", lang), style={"min-width": "320px"}):
-            solara.v.Select(label=t("scenario", lang), items=items, v_model=key_a,
-                            on_v_model=set_key_a)
+            solara.v.Select(
+                label=t("scenario", lang), items=items, v_model=key_a, on_v_model=set_key_a
+            )
         with solara.Card(t("side_b", lang), style={"min-width": "320px"}):
-            solara.v.Select(label=t("scenario", lang), items=items, v_model=key_b,
-                            on_v_model=set_key_b)
-            changes = ", ".join(f"{factor_label(k, lang)} = {show_value(v, lang)}"
-                                for k, v in s.settings.factors.items())
+            solara.v.Select(
+                label=t("scenario", lang), items=items, v_model=key_b, on_v_model=set_key_b
+            )
+            changes = ", ".join(
+                f"{factor_label(k, lang)} = {show_value(v, lang)}"
+                for k, v in s.settings.factors.items()
+            )
             solara.Checkbox(label=t("use_my_factors", lang), value=mine, on_value=set_mine)
             if mine and changes:
                 solara.Text(changes, style={"font-size": "0.85em"})
         with solara.Card(style={"min-width": "260px"}):
-            NumberField(t("replications", lang), reps, 2, MAX_REPLICATIONS, set_reps, lang,
-                        f"2–{MAX_REPLICATIONS}", "replications")
-            NumberField(t("compare_days", lang), days, MIN_DAYS, MAX_DAYS, set_days, lang,
-                        f"{MIN_DAYS}–{MAX_DAYS}", "days")
+            NumberField(
+                t("replications", lang),
+                reps,
+                2,
+                MAX_REPLICATIONS,
+                set_reps,
+                lang,
+                f"2–{MAX_REPLICATIONS}",
+                "replications",
+            )
+            NumberField(
+                t("compare_days", lang),
+                days,
+                MIN_DAYS,
+                MAX_DAYS,
+                set_days,
+                lang,
+                f"{MIN_DAYS}–{MAX_DAYS}",
+                "days",
+            )
             running = cmp is not None and not cmp.finished and not cmp.cancelled
             with solara.Row():
-                solara.Button(t("compare_run", lang), on_click=start, color="primary",
-                              disabled=running, classes=["btn-compare"])
+                solara.Button(
+                    t("compare_run", lang),
+                    on_click=start,
+                    color="primary",
+                    disabled=running,
+                    classes=["btn-compare"],
+                )
                 solara.Button(t("compare_cancel", lang), on_click=stop, disabled=not running)
     note = posterior_note(files, {"A": key_a, "B": key_b}, lang)
     if note:
@@ -556,21 +675,24 @@ def CompareView(live: Live, lang: str):
         solara.Warning(t("compare_cancelled", lang))
     elif not cmp.finished:
         solara.ProgressLinear(100 * max(progress, 0) / cmp.total)
-        solara.Text(t("compare_busy", lang, done=max(progress, 0), total=cmp.total),
-                    classes=["compare-status"])
+        solara.Text(
+            t("compare_busy", lang, done=max(progress, 0), total=cmp.total),
+            classes=["compare-status"],
+        )
     else:
         errors = cmp.errors()
         if errors:
             solara.Error(t("compare_failed", lang, error=errors[0]))
             return
-        solara.Success(t("compare_done", lang, total=cmp.total,
-                         seeds=f"{cmp.seeds[0]}–{cmp.seeds[-1]}"), classes=["compare-status"])
+        solara.Success(
+            t("compare_done", lang, total=cmp.total, seeds=f"{cmp.seeds[0]}–{cmp.seeds[-1]}"),
+            classes=["compare-status"],
+        )
     if cmp.done:
         fig = compare_figure(cmp, lang)
         with solara.Div(classes=["compare-result"]):
             with solara.Div(classes=["compare-bands"]):
-                solara.FigureMatplotlib(fig, format="png",
-                                        dependencies=[id(cmp), cmp.done, lang])
+                solara.FigureMatplotlib(fig, format="png", dependencies=[id(cmp), cmp.done, lang])
             solara.Text(t("median_range", lang), style={"font-size": "0.85em"})
             solara.DataFrame(compare_table(cmp, lang), items_per_page=len(SUMMARY_OUTCOMES))
 
@@ -592,6 +714,7 @@ def Page():
         def on_rebuilt():
             build.value = live.build
             version.value += 1
+
         return on_rebuilt
 
     # one function for the page's lifetime, so a step does not re-render the sidebar

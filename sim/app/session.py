@@ -56,9 +56,12 @@ def scenario_files(root: Path = SCENARIO_DIR) -> dict[str, Path]:
     """
     if not root.is_dir():
         return {}
-    files = [p for p in root.rglob("*.toml")
-             if p.relative_to(root).parts[0] not in NOT_SCENARIOS
-             and not any(part.startswith(("_", ".")) for part in p.relative_to(root).parts)]
+    files = [
+        p
+        for p in root.rglob("*.toml")
+        if p.relative_to(root).parts[0] not in NOT_SCENARIOS
+        and not any(part.startswith(("_", ".")) for part in p.relative_to(root).parts)
+    ]
 
     def order(p: Path) -> tuple[int, str]:
         rel = p.relative_to(root)
@@ -98,8 +101,9 @@ def posterior_file(key: str | None, files: dict[str, Path] | None = None) -> Pat
 
 def expected_residents(scn: Scenario) -> float:
     p = scn.population
-    households = sum(a.streets * (a.households_per_street or p.households_per_street)
-                     for a in scn.areas)
+    households = sum(
+        a.streets * (a.households_per_street or p.households_per_street) for a in scn.areas
+    )
     return households * p.adults_per_household
 
 
@@ -152,8 +156,9 @@ def parse_int(field_name: str, text: str, lo: int, hi: int, kept: int, lang: str
     try:
         value = int(raw)
     except ValueError:
-        raise FieldError(field_name, t("err_not_int", lang, example=kept, value=text,
-                                       kept=kept)) from None
+        raise FieldError(
+            field_name, t("err_not_int", lang, example=kept, value=text, kept=kept)
+        ) from None
     if not lo <= value <= hi:
         raise FieldError(field_name, t("err_range", lang, lo=lo, hi=hi, value=value, kept=kept))
     return value
@@ -214,8 +219,9 @@ class Session:
     @property
     def scenario(self) -> Scenario:
         """The scenario as run: file, population size and the user's factor changes."""
-        return apply_factors(scale_population(self.base, self.settings.residents),
-                             self.settings.factors)
+        return apply_factors(
+            scale_population(self.base, self.settings.residents), self.settings.factors
+        )
 
     def build(self) -> None:
         """(Re)start at day 0 with the current settings."""
@@ -306,7 +312,7 @@ class Session:
 
         records = self.engine.records
         cols = self._columns
-        for rec in records[self._seen:]:
+        for rec in records[self._seen :]:
             for k, v in rec.items():
                 cols.setdefault(k, []).append(v)
         self._seen = len(records)
@@ -350,8 +356,11 @@ class Session:
         labels = {str(df["wave"].iloc[0]) for df in self.surveys()}
         if label in labels:
             return
-        self.extra_surveys.append(virtual_survey(label, eng.day, eng.state, pop.area_names,
-                                                 pop.area, eligible, cfg, self._survey_rng))
+        self.extra_surveys.append(
+            virtual_survey(
+                label, eng.day, eng.state, pop.area_names, pop.area, eligible, cfg, self._survey_rng
+            )
+        )
 
     def surveys(self) -> list[pd.DataFrame]:
         waves = [df for df in self.engine.surveys if len(df)]
@@ -364,8 +373,9 @@ class Session:
 
         waves = self.surveys()
         if not waves:
-            return pd.DataFrame(columns=["wave", "respondents", "indicator", "estimate",
-                                         "ci_low", "ci_high", "n"])
+            return pd.DataFrame(
+                columns=["wave", "respondents", "indicator", "estimate", "ci_low", "ci_high", "n"]
+            )
         return indicators(pd.concat(waves, ignore_index=True))
 
     def clear_surveys(self) -> None:

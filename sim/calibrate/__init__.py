@@ -11,5 +11,13 @@ from sim.calibrate.distance import IntervalDistance, target_miss
 from sim.calibrate.priors import Priors, load_priors
 from sim.calibrate.targets import Target, Targets, TargetsError, load_targets
 
-__all__ = ["IntervalDistance", "Priors", "Target", "Targets", "TargetsError", "load_priors",
-           "load_targets", "target_miss"]
+__all__ = [
+    "IntervalDistance",
+    "Priors",
+    "Target",
+    "Targets",
+    "TargetsError",
+    "load_priors",
+    "load_targets",
+    "target_miss",
+]

@@ -19,12 +19,18 @@ import pandas as pd
 
 from sim.calibrate.observe import Simulator, observe
 
-SELECTION_OFF = {"membership.selection_worry": 0.0, "membership.selection_efficacy": 0.0,
-                 "membership.selection_cohesion": 0.0}
+SELECTION_OFF = {
+    "membership.selection_worry": 0.0,
+    "membership.selection_efficacy": 0.0,
+    "membership.selection_cohesion": 0.0,
+}
 EXPOSURE_OFF = {"messages.exposure": 0.0}
 VARIANTS: dict[str, dict[str, float]] = {
-    "calibrated": {}, "selection_off": SELECTION_OFF, "exposure_off": EXPOSURE_OFF,
-    "both_off": {**SELECTION_OFF, **EXPOSURE_OFF}}
+    "calibrated": {},
+    "selection_off": SELECTION_OFF,
+    "exposure_off": EXPOSURE_OFF,
+    "both_off": {**SELECTION_OFF, **EXPOSURE_OFF},
+}
 GAP_KEYS = ("worry_gap", "unsafe_gap")
 
 
@@ -40,11 +46,17 @@ def draw_task(sim: Simulator, values: Mapping[str, float], seed: int) -> dict[st
     """One posterior draw: observables of every target, and the gaps under each variant."""
     results = sim.runs(values, seed)
     primary = sim.targets.primary
-    gap_targets = [t for t in sim.targets.used()
-                   if t.scenario == primary and t.observable == "survey"
-                   and t.respondents == "gap"]
-    out: dict[str, Any] = {"observables": sim.measure(results), "seed": seed,
-                           "values": dict(values), "gaps": {}}
+    gap_targets = [
+        t
+        for t in sim.targets.used()
+        if t.scenario == primary and t.observable == "survey" and t.respondents == "gap"
+    ]
+    out: dict[str, Any] = {
+        "observables": sim.measure(results),
+        "seed": seed,
+        "values": dict(values),
+        "gaps": {},
+    }
     for name, extra in VARIANTS.items():
         if not extra:
             run = results[primary]
@@ -57,13 +69,18 @@ def draw_task(sim: Simulator, values: Mapping[str, float], seed: int) -> dict[st
 
 def gap_table(draws: list[dict[str, Any]]) -> pd.DataFrame:
     """Long table: draw, variant, measure, gap."""
-    rows = [(i, v, k, float(x)) for i, d in enumerate(draws)
-            for v, g in d["gaps"].items() for k, x in g.items()]
+    rows = [
+        (i, v, k, float(x))
+        for i, d in enumerate(draws)
+        for v, g in d["gaps"].items()
+        for k, x in g.items()
+    ]
     return pd.DataFrame(rows, columns=["draw", "variant", "measure", "gap"])
 
 
-def shares(gaps: pd.DataFrame, measure: str = "worry_gap", n_boot: int = 2000,
-           seed: int = 0) -> pd.DataFrame:
+def shares(
+    gaps: pd.DataFrame, measure: str = "worry_gap", n_boot: int = 2000, seed: int = 0
+) -> pd.DataFrame:
     """Contribution (gap removed) and share of the calibrated gap per mechanism, 90 % intervals.
 
     >>> g = pd.DataFrame({"draw": [0, 0, 0, 0], "variant": ["calibrated", "selection_off",
@@ -77,22 +94,30 @@ def shares(gaps: pd.DataFrame, measure: str = "worry_gap", n_boot: int = 2000,
     rng = np.random.default_rng(seed)
     idx = rng.integers(0, len(wide), size=(n_boot, len(wide)))
     rows = []
-    for mech, variant in (("selection", "selection_off"), ("exposure", "exposure_off"),
-                          ("selection and exposure", "both_off")):
+    for mech, variant in (
+        ("selection", "selection_off"),
+        ("exposure", "exposure_off"),
+        ("selection and exposure", "both_off"),
+    ):
         contrib = base - wide[variant].to_numpy()
         share = contrib.mean() / base.mean() if base.mean() else np.nan
         boot = contrib[idx].mean(axis=1) / base[idx].mean(axis=1)
-        rows.append({
-            "mechanism": mech, "measure": measure, "draws": len(wide),
-            "gap_calibrated": base.mean(),
-            "gap_calibrated_q05": np.quantile(base, 0.05),
-            "gap_calibrated_q95": np.quantile(base, 0.95),
-            "gap_without": wide[variant].mean(),
-            "contribution": contrib.mean(),
-            "contribution_q05": np.quantile(contrib, 0.05),
-            "contribution_q95": np.quantile(contrib, 0.95),
-            "share": share,
-            "share_q05": np.nanquantile(boot, 0.05), "share_q95": np.nanquantile(boot, 0.95),
-            "draws_gap_positive": float(np.mean(base > 0)),
-        })
+        rows.append(
+            {
+                "mechanism": mech,
+                "measure": measure,
+                "draws": len(wide),
+                "gap_calibrated": base.mean(),
+                "gap_calibrated_q05": np.quantile(base, 0.05),
+                "gap_calibrated_q95": np.quantile(base, 0.95),
+                "gap_without": wide[variant].mean(),
+                "contribution": contrib.mean(),
+                "contribution_q05": np.quantile(contrib, 0.05),
+                "contribution_q95": np.quantile(contrib, 0.95),
+                "share": share,
+                "share_q05": np.nanquantile(boot, 0.05),
+                "share_q95": np.nanquantile(boot, 0.95),
+                "draws_gap_positive": float(np.mean(base > 0)),
+            }
+        )
     return pd.DataFrame(rows)

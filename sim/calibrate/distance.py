@@ -52,8 +52,10 @@ class IntervalDistance:
 
     def misses(self, x: Mapping[str, float]) -> dict[str, float]:
         """Weighted miss per target id."""
-        return {t.id: float(w * target_miss(t, _as_float(x.get(t.id))))
-                for t, w in zip(self.targets, self.weights, strict=True)}
+        return {
+            t.id: float(w * target_miss(t, _as_float(x.get(t.id))))
+            for t, w in zip(self.targets, self.weights, strict=True)
+        }
 
     def __call__(self, x: Mapping[str, float], x_0: Mapping | None = None) -> float:
         m = np.fromiter(self.misses(x).values(), dtype=float)

@@ -46,8 +46,10 @@ def _half_width(target: Target, data: pd.DataFrame) -> float:
         sub = data[data["wave"].isin(target.change)]
         ch = changes(sub, target.change[0], target.change[1])
         if target.respondents == "gap":
-            raise UserError(f"target {target.id}: a change of the gap cannot be read from "
-                            f"field data; use respondents = participants or non_participants")
+            raise UserError(
+                f"target {target.id}: a change of the gap cannot be read from "
+                f"field data; use respondents = participants or non_participants"
+            )
         row = ch[(ch["respondents"] == target.respondents) & (ch["indicator"] == target.indicator)]
         return float((row["ci_high"] - row["ci_low"]).iloc[0]) / 2 / unit if len(row) else math.nan
     halves = []
@@ -58,10 +60,12 @@ def _half_width(target: Target, data: pd.DataFrame) -> float:
             row = g[g["indicator"] == target.indicator]
         else:
             ind = indicators(sub)
-            row = ind[(ind["respondents"] == target.respondents)
-                      & (ind["indicator"] == target.indicator)]
-        halves.append(float((row["ci_high"] - row["ci_low"]).iloc[0]) / 2 / unit
-                      if len(row) else math.nan)
+            row = ind[
+                (ind["respondents"] == target.respondents) & (ind["indicator"] == target.indicator)
+            ]
+        halves.append(
+            float((row["ci_high"] - row["ci_low"]).iloc[0]) / 2 / unit if len(row) else math.nan
+        )
     return float(np.sqrt(np.sum(np.square(halves)))) / len(halves)
 
 
@@ -81,16 +85,24 @@ def apply_field_data(targets: Targets, path: str | Path) -> tuple[Targets, list[
         value = observe_survey(t, sub)
         half = _half_width(t, sub)
         if not (math.isfinite(value) and math.isfinite(half)):
-            raise UserError(f"{path}: target {t.id} cannot be computed from the field data "
-                            f"(too few respondents in a group of waves "
-                            f"{', '.join(t.change or t.waves)}); each group needs ≥ 2 "
-                            f"respondents per wave")
-        new_list.append(t.model_copy(update={
-            "interval": (value - half, value + half), "direction": None, "certainty": "H",
-            "source": f"field microdata {Path(path).name} (replaces: {t.source})",
-            "note": f"Observed {value:.4g} with 95 % interval ± {half:.3g}, computed by "
+            raise UserError(
+                f"{path}: target {t.id} cannot be computed from the field data "
+                f"(too few respondents in a group of waves "
+                f"{', '.join(t.change or t.waves)}); each group needs ≥ 2 "
+                f"respondents per wave"
+            )
+        new_list.append(
+            t.model_copy(
+                update={
+                    "interval": (value - half, value + half),
+                    "direction": None,
+                    "certainty": "H",
+                    "source": f"field microdata {Path(path).name} (replaces: {t.source})",
+                    "note": f"Observed {value:.4g} with 95 % interval ± {half:.3g}, computed by "
                     f"sim.survey from {Path(path).name}.",
-        }))
+                }
+            )
+        )
         replaced.append(t.id)
     out = targets.model_copy(update={"target": new_list})
     out.path = targets.path
@@ -100,12 +112,16 @@ def apply_field_data(targets: Targets, path: str | Path) -> tuple[Targets, list[
 def survey_sizes(data: pd.DataFrame) -> dict[str, int]:
     """Mean respondents per wave in each group: the virtual survey should match them."""
     per = data.groupby(["wave", "participant"]).size().groupby(level="participant").mean()
-    return {"survey.participants": int(round(per.get(True, 0))),
-            "survey.non_participants": int(round(per.get(False, 0)))}
+    return {
+        "survey.participants": int(round(per.get(True, 0))),
+        "survey.non_participants": int(round(per.get(False, 0))),
+    }
 
 
-SYNTHETIC_NOTE = ("SYNTHETIC example, not field data: simulated by buurtsim from "
-                  "scenarios/rotterdam_experiment.toml")
+SYNTHETIC_NOTE = (
+    "SYNTHETIC example, not field data: simulated by buurtsim from "
+    "scenarios/rotterdam_experiment.toml"
+)
 
 
 def synthetic_field_data(seed: int = 2024, overrides: dict | None = None) -> pd.DataFrame:

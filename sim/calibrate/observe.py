@@ -23,8 +23,9 @@ from sim.scenario import Scenario, load_scenario, resolve_scenario_path
 NAN = float("nan")
 
 
-def load_calibration_scenarios(targets: Targets, names: list[str] | None = None
-                               ) -> dict[str, Scenario]:
+def load_calibration_scenarios(
+    targets: Targets, names: list[str] | None = None
+) -> dict[str, Scenario]:
     """The calibration scenarios of ``targets`` (files + overrides), validated."""
     base_dir = __import__("pathlib").Path(targets.path).parent if targets.path else None
     out = {}
@@ -34,9 +35,11 @@ def load_calibration_scenarios(targets: Targets, names: list[str] | None = None
         if not path.exists() and base_dir is not None and (base_dir / spec.file).exists():
             path = base_dir / spec.file
         if not path.exists():
-            raise TargetsError(f"{targets.path}: scenarios.{name}: field 'file': scenario "
-                               f"{spec.file!r} not found (looked in scenarios/ and next to the "
-                               f"targets file)")
+            raise TargetsError(
+                f"{targets.path}: scenarios.{name}: field 'file': scenario "
+                f"{spec.file!r} not found (looked in scenarios/ and next to the "
+                f"targets file)"
+            )
         scenario = load_scenario(path)
         overrides = dict(spec.overrides)
         if spec.without_groups:
@@ -56,11 +59,13 @@ def survey_value(target: Target, table: pd.DataFrame, participation: float = NAN
     ``participation`` weights participants and non-participants for ``respondents =
     "population"`` (the share of adults who are members).
     """
+
     def at(wave: str) -> float:
         rows = table[(table["wave"] == wave) & (table["indicator"] == target.indicator)]
         unit = 100.0 if str(target.indicator).startswith("pct_") else 1.0  # percent → share
-        est = {r: float(v) / unit
-               for r, v in zip(rows["respondents"], rows["estimate"], strict=True)}
+        est = {
+            r: float(v) / unit for r, v in zip(rows["respondents"], rows["estimate"], strict=True)
+        }
         part, non = est.get("participants", NAN), est.get("non_participants", NAN)
         match target.respondents:
             case "participants":
@@ -148,8 +153,9 @@ class Simulator:
     scenarios: dict[str, Scenario]
     extra: dict[str, Any] = field(default_factory=dict)
 
-    def runs(self, values: Mapping[str, float], seed: int,
-             names: list[str] | None = None) -> dict[str, Any]:
+    def runs(
+        self, values: Mapping[str, float], seed: int, names: list[str] | None = None
+    ) -> dict[str, Any]:
         from sim.engine import simulate
 
         results = {}

@@ -47,7 +47,7 @@ class CalibrationSettings:
     max_generations: int = 20
     time_limit_min: float | None = None  # wall-clock limit of the ABC-SMC part
     seed: int = 1
-    install: bool = False           # also write scenarios/calibrated.toml and its posterior
+    install: bool = False  # also write scenarios/calibrated.toml and its posterior
     overrides: dict[str, Any] = field(default_factory=dict)  # extra scenario overrides
 
 
@@ -63,9 +63,11 @@ class Prepared:
 def prepare(settings: CalibrationSettings) -> Prepared:
     """Load and check targets, priors, field data and scenarios (no simulation yet)."""
     if settings.budget < 2 * settings.population_size:
-        raise CalibrationError(f"--budget {settings.budget} is too small for a population of "
-                               f"{settings.population_size}; allowed: ≥ "
-                               f"{2 * settings.population_size}")
+        raise CalibrationError(
+            f"--budget {settings.budget} is too small for a population of "
+            f"{settings.population_size}; allowed: ≥ "
+            f"{2 * settings.population_size}"
+        )
     targets = load_targets(settings.targets)
     priors = load_priors(settings.priors)
     replaced: list[str] = []
@@ -75,10 +77,12 @@ def prepare(settings: CalibrationSettings) -> Prepared:
 
         targets, replaced, data = apply_field_data(targets, settings.field_data)
         if not replaced:
-            raise CalibrationError(f"{settings.field_data}: the field data cover no target of "
-                                   f"{targets.path} (waves present: "
-                                   f"{', '.join(map(str, sorted(set(data['wave']))))}; "
-                                   f"targets use the primary scenario's waves)")
+            raise CalibrationError(
+                f"{settings.field_data}: the field data cover no target of "
+                f"{targets.path} (waves present: "
+                f"{', '.join(map(str, sorted(set(data['wave']))))}; "
+                f"targets use the primary scenario's waves)"
+            )
         survey_overrides = survey_sizes(data)
     scenarios = load_calibration_scenarios(targets)
     if survey_overrides:
@@ -86,23 +90,32 @@ def prepare(settings: CalibrationSettings) -> Prepared:
         try:
             scenarios[prim] = scenarios[prim].with_overrides(survey_overrides, "field data")
         except Exception:  # noqa: BLE001 - too many respondents for the small neighbourhood
-            print("note: the field survey is larger than the simulated neighbourhood allows; "
-                  "the virtual survey keeps the scenario's sizes", file=sys.stderr)
+            print(
+                "note: the field survey is larger than the simulated neighbourhood allows; "
+                "the virtual survey keeps the scenario's sizes",
+                file=sys.stderr,
+            )
     if settings.overrides:
-        scenarios = {k: v.with_overrides(settings.overrides, "--set") for k, v in
-                     scenarios.items()}
+        scenarios = {k: v.with_overrides(settings.overrides, "--set") for k, v in scenarios.items()}
     check_against(priors, scenarios)
-    scen_hash = hashlib.sha256("".join(scenarios[k].content_hash()
-                                       for k in sorted(scenarios)).encode()).hexdigest()
-    meta = {"targets_hash": targets.content_hash(), "priors_hash": priors.content_hash(),
-            "scenarios_hash": scen_hash, "version": __version__,
-            "targets_file": str(settings.targets), "priors_file": str(settings.priors),
-            "field_data": str(settings.field_data or "")}
+    scen_hash = hashlib.sha256(
+        "".join(scenarios[k].content_hash() for k in sorted(scenarios)).encode()
+    ).hexdigest()
+    meta = {
+        "targets_hash": targets.content_hash(),
+        "priors_hash": priors.content_hash(),
+        "scenarios_hash": scen_hash,
+        "version": __version__,
+        "targets_file": str(settings.targets),
+        "priors_file": str(settings.priors),
+        "field_data": str(settings.field_data or ""),
+    }
     return Prepared(targets, priors, Simulator(targets, priors, scenarios), meta, replaced)
 
 
-def calibrate(settings: CalibrationSettings,
-              progress: Callable[[Generation], None] | None = None) -> Path:
+def calibrate(
+    settings: CalibrationSettings, progress: Callable[[Generation], None] | None = None
+) -> Path:
     """Run a calibration and write its outputs to ``settings.out``; returns the report path."""
     from sim.calibrate.sampling import dask_client, run_abc_smc
 
@@ -113,47 +126,74 @@ def calibrate(settings: CalibrationSettings,
         raise CalibrationError(f"--out {out}: exists and is not a folder")
     progress = progress or (lambda g: print_progress(g, settings.budget))
     n_used = len(prep.targets.used())
-    print(f"calibrating {len(prep.priors.parameter)} parameters against {n_used} targets "
-          f"(scenarios: {', '.join(prep.simulator.scenarios)}); budget {settings.budget} "
-          f"simulations, population {settings.population_size}", file=sys.stderr, flush=True)
+    print(
+        f"calibrating {len(prep.priors.parameter)} parameters against {n_used} targets "
+        f"(scenarios: {', '.join(prep.simulator.scenarios)}); budget {settings.budget} "
+        f"simulations, population {settings.population_size}",
+        file=sys.stderr,
+        flush=True,
+    )
     with dask_client(settings.workers, settings.scheduler) as client:
         out.mkdir(parents=True, exist_ok=True)
         history = run_abc_smc(
-            prep.simulator, prep.priors.distribution(), IntervalDistance(prep.targets),
-            observed_data(prep.targets), out / "abc.db",
-            population_size=settings.population_size, budget=settings.budget, client=client,
-            meta=prep.meta, max_generations=settings.max_generations, progress=progress,
-            max_walltime_s=None if settings.time_limit_min is None
-            else 60 * settings.time_limit_min)
+            prep.simulator,
+            prep.priors.distribution(),
+            IntervalDistance(prep.targets),
+            observed_data(prep.targets),
+            out / "abc.db",
+            population_size=settings.population_size,
+            budget=settings.budget,
+            client=client,
+            meta=prep.meta,
+            max_generations=settings.max_generations,
+            progress=progress,
+            max_walltime_s=None
+            if settings.time_limit_min is None
+            else 60 * settings.time_limit_min,
+        )
         abc_seconds = time.monotonic() - started
-        print(f"posterior predictive and selection/exposure runs "
-              f"({settings.posterior_draws} draws × {len(prep.simulator.scenarios) + 3} runs)",
-              file=sys.stderr, flush=True)
+        print(
+            f"posterior predictive and selection/exposure runs "
+            f"({settings.posterior_draws} draws × {len(prep.simulator.scenarios) + 3} runs)",
+            file=sys.stderr,
+            flush=True,
+        )
         draws = _posterior_draws(history, prep, settings, client)
     from sim.calibrate.outputs import write_outputs
 
-    report = write_outputs(out, history, draws, prep, settings,
-                           timing={"abc_seconds": abc_seconds,
-                                   "total_seconds": time.monotonic() - started})
-    print(f"calibration done in {(time.monotonic() - started) / 60:.1f} min: {report}",
-          file=sys.stderr, flush=True)
+    report = write_outputs(
+        out,
+        history,
+        draws,
+        prep,
+        settings,
+        timing={"abc_seconds": abc_seconds, "total_seconds": time.monotonic() - started},
+    )
+    print(
+        f"calibration done in {(time.monotonic() - started) / 60:.1f} min: {report}",
+        file=sys.stderr,
+        flush=True,
+    )
     return report
 
 
-def _posterior_draws(history: Any, prep: Prepared, settings: CalibrationSettings,
-                     client: Any) -> list[dict[str, Any]]:
+def _posterior_draws(
+    history: Any, prep: Prepared, settings: CalibrationSettings, client: Any
+) -> list[dict[str, Any]]:
     from sim.calibrate.decompose import draw_task
     from sim.calibrate.posterior import posterior_table
 
     post = posterior_table(history, prep.priors)
     rng = np.random.default_rng(settings.seed)
-    pick = rng.choice(len(post), size=settings.posterior_draws, replace=True,
-                      p=post["weight"].to_numpy())
+    pick = rng.choice(
+        len(post), size=settings.posterior_draws, replace=True, p=post["weight"].to_numpy()
+    )
     seeds = rng.integers(0, 2**31 - 1, size=settings.posterior_draws)
     names = prep.priors.names()
     values = [{n: float(post.loc[i, n]) for n in names} for i in pick]
-    futures = client.map(draw_task, [prep.simulator] * len(values), values,
-                         [int(s) for s in seeds], pure=False)
+    futures = client.map(
+        draw_task, [prep.simulator] * len(values), values, [int(s) for s in seeds], pure=False
+    )
     draws = client.gather(futures)
     for d, i in zip(draws, pick, strict=True):
         d["particle"] = int(i)
@@ -165,23 +205,36 @@ def predictive_table(draws: list[dict[str, Any]], targets: Targets) -> pd.DataFr
     weights = targets.weights
     rows = []
     for t in targets.target:
-        sim = np.array([d["observables"].get(t.id, math.nan) for d in draws], dtype=float) \
-            if t.use else np.array([])
+        sim = (
+            np.array([d["observables"].get(t.id, math.nan) for d in draws], dtype=float)
+            if t.use
+            else np.array([])
+        )
         finite = sim[np.isfinite(sim)]
         met = np.mean([target_miss(t, v) == 0 for v in sim]) if len(sim) else math.nan
-        q05, q50, q95 = (np.quantile(finite, [0.05, 0.5, 0.95]) if len(finite)
-                         else (math.nan,) * 3)
-        rows.append({
-            "target": t.id, "title": t.title, "used": t.use, "certainty": t.certainty,
-            "weight": t.weight(weights) if t.use else 0.0,
-            "observed": (f"{t.interval[0]:g} – {t.interval[1]:g}" if t.interval else
-                         f"{'> 0' if t.direction == 'positive' else '< 0'}"),
-            "low": t.interval[0] if t.interval else math.nan,
-            "high": t.interval[1] if t.interval else math.nan,
-            "direction": t.direction or "",
-            "sim_q05": q05, "sim_median": q50, "sim_q95": q95, "share_met": met,
-            "verdict": _verdict(met, t.use),
-        })
+        q05, q50, q95 = np.quantile(finite, [0.05, 0.5, 0.95]) if len(finite) else (math.nan,) * 3
+        rows.append(
+            {
+                "target": t.id,
+                "title": t.title,
+                "used": t.use,
+                "certainty": t.certainty,
+                "weight": t.weight(weights) if t.use else 0.0,
+                "observed": (
+                    f"{t.interval[0]:g} – {t.interval[1]:g}"
+                    if t.interval
+                    else f"{'> 0' if t.direction == 'positive' else '< 0'}"
+                ),
+                "low": t.interval[0] if t.interval else math.nan,
+                "high": t.interval[1] if t.interval else math.nan,
+                "direction": t.direction or "",
+                "sim_q05": q05,
+                "sim_median": q50,
+                "sim_q95": q95,
+                "share_met": met,
+                "verdict": _verdict(met, t.use),
+            }
+        )
     return pd.DataFrame(rows)
 
 

@@ -51,16 +51,26 @@ def posterior_stats(post: pd.DataFrame, priors: Priors) -> pd.DataFrame:
     """Median and 90 % credible interval per parameter, with the prior range."""
     rows = []
     for name, p in priors.parameter.items():
-        lo, med, hi = weighted_quantile(post[name].to_numpy(), post["weight"].to_numpy(),
-                                        np.array([0.05, 0.5, 0.95]))
-        rows.append({"parameter": name, "median": med, "q05": lo, "q95": hi,
-                     "prior_low": p.low, "prior_high": p.high,
-                     "width_vs_prior": (hi - lo) / (0.9 * (p.high - p.low))})
+        lo, med, hi = weighted_quantile(
+            post[name].to_numpy(), post["weight"].to_numpy(), np.array([0.05, 0.5, 0.95])
+        )
+        rows.append(
+            {
+                "parameter": name,
+                "median": med,
+                "q05": lo,
+                "q95": hi,
+                "prior_low": p.low,
+                "prior_high": p.high,
+                "width_vs_prior": (hi - lo) / (0.9 * (p.high - p.low)),
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def particle_overrides(post: pd.DataFrame, priors: Priors, base: Scenario,
-                       scenario_name: str) -> pd.DataFrame:
+def particle_overrides(
+    post: pd.DataFrame, priors: Priors, base: Scenario, scenario_name: str
+) -> pd.DataFrame:
     """Per particle, the dotted overrides of the primary scenario (see module docstring)."""
     rows = []
     for i, row in post.iterrows():
@@ -73,8 +83,9 @@ def particle_overrides(post: pd.DataFrame, priors: Priors, base: Scenario,
 def write_parquet(df: pd.DataFrame, path: Path, meta: dict[str, Any] | None = None) -> None:
     table = pa.Table.from_pandas(df, preserve_index=False)
     if meta:
-        table = table.replace_schema_metadata({**(table.schema.metadata or {}),
-                                               b"buurtsim": json.dumps(meta).encode()})
+        table = table.replace_schema_metadata(
+            {**(table.schema.metadata or {}), b"buurtsim": json.dumps(meta).encode()}
+        )
     pq.write_table(table, path)
 
 
@@ -118,8 +129,9 @@ def _nest(overrides: dict[str, Any], base: Scenario) -> dict[str, Any]:
     return out
 
 
-def calibrated_toml(overrides: dict[str, Any], base: Scenario, base_file: Path, dest: Path,
-                    header: str) -> str:
+def calibrated_toml(
+    overrides: dict[str, Any], base: Scenario, base_file: Path, dest: Path, header: str
+) -> str:
     """Text of a scenario that ``extends`` ``base_file`` with ``overrides`` (posterior median)."""
     nested = _nest(overrides, base)
     base_abs, dest_dir = base_file.resolve(), dest.parent.resolve()
@@ -127,12 +139,20 @@ def calibrated_toml(overrides: dict[str, Any], base: Scenario, base_file: Path, 
         common = Path(os.path.commonpath([base_abs, dest_dir]))
     except ValueError:
         common = Path("/")
-    rel = (os.path.relpath(base_abs, dest_dir) if common != Path("/") and len(common.parts) > 2
-           else str(base_abs))
+    rel = (
+        os.path.relpath(base_abs, dest_dir)
+        if common != Path("/") and len(common.parts) > 2
+        else str(base_abs)
+    )
     lines = ["# " + line if line else "#" for line in header.splitlines()]
-    lines += [f"extends = {_toml_value(rel)}", f"name = {_toml_value(base.name + '_calibrated')}",
-              f"description = {_toml_value('Posterior median of the calibration against the '
-                                             'Rotterdam field research')}", ""]
+    lines += [
+        f"extends = {_toml_value(rel)}",
+        f"name = {_toml_value(base.name + '_calibrated')}",
+        f"description = {
+            _toml_value('Posterior median of the calibration against the Rotterdam field research')
+        }",
+        "",
+    ]
     arrays = {k: v for k, v in nested.items() if isinstance(v, list)}
     tables = {k: v for k, v in nested.items() if isinstance(v, dict)}
     scalars = {k: v for k, v in nested.items() if k not in arrays and k not in tables}

@@ -123,8 +123,9 @@ class Priors(BaseModel):
 
         return pyabc.Distribution(**{safe_name(n): p.rv() for n, p in self.parameter.items()})
 
-    def overrides(self, values: dict[str, float], scenario_name: str,
-                  base: Scenario) -> dict[str, Any]:
+    def overrides(
+        self, values: dict[str, float], scenario_name: str, base: Scenario
+    ) -> dict[str, Any]:
         """Dotted scenario overrides for ``values`` in calibration scenario ``scenario_name``."""
         data = None
         out: dict[str, Any] = {}
@@ -145,8 +146,13 @@ class Priors(BaseModel):
                 out[path] = value_here
         return out
 
-    def apply(self, base: Scenario, values: dict[str, float], scenario_name: str,
-              origin: str = "calibration") -> Scenario:
+    def apply(
+        self,
+        base: Scenario,
+        values: dict[str, float],
+        scenario_name: str,
+        origin: str = "calibration",
+    ) -> Scenario:
         return base.with_overrides(self.overrides(values, scenario_name, base), origin)
 
     def content_hash(self) -> str:
@@ -181,8 +187,9 @@ def load_priors(path: str | Path = DEFAULT_PRIORS) -> Priors:
         priors = Priors.model_validate(data)
     except ValidationError as e:
         lines = [_describe(err, data) for err in e.errors()]
-        raise PriorsError(f"{path}: " + ("\n  " if len(lines) > 1 else "")
-                          + "\n  ".join(lines)) from None
+        raise PriorsError(
+            f"{path}: " + ("\n  " if len(lines) > 1 else "") + "\n  ".join(lines)
+        ) from None
     for name, p in priors.parameter.items():
         p.name = name
     priors.path = str(path)
@@ -196,19 +203,21 @@ def check_against(priors: Priors, scenarios: dict[str, Scenario]) -> None:
             try:
                 priors.apply(scenarios[s], {}, s)
             except ScenarioError as e:
-                raise PriorsError(f"{priors.path}: fixed {name!r} in scenario {s!r}: "
-                                  f"{e}") from None
+                raise PriorsError(f"{priors.path}: fixed {name!r} in scenario {s!r}: {e}") from None
     for name, p in priors.parameter.items():
         used = [s for s in scenarios if p.applies_to(s)]
         unknown = [s for s in p.scenarios if s not in scenarios]
         if unknown:
-            raise PriorsError(f"{priors.path}: parameter {name!r}: field 'scenarios': unknown "
-                              f"calibration scenario {unknown[0]!r}; allowed: "
-                              f"{', '.join(scenarios)}")
+            raise PriorsError(
+                f"{priors.path}: parameter {name!r}: field 'scenarios': unknown "
+                f"calibration scenario {unknown[0]!r}; allowed: "
+                f"{', '.join(scenarios)}"
+            )
         for s in used:
             mid = {"set": (p.low + p.high) / 2, "add": 0.0, "scale": 1.0}[p.mode]
             try:
                 priors.apply(scenarios[s], {name: mid}, s)
             except ScenarioError as e:
-                raise PriorsError(f"{priors.path}: parameter {name!r} in scenario {s!r}: "
-                                  f"{e}") from None
+                raise PriorsError(
+                    f"{priors.path}: parameter {name!r} in scenario {s!r}: {e}"
+                ) from None

@@ -22,8 +22,13 @@ from sim.calibrate.priors import Priors
 from sim.calibrate.targets import Targets
 
 
-def truth_targets(targets: Targets, simulator: Simulator, truth: dict[str, float],
-                  seeds: list[int], min_halfwidth: float = 0.5) -> Targets:
+def truth_targets(
+    targets: Targets,
+    simulator: Simulator,
+    truth: dict[str, float],
+    seeds: list[int],
+    min_halfwidth: float = 0.5,
+) -> Targets:
     """Targets whose intervals are the truth runs' mean ± max(2 sd, min_halfwidth × scale)."""
     values: dict[str, list[float]] = {t.id: [] for t in targets.used()}
     for seed in seeds:
@@ -38,45 +43,77 @@ def truth_targets(targets: Targets, simulator: Simulator, truth: dict[str, float
         v = np.array(values[t.id], dtype=float)
         v = v[np.isfinite(v)]
         if len(v) == 0:
-            new.append(t.model_copy(update={"use": False,
-                                            "why_not_used": "no value at the truth"}))
+            new.append(t.model_copy(update={"use": False, "why_not_used": "no value at the truth"}))
             continue
         mean = float(v.mean())
         half = max(2 * float(v.std(ddof=1)) if len(v) > 1 else 0.0, min_halfwidth * t.scale)
         lo, hi = mean - half, mean + half
         if t.log:
             lo = max(lo, mean / 3)
-        new.append(t.model_copy(update={"interval": (lo, hi), "direction": None,
-                                        "source": "simulated at known parameters"}))
+        new.append(
+            t.model_copy(
+                update={
+                    "interval": (lo, hi),
+                    "direction": None,
+                    "source": "simulated at known parameters",
+                }
+            )
+        )
     out = targets.model_copy(update={"target": new})
     out.path = targets.path
     return out
 
 
-def recover(targets: Targets, priors: Priors, scenarios: dict[str, Any],
-            truth: dict[str, float], db: Path, *, budget: int, population: int,
-            client: Any, seeds: list[int] = (11, 12, 13), level: float = 0.9
-            ) -> pd.DataFrame:
+def recover(
+    targets: Targets,
+    priors: Priors,
+    scenarios: dict[str, Any],
+    truth: dict[str, float],
+    db: Path,
+    *,
+    budget: int,
+    population: int,
+    client: Any,
+    seeds: list[int] = (11, 12, 13),
+    level: float = 0.9,
+) -> pd.DataFrame:
     """Calibrate against data simulated at ``truth``; per parameter: interval and coverage."""
     from sim.calibrate.sampling import run_abc_smc
 
     sim = Simulator(targets, priors, scenarios)
     obs_targets = truth_targets(targets, sim, truth, list(seeds))
     sim = Simulator(obs_targets, priors, scenarios)
-    history = run_abc_smc(sim, priors.distribution(), IntervalDistance(obs_targets),
-                          observed_data(obs_targets), db, population_size=population,
-                          budget=budget, client=client, meta={"recovery": "1"})
+    history = run_abc_smc(
+        sim,
+        priors.distribution(),
+        IntervalDistance(obs_targets),
+        observed_data(obs_targets),
+        db,
+        population_size=population,
+        budget=budget,
+        client=client,
+        meta={"recovery": "1"},
+    )
     post = posterior_table(history, priors)
     a = (1 - level) / 2
     rows = []
     for name, p in priors.parameter.items():
-        lo, med, hi = weighted_quantile(post[name].to_numpy(), post["weight"].to_numpy(),
-                                        np.array([a, 0.5, 1 - a]))
-        rows.append({"parameter": name, "truth": truth[name], "median": med, "low": lo,
-                     "high": hi, "covered": bool(lo <= truth[name] <= hi),
-                     "width_vs_prior": (hi - lo) / (p.high - p.low),
-                     "generations": int(history.max_t + 1),
-                     "simulations": int(history.total_nr_simulations)})
+        lo, med, hi = weighted_quantile(
+            post[name].to_numpy(), post["weight"].to_numpy(), np.array([a, 0.5, 1 - a])
+        )
+        rows.append(
+            {
+                "parameter": name,
+                "truth": truth[name],
+                "median": med,
+                "low": lo,
+                "high": hi,
+                "covered": bool(lo <= truth[name] <= hi),
+                "width_vs_prior": (hi - lo) / (p.high - p.low),
+                "generations": int(history.max_t + 1),
+                "simulations": int(history.total_nr_simulations),
+            }
+        )
     df = pd.DataFrame(rows)
     df.attrs["level"] = level
     return df

@@ -50,9 +50,10 @@ def dask_client(workers: int = 2, scheduler: str | None = None) -> Iterator[Any]
         try:
             client = Client(scheduler, timeout="15s")
         except (OSError, TimeoutError) as e:
-            raise CalibrationError(f"--scheduler {scheduler}: cannot connect ({e}); start "
-                                   f"one with 'dask scheduler' and 'dask worker ADDRESS'") \
-                from None
+            raise CalibrationError(
+                f"--scheduler {scheduler}: cannot connect ({e}); start "
+                f"one with 'dask scheduler' and 'dask worker ADDRESS'"
+            ) from None
         try:
             yield client
         finally:
@@ -60,25 +61,44 @@ def dask_client(workers: int = 2, scheduler: str | None = None) -> Iterator[Any]
         return
     if workers < 1:
         raise CalibrationError(f"--workers must be ≥ 1, got {workers}")
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                      dashboard_address=":0", silence_logs=logging.ERROR) as cluster, \
-            Client(cluster) as client:
+    with (
+        LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=":0",
+            silence_logs=logging.ERROR,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
         yield client
 
 
 def quiet_pyabc() -> None:
     """pyabc logs every step at INFO; the calibration prints its own progress."""
-    for name in ("ABC", "pyabc", "Sampler", "Epsilon", "Distance", "Acceptor", "History",
-                 "Transitions", "Adaptation"):
+    for name in (
+        "ABC",
+        "pyabc",
+        "Sampler",
+        "Epsilon",
+        "Distance",
+        "Acceptor",
+        "History",
+        "Transitions",
+        "Adaptation",
+    ):
         logging.getLogger(name).setLevel(logging.WARNING)
     logging.getLogger("ABC.History").setLevel(logging.WARNING)
 
 
 def print_progress(g: Generation, budget: int, stream=sys.stderr) -> None:
-    print(f"generation {g.t}: ε = {g.epsilon:.4g}, accepted {g.accepted}/{g.simulations} "
-          f"({100 * g.acceptance_rate:.0f} %), ESS {g.ess:.0f}, "
-          f"simulations {g.total_simulations}/{budget}, {g.seconds:.0f} s", file=stream,
-          flush=True)
+    print(
+        f"generation {g.t}: ε = {g.epsilon:.4g}, accepted {g.accepted}/{g.simulations} "
+        f"({100 * g.acceptance_rate:.0f} %), ESS {g.ess:.0f}, "
+        f"simulations {g.total_simulations}/{budget}, {g.seconds:.0f} s",
+        file=stream,
+        flush=True,
+    )
 
 
 def spread_transition(prior: Any, defensive: float = 0.1) -> Any:
@@ -123,11 +143,22 @@ def spread_transition(prior: Any, defensive: float = 0.1) -> Any:
     return SpreadTransition()
 
 
-def run_abc_smc(model: Callable, prior: Any, distance: Callable, observed: dict,
-                db_path: Path, *, population_size: int, budget: int, client: Any,
-                meta: dict[str, Any], max_generations: int = 30, min_epsilon: float = 0.0,
-                progress: Callable[[Generation], None] | None = None,
-                max_walltime_s: float | None = None) -> Any:
+def run_abc_smc(
+    model: Callable,
+    prior: Any,
+    distance: Callable,
+    observed: dict,
+    db_path: Path,
+    *,
+    population_size: int,
+    budget: int,
+    client: Any,
+    meta: dict[str, Any],
+    max_generations: int = 30,
+    min_epsilon: float = 0.0,
+    progress: Callable[[Generation], None] | None = None,
+    max_walltime_s: float | None = None,
+) -> Any:
     """Run (or resume) ABC-SMC until the simulation budget, ε = min_epsilon or the limit.
 
     ``meta`` identifies the calibration (hashes of targets, priors, scenarios); a database
@@ -146,9 +177,17 @@ def run_abc_smc(model: Callable, prior: Any, distance: Callable, observed: dict,
     # A fresh run accepts its whole first generation (ε = 1e300) instead of spending a prior
     # sample on calibrating ε; a resumed run takes ε from its last stored generation.
     eps = pyabc.epsilon.QuantileEpsilon(
-        alpha=0.5, initial_epsilon="from_sample" if resumed else 1e300)
-    abc = pyabc.ABCSMC(model, prior, distance, population_size=population_size,
-                       transitions=spread_transition(prior), sampler=sampler, eps=eps)
+        alpha=0.5, initial_epsilon="from_sample" if resumed else 1e300
+    )
+    abc = pyabc.ABCSMC(
+        model,
+        prior,
+        distance,
+        population_size=population_size,
+        transitions=spread_transition(prior),
+        sampler=sampler,
+        eps=eps,
+    )
     if resumed:
         stored = pyabc.History(db, _id=1).get_abc().json_parameters
         _check_meta(stored, meta, db_path)
@@ -162,9 +201,13 @@ def run_abc_smc(model: Callable, prior: Any, distance: Callable, observed: dict,
         return history
     start = time.monotonic()
     t = abc.initialize_components_before_run(
-        minimum_epsilon=min_epsilon, max_nr_populations=max_generations,
-        min_acceptance_rate=0.0, max_total_nr_simulations=budget,
-        max_walltime=None, min_eps_diff=0.0)
+        minimum_epsilon=min_epsilon,
+        max_nr_populations=max_generations,
+        min_acceptance_rate=0.0,
+        max_total_nr_simulations=budget,
+        max_walltime=None,
+        min_eps_diff=0.0,
+    )
     while True:
         t0 = time.monotonic()
         ret = abc.run_generation(t=t)
@@ -173,20 +216,30 @@ def run_abc_smc(model: Callable, prior: Any, distance: Callable, observed: dict,
         pop = history.get_weighted_distances(t=t)
         total = int(history.total_nr_simulations)
         n_sim = int(history.get_all_populations().query(f"t == {t}")["samples"].iloc[0])
-        gen = Generation(t=t, epsilon=float(abc.eps(t)), accepted=len(pop),
-                         simulations=n_sim, total_simulations=total,
-                         acceptance_rate=len(pop) / max(n_sim, 1),
-                         ess=float(effective_sample_size(pop["w"].to_numpy())),
-                         seconds=time.monotonic() - t0)
+        gen = Generation(
+            t=t,
+            epsilon=float(abc.eps(t)),
+            accepted=len(pop),
+            simulations=n_sim,
+            total_simulations=total,
+            acceptance_rate=len(pop) / max(n_sim, 1),
+            ess=float(effective_sample_size(pop["w"].to_numpy())),
+            seconds=time.monotonic() - t0,
+        )
         if progress:
             progress(gen)
         # stop if another generation like this one would not end within the time limit
-        out_of_time = (max_walltime_s is not None
-                       and time.monotonic() - start + 1.3 * gen.seconds > max_walltime_s)
+        out_of_time = (
+            max_walltime_s is not None
+            and time.monotonic() - start + 1.3 * gen.seconds > max_walltime_s
+        )
         # stop early if the next generation would overrun the budget by more than half
         expected_next = n_sim / max(np.sqrt(gen.acceptance_rate), 1e-3) if n_sim else 0
-        if (abc.check_terminate(t=t, acceptance_rate=gen.acceptance_rate) or out_of_time
-                or total + 0.5 * expected_next > budget):
+        if (
+            abc.check_terminate(t=t, acceptance_rate=gen.acceptance_rate)
+            or out_of_time
+            or total + 0.5 * expected_next > budget
+        ):
             break
         t += 1
     return history
@@ -212,4 +265,5 @@ def _check_meta(stored: Any, meta: dict[str, Any], db_path: Path) -> None:
         if key in meta and str(stored.get(key)) != str(meta[key]):
             raise CalibrationError(
                 f"{db_path}: this database belongs to another calibration ({key} differs); "
-                f"use another --out folder or delete {db_path} to start anew")
+                f"use another --out folder or delete {db_path} to start anew"
+            )

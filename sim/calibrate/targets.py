@@ -43,8 +43,9 @@ class CalibrationScenario(_Strict):
     description: str = ""
     primary: bool = Field(False, description="The scenario scenarios/calibrated.toml extends.")
     without_groups: bool = Field(False, description="Simulate with every area's groups = 0.")
-    overrides: dict[str, object] = Field(default_factory=dict,
-                                         description="Dotted overrides applied first.")
+    overrides: dict[str, object] = Field(
+        default_factory=dict, description="Dotted overrides applied first."
+    )
 
 
 class Target(_Strict):
@@ -92,8 +93,11 @@ class Target(_Strict):
                 raise ValueError("interval: log = true needs a positive interval")
         if self.use is False and not self.why_not_used:
             raise ValueError("use = false needs 'why_not_used'")
-        needs = {"summary": ("key",), "daily": ("column", "day"),
-                 "survey": ("indicator", "respondents")}[self.observable]
+        needs = {
+            "summary": ("key",),
+            "daily": ("column", "day"),
+            "survey": ("indicator", "respondents"),
+        }[self.observable]
         for name in needs:
             if getattr(self, name) is None:
                 raise ValueError(f"observable {self.observable!r} needs field {name!r}")
@@ -140,12 +144,15 @@ class Targets(_Strict):
         for t in self.target:
             for name in t.scenarios():
                 if name not in self.scenarios:
-                    raise ValueError(f"target {t.id}: unknown scenario {name!r}; allowed: "
-                                     f"{', '.join(self.scenarios)}")
+                    raise ValueError(
+                        f"target {t.id}: unknown scenario {name!r}; allowed: "
+                        f"{', '.join(self.scenarios)}"
+                    )
         primaries = [n for n, s in self.scenarios.items() if s.primary]
         if len(primaries) != 1:
-            raise ValueError("exactly one scenario must have primary = true "
-                             f"(found {len(primaries)})")
+            raise ValueError(
+                f"exactly one scenario must have primary = true (found {len(primaries)})"
+            )
         return self
 
     # -- views ---------------------------------------------------------------------------
@@ -200,7 +207,8 @@ def load_targets(path: str | Path = DEFAULT_TARGETS) -> Targets:
         targets = Targets.model_validate(data)
     except ValidationError as e:
         lines = [_describe(err, data) for err in e.errors()]
-        raise TargetsError(f"{path}: " + ("\n  " if len(lines) > 1 else "")
-                           + "\n  ".join(lines)) from None
+        raise TargetsError(
+            f"{path}: " + ("\n  " if len(lines) > 1 else "") + "\n  ".join(lines)
+        ) from None
     targets.path = str(path)
     return targets

@@ -28,13 +28,18 @@ OFFLINE_ENV = {
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
-        "app", help="serve the interactive model in the browser (offline, localhost)",
+        "app",
+        help="serve the interactive model in the browser (offline, localhost)",
         description="Serve the interactive model as a web page. Open the printed address in a "
-                    "browser; stop with Ctrl-C. No internet connection is needed.")
+        "browser; stop with Ctrl-C. No internet connection is needed.",
+    )
     p.add_argument("--port", type=int, default=8765, help="port to listen on (default 8765)")
-    p.add_argument("--host", default="127.0.0.1",
-                   help="address to listen on (default 127.0.0.1: this computer only; "
-                        "0.0.0.0 makes the page reachable from the network, e.g. a classroom)")
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1: this computer only; "
+        "0.0.0.0 makes the page reachable from the network, e.g. a classroom)",
+    )
     p.set_defaults(handler=handle)
 
 
@@ -46,17 +51,31 @@ def check_address(host: str, port: int) -> None:
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
             s.bind((host, port))
     except socket.gaierror:
-        raise UserError(f"argument --host: unknown address {host!r} "
-                        f"(use e.g. 127.0.0.1 or 0.0.0.0)") from None
+        raise UserError(
+            f"argument --host: unknown address {host!r} (use e.g. 127.0.0.1 or 0.0.0.0)"
+        ) from None
     except OSError as e:
-        raise UserError(f"argument --port: cannot listen on {host}:{port} ({e.strerror}); "
-                        f"choose another port with --port") from None
+        raise UserError(
+            f"argument --port: cannot listen on {host}:{port} ({e.strerror}); "
+            f"choose another port with --port"
+        ) from None
 
 
 def solara_argv(host: str, port: int) -> list[str]:
     """The ``solara run`` arguments that serve the page offline."""
-    return ["run", APP_MODULE, "--host", host, "--port", str(port), "--no-open",
-            "--no-check-version", "--production", "--log-level", "warning"]
+    return [
+        "run",
+        APP_MODULE,
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--no-open",
+        "--no-check-version",
+        "--production",
+        "--log-level",
+        "warning",
+    ]
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -65,12 +84,14 @@ def handle(args: argparse.Namespace) -> int:
         os.environ.setdefault(key, value)
     # Solara warns on every page load over http://127.0.0.1 that it falls back to a
     # samesite=lax cookie; that is the right cookie for a local app, so keep the log clean.
-    warnings.filterwarnings("ignore", message="Cookies with samesite=none require https",
-                            category=UserWarning)
+    warnings.filterwarnings(
+        "ignore", message="Cookies with samesite=none require https", category=UserWarning
+    )
     from solara.__main__ import cli  # heavy import, only when serving
 
-    print(f"buurtsim app: open http://{args.host}:{args.port} in a browser (Ctrl-C stops)",
-          flush=True)
+    print(
+        f"buurtsim app: open http://{args.host}:{args.port} in a browser (Ctrl-C stops)", flush=True
+    )
     with contextlib.suppress(KeyboardInterrupt):
         cli(solara_argv(args.host, args.port), standalone_mode=False)
     return 0

@@ -1,7 +1,7 @@
 """``buurtsim bench``: how fast the engine is, against the per-agent reference and at scale.
 
 ``buurtsim bench --quick`` (under a minute) compares the vectorised engine with the plain
-per-agent reference model (``tests/reference``) on the same 10,000-resident scenario in the
+per-agent reference model (:mod:`sim.reference`) on the same 10,000-resident scenario in the
 same process and ends with the line ``speedup: <ratio>x``. Without ``--quick`` it also runs
 the scaling table (one headless year at 1,000 … 1,000,000 residents, each size in a fresh
 process so that its peak memory is its own) and the Rotterdam-size city
@@ -22,23 +22,34 @@ import sys
 import time
 from pathlib import Path
 
-from sim.errors import UserError
-
 SIZES = (1_000, 10_000, 100_000, 1_000_000)
 SPEEDUP_RESIDENTS = 10_000
 CITY = "city/rotterdam.toml"
-TARGETS = ("targets: engine ≥ 50× the reference at 10k; 10k year ≤ 2 s and build ≤ 2 s; "
-           "build of 100k ≤ 10 s; time(1M) ≤ 12 × time(100k); city year ≤ 120 s and ≤ 2 GB")
+TARGETS = (
+    "targets: engine ≥ 50× the reference at 10k; 10k year ≤ 2 s and build ≤ 2 s; "
+    "build of 100k ≤ 10 s; time(1M) ≤ 12 × time(100k); city year ≤ 120 s and ≤ 2 GB"
+)
 
 
 def register(sub) -> None:
-    p = sub.add_parser("bench", help="measure speed: engine vs reference, scaling, city",
-                       description="Measure the engine: agent-steps per second against the "
-                       "per-agent reference model, and one headless year at growing sizes.")
-    p.add_argument("--quick", action="store_true",
-                   help="only engine vs reference at 10,000 residents (under a minute)")
-    p.add_argument("--sizes", type=_sizes, default=SIZES, metavar="N,N,...",
-                   help="residents per scaling row (default: 1000,10000,100000,1000000)")
+    p = sub.add_parser(
+        "bench",
+        help="measure speed: engine vs reference, scaling, city",
+        description="Measure the engine: agent-steps per second against the "
+        "per-agent reference model, and one headless year at growing sizes.",
+    )
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="only engine vs reference at 10,000 residents (under a minute)",
+    )
+    p.add_argument(
+        "--sizes",
+        type=_sizes,
+        default=SIZES,
+        metavar="N,N,...",
+        help="residents per scaling row (default: 1000,10000,100000,1000000)",
+    )
     p.add_argument("--no-city", action="store_true", help="skip the Rotterdam-size city run")
     p.add_argument("--json", type=Path, metavar="FILE", help="also write the figures as JSON")
     p.set_defaults(handler=handle)
@@ -48,8 +59,9 @@ def _sizes(text: str) -> tuple[int, ...]:
     try:
         sizes = tuple(int(x) for x in text.split(","))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: give whole numbers separated by commas, "
-                                         f"e.g. 1000,10000") from None
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: give whole numbers separated by commas, e.g. 1000,10000"
+        ) from None
     if not sizes or min(sizes) < 100 or max(sizes) > 5_000_000:
         raise argparse.ArgumentTypeError(f"{text!r}: sizes must be between 100 and 5000000")
     return sizes
@@ -72,12 +84,23 @@ def scaled_scenario(residents: int, days: int = 365):
     for k in range(copies):
         for a in base.areas:
             streets = max(1, round(a.streets * scale))
-            areas.append(a.model_copy(update={
-                "name": f"{a.name}-{k + 1}", "streets": streets,
-                "groups": min(a.groups, max(1, round(a.groups * scale))) if a.groups else 0}))
+            areas.append(
+                a.model_copy(
+                    update={
+                        "name": f"{a.name}-{k + 1}",
+                        "streets": streets,
+                        "groups": min(a.groups, max(1, round(a.groups * scale))) if a.groups else 0,
+                    }
+                )
+            )
     data = base.model_dump(mode="python")
-    data.update(name=f"bench-{residents}", days=days, burn_in_days=0, interventions=[],
-                areas=[a.model_dump(mode="python") for a in areas])
+    data.update(
+        name=f"bench-{residents}",
+        days=days,
+        burn_in_days=0,
+        interventions=[],
+        areas=[a.model_dump(mode="python") for a in areas],
+    )
     data["survey"]["waves"] = []
     return type(base).model_validate(data)
 
@@ -122,8 +145,11 @@ def measure_year(spec: str, days: int = 365) -> dict:
     from sim.engine import Engine
     from sim.scenario import load_scenario, resolve_scenario_path
 
-    scn = scaled_scenario(int(spec), days) if spec.isdigit() else \
-        load_scenario(resolve_scenario_path(spec))
+    scn = (
+        scaled_scenario(int(spec), days)
+        if spec.isdigit()
+        else load_scenario(resolve_scenario_path(spec))
+    )
     days = days if spec.isdigit() else scn.days
     before = psutil.Process().memory_info().rss / 2**20
     with Clock() as build:
@@ -132,18 +158,34 @@ def measure_year(spec: str, days: int = 365) -> dict:
         engine.run(days)
     peak = _peak_rss_mb()
     n = engine.pop.n
-    return {"scenario": scn.name, "residents": n, "groups": engine.pop.n_groups, "days": days,
-            "build_s": build.wall, "run_s": run.wall, "build_cpu_s": build.cpu,
-            "run_cpu_s": run.cpu, "step_ns": run.cpu / (n * days) * 1e9, "peak_mb": peak,
-            "bytes_per_resident": (peak - before) * 2**20 / n, "load": _load()}
+    return {
+        "scenario": scn.name,
+        "residents": n,
+        "groups": engine.pop.n_groups,
+        "days": days,
+        "build_s": build.wall,
+        "run_s": run.wall,
+        "build_cpu_s": build.cpu,
+        "run_cpu_s": run.cpu,
+        "step_ns": run.cpu / (n * days) * 1e9,
+        "peak_mb": peak,
+        "bytes_per_resident": (peak - before) * 2**20 / n,
+        "load": _load(),
+    }
 
 
 def measure_in_subprocess(spec: str, days: int = 365, timeout: float = 1800) -> dict:
     """:func:`measure_year` in a fresh Python process, so peak memory is this run's own."""
-    code = ("import json, sys; from sim.commands.bench import measure_year; "
-            "print(json.dumps(measure_year(sys.argv[1], int(sys.argv[2]))))")
-    proc = subprocess.run([sys.executable, "-c", code, spec, str(days)], capture_output=True,
-                          text=True, timeout=timeout)
+    code = (
+        "import json, sys; from sim.commands.bench import measure_year; "
+        "print(json.dumps(measure_year(sys.argv[1], int(sys.argv[2]))))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, spec, str(days)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     if proc.returncode != 0:
         raise RuntimeError(f"benchmark of {spec} failed:\n{proc.stderr[-2000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -158,12 +200,8 @@ def speedup(residents: int = SPEEDUP_RESIDENTS, days: int = 30, repeats: int = 3
     import numpy as np
 
     from sim.engine import Engine
+    from sim.reference import ReferenceModel
 
-    try:
-        from tests.reference.model import ReferenceModel
-    except ImportError:
-        raise UserError("the reference model lives in tests/reference/; run 'buurtsim bench' "
-                        "from a source checkout of buurtsim") from None
     scn = scaled_scenario(residents, days)
     Engine(scaled_scenario(1_000, 5), np.random.default_rng(0)).run(5)  # warm up imports
     runs, builds = [], []
@@ -181,14 +219,19 @@ def speedup(residents: int = SPEEDUP_RESIDENTS, days: int = 30, repeats: int = 3
     with Clock() as ref_run:
         ref.run_for(days)
     n, n_ref = engine.pop.n, len(ref.residents)
-    return {"residents": n, "days": days, "load": _load(),
-            "engine_steps_per_s": n * days / engine_run.cpu,
-            "reference_steps_per_s": n_ref * days / ref_run.cpu,
-            "engine_wall_steps_per_s": n * days / engine_run.wall,
-            "reference_wall_steps_per_s": n_ref * days / ref_run.wall,
-            "engine_build_s": engine_build.cpu, "reference_build_s": ref_build.cpu,
-            "ratio": (ref_run.cpu / n_ref) / (engine_run.cpu / n),
-            "wall_ratio": (ref_run.wall / n_ref) / (engine_run.wall / n)}
+    return {
+        "residents": n,
+        "days": days,
+        "load": _load(),
+        "engine_steps_per_s": n * days / engine_run.cpu,
+        "reference_steps_per_s": n_ref * days / ref_run.cpu,
+        "engine_wall_steps_per_s": n * days / engine_run.wall,
+        "reference_wall_steps_per_s": n_ref * days / ref_run.wall,
+        "engine_build_s": engine_build.cpu,
+        "reference_build_s": ref_build.cpu,
+        "ratio": (ref_run.cpu / n_ref) / (engine_run.cpu / n),
+        "wall_ratio": (ref_run.wall / n_ref) / (engine_run.wall / n),
+    }
 
 
 # --------------------------------------------------------------------------- printing
@@ -208,32 +251,44 @@ def _machine() -> str:
     except OSError:
         pass
     mem = psutil.virtual_memory().total / 2**30
-    return (f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GB RAM, Python "
-            f"{platform.python_version()}, {platform.system()} {platform.release()}")
+    return (
+        f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GB RAM, Python "
+        f"{platform.python_version()}, {platform.system()} {platform.release()}"
+    )
 
 
 def _print_speedup(s: dict) -> None:
-    print(f"engine vs reference, {s['residents']:,} residents, {s['days']} days (same "
-          f"scenario, same process; CPU time, wall-clock in brackets; load {s['load']:.1f})")
-    print(f"  {'model':<10} {'agent-steps/s':>15} {'ns/agent-step':>14} {'(wall)':>10} "
-          f"{'build s':>8}")
+    print(
+        f"engine vs reference, {s['residents']:,} residents, {s['days']} days (same "
+        f"scenario, same process; CPU time, wall-clock in brackets; load {s['load']:.1f})"
+    )
+    print(
+        f"  {'model':<10} {'agent-steps/s':>15} {'ns/agent-step':>14} {'(wall)':>10} {'build s':>8}"
+    )
     for name in ("engine", "reference"):
         rate, wall = s[f"{name}_steps_per_s"], s[f"{name}_wall_steps_per_s"]
-        print(f"  {name:<10} {rate:>15,.0f} {1e9 / rate:>14,.0f} {1e9 / wall:>10,.0f} "
-              f"{s[f'{name}_build_s']:>8.2f}")
+        print(
+            f"  {name:<10} {rate:>15,.0f} {1e9 / rate:>14,.0f} {1e9 / wall:>10,.0f} "
+            f"{s[f'{name}_build_s']:>8.2f}"
+        )
     print(f"  ratio {s['ratio']:.1f} (wall-clock {s['wall_ratio']:.1f})")
 
 
 def _print_scaling_header() -> None:
-    print(f"  {'scenario':<16} {'residents':>10} {'groups':>6} {'build s':>8} {'year s':>8} "
-          f"{'(wall)':>8} {'ns/step':>8} {'peak MB':>8} {'B/res.':>7} {'load':>5}")
+    print(
+        f"  {'scenario':<16} {'residents':>10} {'groups':>6} {'build s':>8} {'year s':>8} "
+        f"{'(wall)':>8} {'ns/step':>8} {'peak MB':>8} {'B/res.':>7} {'load':>5}"
+    )
 
 
 def _print_scaling_row(r: dict) -> None:
-    print(f"  {r['scenario']:<16} {r['residents']:>10,} {r['groups']:>6,} "
-          f"{r['build_cpu_s']:>8.2f} {r['run_cpu_s']:>8.2f} {r['run_s']:>8.1f} "
-          f"{r['step_ns']:>8.0f} {r['peak_mb']:>8.0f} {r['bytes_per_resident']:>7,.0f} "
-          f"{r['load']:>5.1f}", flush=True)
+    print(
+        f"  {r['scenario']:<16} {r['residents']:>10,} {r['groups']:>6,} "
+        f"{r['build_cpu_s']:>8.2f} {r['run_cpu_s']:>8.2f} {r['run_s']:>8.1f} "
+        f"{r['step_ns']:>8.0f} {r['peak_mb']:>8.0f} {r['bytes_per_resident']:>7,.0f} "
+        f"{r['load']:>5.1f}",
+        flush=True,
+    )
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -243,8 +298,10 @@ def handle(args: argparse.Namespace) -> int:
     figures["speedup"] = s
     _print_speedup(s)
     if not args.quick:
-        print("\nscaling: one headless year per size, each in a fresh process "
-              "(times in CPU seconds, wall-clock year in brackets)")
+        print(
+            "\nscaling: one headless year per size, each in a fresh process "
+            "(times in CPU seconds, wall-clock year in brackets)"
+        )
         _print_scaling_header()
         rows = []
         for size in args.sizes:
@@ -255,9 +312,11 @@ def handle(args: argparse.Namespace) -> int:
         big = sorted(by_size)
         if len(big) >= 2:
             a, b = by_size[big[-2]], by_size[big[-1]]
-            print(f"  time({b['residents']:,}) / time({a['residents']:,}) = "
-                  f"{b['run_cpu_s'] / a['run_cpu_s']:.1f} for "
-                  f"{b['residents'] / a['residents']:.1f}× the residents")
+            print(
+                f"  time({b['residents']:,}) / time({a['residents']:,}) = "
+                f"{b['run_cpu_s'] / a['run_cpu_s']:.1f} for "
+                f"{b['residents'] / a['residents']:.1f}× the residents"
+            )
         if not args.no_city:
             print("\ncity: scenarios/city/rotterdam.toml")
             _print_scaling_header()

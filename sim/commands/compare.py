@@ -7,14 +7,19 @@ import argparse
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
-        "compare", help="effect of each factor on the outcomes of a finished sweep",
+        "compare",
+        help="effect of each factor on the outcomes of a finished sweep",
         description="Effect of each factor on each outcome, paired within replications "
-                    "(common random numbers), with 95 %% intervals across replications. "
-                    "Writes a table, a plot and a Markdown report into RESULTS/compare/.")
+        "(common random numbers), with 95 %% intervals across replications. "
+        "Writes a table, a plot and a Markdown report into RESULTS/compare/.",
+    )
     p.add_argument("results", help="results folder of 'buurtsim sweep'")
-    p.add_argument("--outcome", action="append", metavar="NAME",
-                   help="outcome to compare (repeat, or separate with commas; default: all "
-                        "stored outcomes)")
+    p.add_argument(
+        "--outcome",
+        action="append",
+        metavar="NAME",
+        help="outcome to compare (repeat, or separate with commas; default: all stored outcomes)",
+    )
     p.set_defaults(handler=handle)
 
 
@@ -25,7 +30,9 @@ def handle(args: argparse.Namespace) -> int:
     shown = table[(table["ci_low"] > 0) | (table["ci_high"] < 0)]
     print(f"{len(shown)} of {len(table)} effects have a 95 % interval that excludes zero")
     for row in shown.itertuples():
-        print(f"  {row.outcome}: {row.factor} = {row.level} vs {row.reference}: "
-              f"{row.effect:+.4f} [{row.ci_low:+.4f}, {row.ci_high:+.4f}]")
+        print(
+            f"  {row.outcome}: {row.factor} = {row.level} vs {row.reference}: "
+            f"{row.effect:+.4f} [{row.ci_low:+.4f}, {row.ci_high:+.4f}]"
+        )
     print(f"table, plot and report → {folder}")
     return 0

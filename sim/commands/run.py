@@ -26,14 +26,19 @@ def whole_number(low: int, high: int | None = None):
 
 
 def register(sub) -> None:
-    p = sub.add_parser("run", help="run one scenario and write its outputs",
-                       description="Run one scenario headless; write Parquet series, per-group "
-                       "summaries, survey microdata, metadata.json and a PNG of key series.")
+    p = sub.add_parser(
+        "run",
+        help="run one scenario and write its outputs",
+        description="Run one scenario headless; write Parquet series, per-group "
+        "summaries, survey microdata, metadata.json and a PNG of key series.",
+    )
     p.add_argument("scenario", help="scenario TOML file (or the name of a shipped scenario)")
-    p.add_argument("--seed", type=whole_number(0, 2**63 - 1),
-                   help="random seed (default: the scenario's seed)")
-    p.add_argument("--days", type=whole_number(1),
-                   help="days to simulate (default: the scenario's)")
+    p.add_argument(
+        "--seed", type=whole_number(0, 2**63 - 1), help="random seed (default: the scenario's seed)"
+    )
+    p.add_argument(
+        "--days", type=whole_number(1), help="days to simulate (default: the scenario's)"
+    )
     p.add_argument("--out", type=Path, help="output folder (default: results/<name>-seed<seed>)")
     p.add_argument("--no-plot", action="store_true", help="skip the PNG")
     p.set_defaults(handler=handle)
@@ -77,8 +82,11 @@ def handle(args) -> int:
     seed = scenario.seed if args.seed is None else args.seed
     days = args.days or scenario.days
     if days <= scenario.burn_in_days:
-        print(f"note: --days {days} ends within the burn-in ({scenario.burn_in_days} days); "
-              "the summary covers all days", file=sys.stderr)
+        print(
+            f"note: --days {days} ends within the burn-in ({scenario.burn_in_days} days); "
+            "the summary covers all days",
+            file=sys.stderr,
+        )
     out = args.out or Path("results") / f"{scenario.name}-seed{seed}"
     if not (out.parent if str(out.parent) else Path(".")).is_dir() and args.out is not None:
         raise UserError(f"--out {out}: the parent folder {out.parent} does not exist")
@@ -88,15 +96,21 @@ def handle(args) -> int:
     from tqdm import tqdm
 
     engine = Engine(scenario, np.random.default_rng(seed))
-    print(f"{path}: {engine.pop.n} residents, {engine.pop.n_streets} streets, "
-          f"{engine.pop.n_groups} groups; {days} days, seed {seed}", file=sys.stderr)
-    with tqdm(total=days, unit="day", file=sys.stderr, disable=None, leave=False,
-              mininterval=0.5) as bar:
+    print(
+        f"{path}: {engine.pop.n} residents, {engine.pop.n_streets} streets, "
+        f"{engine.pop.n_groups} groups; {days} days, seed {seed}",
+        file=sys.stderr,
+    )
+    with tqdm(
+        total=days, unit="day", file=sys.stderr, disable=None, leave=False, mininterval=0.5
+    ) as bar:
         engine.run(days, lambda done, total: bar.update(done - bar.n))
     result = engine.result(seed)
     write_run(result, out, plot=not args.no_plot)
-    print(f"\n{scenario.name} (seed {seed}, {days} days; measured after day "
-          f"{min(scenario.burn_in_days, days - 1)})")
+    print(
+        f"\n{scenario.name} (seed {seed}, {days} days; measured after day "
+        f"{min(scenario.burn_in_days, days - 1)})"
+    )
     print(summary_table(result.summary()))
     if len(result.survey):
         from sim.survey import gaps
@@ -105,11 +119,16 @@ def handle(args) -> int:
         g = g[g["indicator"] == "pct_unsafe"]
         for row in g.itertuples():
             if row.gap != row.gap:
-                print(f"  survey '{row.wave}': no gap (participants: {row.n_participants}, "
-                      f"non-participants: {row.n_non_participants})")
+                print(
+                    f"  survey '{row.wave}': no gap (participants: {row.n_participants}, "
+                    f"non-participants: {row.n_non_participants})"
+                )
                 continue
-            print(f"  survey '{row.wave}': participants − non-participants feeling unsafe "
-                  f"{row.gap:+.1f} points (95 % CI {row.ci_low:+.1f} to {row.ci_high:+.1f})")
-    print(f"\noutputs: {out}/ (daily, weekly, groups, survey .parquet; metadata.json; "
-          f"key_series.png)")
+            print(
+                f"  survey '{row.wave}': participants − non-participants feeling unsafe "
+                f"{row.gap:+.1f} points (95 % CI {row.ci_low:+.1f} to {row.ci_high:+.1f})"
+            )
+    print(
+        f"\noutputs: {out}/ (daily, weekly, groups, survey .parquet; metadata.json; key_series.png)"
+    )
     return 0

@@ -7,17 +7,26 @@ import argparse
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
-        "sensitivity", help="Sobol' or Morris sensitivity indices of a finished sweep",
+        "sensitivity",
+        help="Sobol' or Morris sensitivity indices of a finished sweep",
         description="Compute Sobol' (first and total order, with 95 %% intervals) or Morris "
-                    "indices for each outcome of a sweep with a sobol or morris design. "
-                    "Replications are averaged per design point first. Writes a table, a bar "
-                    "chart and a Markdown report into RESULTS/sensitivity-<method>/.")
+        "indices for each outcome of a sweep with a sobol or morris design. "
+        "Replications are averaged per design point first. Writes a table, a bar "
+        "chart and a Markdown report into RESULTS/sensitivity-<method>/.",
+    )
     p.add_argument("results", help="results folder of 'buurtsim sweep'")
-    p.add_argument("--outcome", action="append", metavar="NAME",
-                   help="outcome to analyse (repeat, or separate with commas; default: all "
-                        "stored outcomes)")
-    p.add_argument("--method", choices=("sobol", "morris"), default=None,
-                   help="default: the design's own method")
+    p.add_argument(
+        "--outcome",
+        action="append",
+        metavar="NAME",
+        help="outcome to analyse (repeat, or separate with commas; default: all stored outcomes)",
+    )
+    p.add_argument(
+        "--method",
+        choices=("sobol", "morris"),
+        default=None,
+        help="default: the design's own method",
+    )
     p.set_defaults(handler=handle)
 
 

@@ -14,27 +14,51 @@ import sys
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
-        "sweep", help="run an experiment file (many scenarios × seeds) into a results folder",
+        "sweep",
+        help="run an experiment file (many scenarios × seeds) into a results folder",
         description="Run every design point × replication of an experiment file and store the "
-                    "results as Parquet. Stopped sweeps resume: the same command computes only "
-                    "what is missing.")
-    p.add_argument("experiment", help="experiment file (TOML), or the name of one in "
-                                      "scenarios/experiments/")
+        "results as Parquet. Stopped sweeps resume: the same command computes only "
+        "what is missing.",
+    )
+    p.add_argument(
+        "experiment", help="experiment file (TOML), or the name of one in scenarios/experiments/"
+    )
     where = p.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=int, default=None, metavar="N",
-                       help="worker processes of a local Dask cluster (default: one per core; "
-                            "0 = run in this process, no Dask)")
-    where.add_argument("--scheduler", metavar="ADDRESS",
-                       help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786")
-    p.add_argument("--out", metavar="DIR", default=None,
-                   help="results folder (default: results/<experiment name>)")
-    p.add_argument("--limit", type=int, default=None, metavar="N",
-                   help="run only the first N runs of the design (to try a file); the same "
-                        "command without --limit completes the rest")
-    p.add_argument("--posterior", metavar="FILE", default=None,
-                   help="posterior-sample file (Parquet, e.g. scenarios/calibrated_posterior."
-                        "parquet): replication r runs at the particle drawn for r; replaces "
-                        "the experiment file's 'posterior'")
+    where.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="worker processes of a local Dask cluster (default: one per core; "
+        "0 = run in this process, no Dask)",
+    )
+    where.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786",
+    )
+    p.add_argument(
+        "--out",
+        metavar="DIR",
+        default=None,
+        help="results folder (default: results/<experiment name>)",
+    )
+    p.add_argument(
+        "--limit",
+        type=int,
+        default=None,
+        metavar="N",
+        help="run only the first N runs of the design (to try a file); the same "
+        "command without --limit completes the rest",
+    )
+    p.add_argument(
+        "--posterior",
+        metavar="FILE",
+        default=None,
+        help="posterior-sample file (Parquet, e.g. scenarios/calibrated_posterior."
+        "parquet): replication r runs at the particle drawn for r; replaces "
+        "the experiment file's 'posterior'",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(handler=handle)
 
@@ -51,20 +75,34 @@ def handle(args: argparse.Namespace) -> int:
     exp = load_experiment(args.experiment, posterior=args.posterior)
     out = Path(args.out) if args.out else Path("results") / exp.spec.name
     try:
-        report = run_sweep(exp, out, workers=args.workers, scheduler=args.scheduler,
-                           limit=args.limit, progress=not args.quiet)
+        report = run_sweep(
+            exp,
+            out,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            limit=args.limit,
+            progress=not args.quiet,
+        )
     except KeyboardInterrupt:
-        print(f"\nstopped; every finished run is stored in {out}. Run the same command again "
-              f"to compute the rest.", file=sys.stderr)
+        print(
+            f"\nstopped; every finished run is stored in {out}. Run the same command again "
+            f"to compute the rest.",
+            file=sys.stderr,
+        )
         raise
     done = report.already + report.stored
-    print(f"{exp.spec.name}: {report.stored} runs computed, {report.already} already stored; "
-          f"{done} of {report.total} done in {report.seconds:.1f} s → {out}")
+    print(
+        f"{exp.spec.name}: {report.stored} runs computed, {report.already} already stored; "
+        f"{done} of {report.total} done in {report.seconds:.1f} s → {out}"
+    )
     for point, rep, error in report.failed[:5]:
         print(f"  run failed: point {point}, replication {rep}: {error}", file=sys.stderr)
     if report.failed:
-        print(f"{len(report.failed)} runs failed and were not stored; run the same command "
-              f"again to retry them", file=sys.stderr)
+        print(
+            f"{len(report.failed)} runs failed and were not stored; run the same command "
+            f"again to retry them",
+            file=sys.stderr,
+        )
         return 1
     if not report.complete:
         print("run the same command without --limit to complete the sweep")

@@ -6,8 +6,11 @@ import sys
 
 
 def register(sub) -> None:
-    p = sub.add_parser("validate", help="check scenario files",
-                       description="Check one or more scenario files; exit 2 if any is bad.")
+    p = sub.add_parser(
+        "validate",
+        help="check scenario files",
+        description="Check one or more scenario files; exit 2 if any is bad.",
+    )
     p.add_argument("scenarios", nargs="+", help="scenario TOML files")
     p.set_defaults(handler=handle)
 

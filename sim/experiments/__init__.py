@@ -16,8 +16,13 @@ stopped sweep resumes where it stopped. :mod:`~sim.experiments.sensitivity` and
 
 __all__ = ["Design", "Experiment", "ExperimentError", "build_design", "load_experiment"]
 
-_WHERE = {"Design": "design", "build_design": "design", "Experiment": "spec",
-          "ExperimentError": "spec", "load_experiment": "spec"}
+_WHERE = {
+    "Design": "design",
+    "build_design": "design",
+    "Experiment": "spec",
+    "ExperimentError": "spec",
+    "load_experiment": "spec",
+}
 
 
 def __getattr__(name: str):

@@ -43,7 +43,8 @@ def read_sweep(results: str | Path, *, complete: bool = True) -> Sweep:
         raise UserError(
             f"{results}: the sweep is not complete ({len(runs)} of {total} runs stored); run "
             f"'buurtsim sweep {store.manifest['experiment_file']} --out {results}' again to "
-            f"finish it")
+            f"finish it"
+        )
     return Sweep(store, runs, store.design())
 
 
@@ -55,8 +56,10 @@ def choose_outcomes(sweep: Sweep, wanted: list[str] | None) -> list[str]:
     names = [w.strip() for item in wanted for w in item.split(",") if w.strip()]
     bad = [n for n in names if n not in stored]
     if bad:
-        raise UserError(f"argument --outcome: {bad[0]!r} is not stored in this sweep; allowed: "
-                        f"{', '.join(stored)}")
+        raise UserError(
+            f"argument --outcome: {bad[0]!r} is not stored in this sweep; allowed: "
+            f"{', '.join(stored)}"
+        )
     return names
 
 
@@ -66,10 +69,12 @@ def posterior_note(manifest: dict) -> str:
     if not post:
         return ""
     distinct = len(set(post["particles"]))
-    return (f"Replication r ran at the posterior particle drawn for r ({distinct} distinct "
-            f"particles of {post['particles_in_file']} in `{Path(post['file']).name}`, sha256 "
-            f"`{post['hash'][:12]}`), the same at every point: the spread over replications "
-            f"includes the calibrated parameters' uncertainty as well as chance.")
+    return (
+        f"Replication r ran at the posterior particle drawn for r ({distinct} distinct "
+        f"particles of {post['particles_in_file']} in `{Path(post['file']).name}`, sha256 "
+        f"`{post['hash'][:12]}`), the same at every point: the spread over replications "
+        f"includes the calibrated parameters' uncertainty as well as chance."
+    )
 
 
 def noise_share(values: np.ndarray) -> float:
@@ -85,6 +90,7 @@ def noise_share(values: np.ndarray) -> float:
 
 def markdown_table(frame: pd.DataFrame, digits: int = 3) -> str:
     """A GitHub-flavoured Markdown table of ``frame``."""
+
     def cell(v) -> str:
         if isinstance(v, float | np.floating):
             return "–" if np.isnan(v) else f"{v:.{digits}f}"

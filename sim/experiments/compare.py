@@ -33,8 +33,19 @@ from sim.experiments.analysis import (
     write_outputs,
 )
 
-COLUMNS = ["outcome", "factor", "level", "reference", "effect", "ci_low", "ci_high", "sd",
-           "replications", "at_level", "at_reference"]
+COLUMNS = [
+    "outcome",
+    "factor",
+    "level",
+    "reference",
+    "effect",
+    "ci_low",
+    "ci_high",
+    "sd",
+    "replications",
+    "at_level",
+    "at_reference",
+]
 
 
 def interval(samples: np.ndarray) -> tuple[float, float, float, float]:
@@ -52,9 +63,25 @@ def interval(samples: np.ndarray) -> tuple[float, float, float, float]:
 
 def _row(outcome, factor, level, ref, per_rep, at_level, at_ref) -> dict:
     effect, lo, hi, sd = interval(per_rep)
-    return dict(zip(COLUMNS, (outcome, factor, str(level), str(ref), effect, lo, hi, sd,
-                              int((~np.isnan(per_rep)).sum()), float(np.nanmean(at_level)),
-                              float(np.nanmean(at_ref))), strict=True))
+    return dict(
+        zip(
+            COLUMNS,
+            (
+                outcome,
+                factor,
+                str(level),
+                str(ref),
+                effect,
+                lo,
+                hi,
+                sd,
+                int((~np.isnan(per_rep)).sum()),
+                float(np.nanmean(at_level)),
+                float(np.nanmean(at_ref)),
+            ),
+            strict=True,
+        )
+    )
 
 
 def _levels_effects(sweep: Sweep, outcome: str) -> list[dict]:
@@ -66,8 +93,9 @@ def _levels_effects(sweep: Sweep, outcome: str) -> list[dict]:
             ref_mask = (design["varied"] == "").to_numpy()
             ref = design.loc[ref_mask, factor].iloc[0]
             levels = design.loc[design["varied"] == factor, factor].tolist()
-            masks = [((design["varied"] == factor) & (design[factor] == v)).to_numpy()
-                     for v in levels]
+            masks = [
+                ((design["varied"] == factor) & (design[factor] == v)).to_numpy() for v in levels
+            ]
         else:
             levels = list(dict.fromkeys(design[factor]))
             ref, levels = levels[0], levels[1:]
@@ -91,8 +119,10 @@ def _slope_effects(sweep: Sweep, outcome: str) -> list[dict]:
             coef, *_ = np.linalg.lstsq(design[ok], y[ok, r], rcond=None)
             slopes[r] = coef[1:]
     mean = float(np.nanmean(y))
-    return [_row(outcome, f, "high end", "low end", slopes[:, j], mean, mean)
-            for j, f in enumerate(sweep.factors)]
+    return [
+        _row(outcome, f, "high end", "low end", slopes[:, j], mean, mean)
+        for j, f in enumerate(sweep.factors)
+    ]
 
 
 def effects(sweep: Sweep, outcomes: list[str]) -> pd.DataFrame:
@@ -115,22 +145,24 @@ def _chart(table: pd.DataFrame):
     cols = min(3, len(outcomes))
     rows = -(-len(outcomes) // cols)
     per = table.groupby("outcome").size().max()
-    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 0.3 * per * rows + 1.5),
-                             squeeze=False, sharey=True)
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(4.2 * cols, 0.3 * per * rows + 1.5), squeeze=False, sharey=True
+    )
     for ax, outcome in zip(axes.flat, outcomes, strict=False):
         part = table[table["outcome"] == outcome]
         pos = np.arange(len(part))
         err = np.vstack([part["effect"] - part["ci_low"], part["ci_high"] - part["effect"]])
         ax.errorbar(part["effect"], pos, xerr=np.nan_to_num(err), fmt="o", ms=4, capsize=2)
         ax.axvline(0, color="grey", lw=0.8, ls="--")
-        labels = [f if lv == "high end" else f"{f} = {lv} (vs {ref})"
-                  for f, lv, ref in zip(part["factor"], part["level"], part["reference"],
-                                        strict=True)]
+        labels = [
+            f if lv == "high end" else f"{f} = {lv} (vs {ref})"
+            for f, lv, ref in zip(part["factor"], part["level"], part["reference"], strict=True)
+        ]
         ax.set_yticks(pos, labels, fontsize=8)
         ax.xaxis.set_major_locator(MaxNLocator(4))
         ax.tick_params(axis="x", labelsize=8)
         ax.set_title(outcome, fontsize=10)
-    for ax in list(axes.flat)[len(outcomes):]:
+    for ax in list(axes.flat)[len(outcomes) :]:
         ax.set_visible(False)
     axes.flat[0].invert_yaxis()
     fig.suptitle("Effect of each factor (95 % interval across replications)", fontsize=11)
@@ -143,29 +175,39 @@ def _report(sweep: Sweep, table: pd.DataFrame) -> str:
     definition = {
         "oat": "outcome with the factor changed minus the base scenario",
         "factorial": "mean at the level minus mean at the factor's first level, averaged over "
-                     "the other factors",
+        "the other factors",
     }.get(m["method"], "linear-regression change from the low to the high end of the range")
-    lines = [f"# Factor effects: {m['experiment']['name']}", "",
-             f"{m['method']} design, {m['points']} points × {m['replications']} replications "
-             f"(common random numbers). Effect = {definition}; interval = 95 % t-interval of "
-             f"the per-replication effects.", ""]
+    lines = [
+        f"# Factor effects: {m['experiment']['name']}",
+        "",
+        f"{m['method']} design, {m['points']} points × {m['replications']} replications "
+        f"(common random numbers). Effect = {definition}; interval = 95 % t-interval of "
+        f"the per-replication effects.",
+        "",
+    ]
     if posterior_note(m):
         lines += [posterior_note(m), ""]
     for outcome, part in table.groupby("outcome", sort=False):
         clear = part[(part["ci_low"] > 0) | (part["ci_high"] < 0)]
-        lines += [f"## {outcome}", "",
-                  f"{len(clear)} of {len(part)} effects have an interval that excludes zero.",
-                  "", markdown_table(part.drop(columns=["outcome"]), digits=4), ""]
+        lines += [
+            f"## {outcome}",
+            "",
+            f"{len(clear)} of {len(part)} effects have an interval that excludes zero.",
+            "",
+            markdown_table(part.drop(columns=["outcome"]), digits=4),
+            "",
+        ]
     lines += ["![effects](effects.png)", ""]
     return "\n".join(lines)
 
 
-def compare(results: str | Path, outcomes: list[str] | None = None
-            ) -> tuple[pd.DataFrame, Path]:
+def compare(results: str | Path, outcomes: list[str] | None = None) -> tuple[pd.DataFrame, Path]:
     """Compute, chart and report factor effects; returns the table and the output folder."""
     sweep = read_sweep(results)
     table = effects(sweep, choose_outcomes(sweep, outcomes))
     folder = Path(results) / "compare"
-    write_outputs(folder, {"effects.csv": table, "effects.png": _chart(table),
-                           "report.md": _report(sweep, table)})
+    write_outputs(
+        folder,
+        {"effects.csv": table, "effects.png": _chart(table), "report.md": _report(sweep, table)},
+    )
     return table, folder

@@ -128,8 +128,7 @@ def _unit_sample(exp: LoadedExperiment, problem: dict) -> np.ndarray:
     if ds.method == "lhs":
         return latin.sample(problem, ds.samples, seed=ds.seed)
     if ds.method == "sobol":
-        return sobol.sample(problem, ds.samples, calc_second_order=ds.second_order,
-                            seed=ds.seed)
+        return sobol.sample(problem, ds.samples, calc_second_order=ds.second_order, seed=ds.seed)
     return morris.sample(problem, ds.samples, num_levels=ds.levels, seed=ds.seed)
 
 
@@ -139,13 +138,20 @@ def build_design(exp: LoadedExperiment) -> Design:
     names = [f.name for f in spec.factors]
     paths = {f.name: f.path for f in spec.factors}
     problem = {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
-    design = Design(spec.design.method, names, paths, pd.DataFrame(),
-                    second_order=spec.design.second_order, levels=spec.design.levels,
-                    problem=problem)
+    design = Design(
+        spec.design.method,
+        names,
+        paths,
+        pd.DataFrame(),
+        second_order=spec.design.second_order,
+        levels=spec.design.levels,
+        problem=problem,
+    )
     if spec.design.method in SAMPLING:
         unit = _unit_sample(exp, problem)
-        columns = {f.name: from_unit(f, exp.params[f.name], unit[:, j])
-                   for j, f in enumerate(spec.factors)}
+        columns = {
+            f.name: from_unit(f, exp.params[f.name], unit[:, j]) for j, f in enumerate(spec.factors)
+        }
         design.unit = unit
         design.points = pd.DataFrame(columns)
     elif spec.design.method == "factorial":

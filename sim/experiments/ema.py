@@ -35,8 +35,9 @@ def _require():
     try:
         import ema_workbench
     except ImportError:
-        raise UserError("the EMA Workbench adapter needs the optional extra 'ema': "
-                        "uv sync --extra ema") from None
+        raise UserError(
+            "the EMA Workbench adapter needs the optional extra 'ema': uv sync --extra ema"
+        ) from None
     return ema_workbench
 
 
@@ -62,8 +63,9 @@ class EmaRun:
         from sim.experiments.runner import run_point
 
         overrides = {self.paths[k]: _plain(v) for k, v in values.items() if k in self.paths}
-        runs = [run_point(self.base, overrides, seed, self.outputs)["summary"]
-                for seed in self.seeds]
+        runs = [
+            run_point(self.base, overrides, seed, self.outputs)["summary"] for seed in self.seeds
+        ]
         return {k: float(np.nanmean([r[k] for r in runs])) for k in self.outputs.summary}
 
 
@@ -79,8 +81,7 @@ def _uncertainty(ema, exp: LoadedExperiment, factor) -> Any:
     if factor.range is not None and info.kind == "float":
         return ema.RealParameter(factor.name, *factor.range, **kw)
     if factor.range is not None:
-        return ema.IntegerParameter(factor.name, int(factor.range[0]), int(factor.range[1]),
-                                    **kw)
+        return ema.IntegerParameter(factor.name, int(factor.range[0]), int(factor.range[1]), **kw)
     if info.kind == "bool" and factor.values is None:
         return ema.BooleanParameter(factor.name, **kw)
     return ema.CategoricalParameter(factor.name, factor_levels(factor, info), **kw)
@@ -107,13 +108,13 @@ def ema_results(results: str | Path) -> tuple[pd.DataFrame, dict[str, np.ndarray
     for col in experiments.columns:
         if experiments[col].dtype.kind in "iub":
             experiments[col] = experiments[col].astype(float)
-    outcomes = {k: np.nanmean(sweep.per_replication(k), axis=1)
-                for k in sweep.manifest["outcomes"]}
+    outcomes = {k: np.nanmean(sweep.per_replication(k), axis=1) for k in sweep.manifest["outcomes"]}
     return experiments, outcomes
 
 
-def discover(results: str | Path, outcome: str, threshold: float, *, above: bool = True,
-             **prim_options: Any) -> Any:
+def discover(
+    results: str | Path, outcome: str, threshold: float, *, above: bool = True, **prim_options: Any
+) -> Any:
     """PRIM on a finished sweep: the factor box where ``outcome`` is above (or below)
     ``threshold``. Returns the workbench's ``PrimBox`` after ``find_box()``."""
     _require()
@@ -121,8 +122,9 @@ def discover(results: str | Path, outcome: str, threshold: float, *, above: bool
 
     experiments, outcomes = ema_results(results)
     if outcome not in outcomes:
-        raise UserError(f"outcome {outcome!r} is not stored in {results}; allowed: "
-                        f"{', '.join(outcomes)}")
+        raise UserError(
+            f"outcome {outcome!r} is not stored in {results}; allowed: {', '.join(outcomes)}"
+        )
     y = outcomes[outcome] > threshold if above else outcomes[outcome] < threshold
     if not y.any():
         raise UserError(f"no design point has {outcome} {'>' if above else '<'} {threshold}")

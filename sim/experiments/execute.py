@@ -42,10 +42,10 @@ class SweepReport:
     """What a call of :func:`run_sweep` did."""
 
     out: Path
-    total: int                 # runs in the whole design
-    selected: int              # runs within --limit
-    already: int               # intact runs found at the start
-    stored: int = 0            # runs finished and stored by this call
+    total: int  # runs in the whole design
+    selected: int  # runs within --limit
+    already: int  # intact runs found at the start
+    stored: int = 0  # runs finished and stored by this call
     failed: list[tuple[int, int, str]] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -76,13 +76,17 @@ def prepare_workers(client: Any) -> None:
     try:
         versions = client.run(_worker_version)
     except ImportError as e:
-        raise UserError(f"argument --scheduler: the Dask workers cannot import buurtsim ({e}); "
-                        f"install the same checkout on every worker machine") from None
+        raise UserError(
+            f"argument --scheduler: the Dask workers cannot import buurtsim ({e}); "
+            f"install the same checkout on every worker machine"
+        ) from None
     other = {addr: v for addr, v in versions.items() if v != __version__}
     if other:
         addr, version = next(iter(other.items()))
-        raise UserError(f"argument --scheduler: worker {addr} runs buurtsim {version}, this is "
-                        f"{__version__}; every worker needs the same version")
+        raise UserError(
+            f"argument --scheduler: worker {addr} runs buurtsim {version}, this is "
+            f"{__version__}; every worker needs the same version"
+        )
 
 
 @contextlib.contextmanager
@@ -98,9 +102,11 @@ def dask_client(workers: int | None = None, scheduler: str | None = None) -> Ite
         try:
             client = Client(scheduler, timeout=CONNECT_TIMEOUT)
         except (OSError, TimeoutError, ValueError) as e:
-            raise UserError(f"argument --scheduler: cannot reach a Dask scheduler at "
-                            f"{scheduler!r} ({e}); start one with 'dask scheduler' and give "
-                            f"its address, e.g. tcp://10.0.0.5:8786") from None
+            raise UserError(
+                f"argument --scheduler: cannot reach a Dask scheduler at "
+                f"{scheduler!r} ({e}); start one with 'dask scheduler' and give "
+                f"its address, e.g. tcp://10.0.0.5:8786"
+            ) from None
         try:
             yield client
         finally:
@@ -109,10 +115,19 @@ def dask_client(workers: int | None = None, scheduler: str | None = None) -> Ite
     n = workers or os.cpu_count() or 1
     # keep a second run waiting on each worker, so it never idles while the scheduler replies;
     # no statistical profiler in the workers (its history grows with every second of a sweep)
-    with dask.config.set({"distributed.scheduler.worker-saturation": LOCAL_SATURATION,
-                          "distributed.worker.profile.enabled": False}):
-        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                               dashboard_address=":0", silence_logs=logging.ERROR)
+    with dask.config.set(
+        {
+            "distributed.scheduler.worker-saturation": LOCAL_SATURATION,
+            "distributed.worker.profile.enabled": False,
+        }
+    ):
+        cluster = LocalCluster(
+            n_workers=n,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=":0",
+            silence_logs=logging.ERROR,
+        )
     client = Client(cluster)
     try:
         yield client
@@ -124,18 +139,32 @@ def dask_client(workers: int | None = None, scheduler: str | None = None) -> Ite
 def _progress(total: int, initial: int, enabled: bool):
     from tqdm import tqdm
 
-    return tqdm(total=total, initial=initial, unit="run", desc="sweep", file=sys.stderr,
-                disable=not enabled, dynamic_ncols=True, smoothing=0.1,
-                bar_format="{desc}: {n_fmt}/{total_fmt} runs |{bar}| "
-                           "{rate_fmt} elapsed {elapsed} left {remaining}")
+    return tqdm(
+        total=total,
+        initial=initial,
+        unit="run",
+        desc="sweep",
+        file=sys.stderr,
+        disable=not enabled,
+        dynamic_ncols=True,
+        smoothing=0.1,
+        bar_format="{desc}: {n_fmt}/{total_fmt} runs |{bar}| "
+        "{rate_fmt} elapsed {elapsed} left {remaining}",
+    )
 
 
-def _store_one(store: ResultStore, exp: LoadedExperiment, design: Design, result: dict,
-               report: SweepReport) -> None:
+def _store_one(
+    store: ResultStore, exp: LoadedExperiment, design: Design, result: dict, report: SweepReport
+) -> None:
     point, rep = result["point"], result["replication"]
     params = {name: design.points.iloc[point][name] for name in design.factors}
-    store.write(point, rep, params, result, {"worker_pid": int(result.get("worker_pid", 0)),
-                                             **exp.run_labels(rep)})
+    store.write(
+        point,
+        rep,
+        params,
+        result,
+        {"worker_pid": int(result.get("worker_pid", 0)), **exp.run_labels(rep)},
+    )
     report.stored += 1
 
 
@@ -144,8 +173,9 @@ def run_overrides(exp: LoadedExperiment, design: Design, point: int, rep: int) -
     return exp.run_overrides(design.overrides(point), rep)
 
 
-def plan(exp: LoadedExperiment, out: str | Path, limit: int | None
-         ) -> tuple[Design, list[tuple[int, int]]]:
+def plan(
+    exp: LoadedExperiment, out: str | Path, limit: int | None
+) -> tuple[Design, list[tuple[int, int]]]:
     """The design and the selected runs (first ``limit`` in run order), checking ``out``."""
     if limit is not None and limit < 1:
         raise UserError(f"argument --limit: must be a positive number of runs, got {limit}")
@@ -155,10 +185,18 @@ def plan(exp: LoadedExperiment, out: str | Path, limit: int | None
     return design, order[:limit] if limit else order
 
 
-def run_sweep(exp: LoadedExperiment, out: str | Path, *, workers: int | None = None,
-              scheduler: str | None = None, client: Any = None, limit: int | None = None,
-              run_fn: RunFunction = run_point, progress: bool = False,
-              on_stored: Callable[[SweepReport], None] | None = None) -> SweepReport:
+def run_sweep(
+    exp: LoadedExperiment,
+    out: str | Path,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    client: Any = None,
+    limit: int | None = None,
+    run_fn: RunFunction = run_point,
+    progress: bool = False,
+    on_stored: Callable[[SweepReport], None] | None = None,
+) -> SweepReport:
     """Run every missing run of ``exp`` (the first ``limit`` runs only, if given) into ``out``.
 
     ``workers=0`` runs serially in this process; otherwise runs go to ``client``, to the
@@ -170,15 +208,17 @@ def run_sweep(exp: LoadedExperiment, out: str | Path, *, workers: int | None = N
     total = len(design) * exp.spec.replications
     if workers == 0 and not (client or scheduler):
         store = ResultStore.open(out, exp, design)
-        return _finish(store, _serial(exp, design, store, selected, run_fn, progress,
-                                      on_stored, total), start)
+        return _finish(
+            store, _serial(exp, design, store, selected, run_fn, progress, on_stored, total), start
+        )
     with contextlib.ExitStack() as stack:
         if client is None:
             client = stack.enter_context(dask_client(workers, scheduler))
         prepare_workers(client)
         store = ResultStore.open(out, exp, design)
-        report = _distributed(exp, design, store, selected, run_fn, progress, on_stored,
-                              total, client)
+        report = _distributed(
+            exp, design, store, selected, run_fn, progress, on_stored, total, client
+        )
     return _finish(store, report, start)
 
 
@@ -188,8 +228,9 @@ def _finish(store: ResultStore, report: SweepReport, start: float) -> SweepRepor
     return report
 
 
-def _todo(store: ResultStore, selected: list[tuple[int, int]], total: int,
-          out: Path) -> tuple[list[tuple[int, int]], SweepReport]:
+def _todo(
+    store: ResultStore, selected: list[tuple[int, int]], total: int, out: Path
+) -> tuple[list[tuple[int, int]], SweepReport]:
     done = store.done()
     todo = [run for run in selected if run not in done]
     report = SweepReport(Path(out), total, len(selected), already=len(done))
@@ -201,8 +242,15 @@ def _serial(exp, design, store, selected, run_fn, progress, on_stored, total) ->
     with _progress(len(selected), len(selected) - len(todo), progress) as bar:
         for point, rep in todo:
             try:
-                result = run_task(run_fn, exp.base, run_overrides(exp, design, point, rep),
-                                  exp.seed_of(rep), exp.spec.outputs, point, rep)
+                result = run_task(
+                    run_fn,
+                    exp.base,
+                    run_overrides(exp, design, point, rep),
+                    exp.seed_of(rep),
+                    exp.spec.outputs,
+                    point,
+                    rep,
+                )
             except Exception as e:  # a failing run is reported, not stored; the rest go on
                 report.failed.append((point, rep, repr(e)))
                 continue
@@ -213,8 +261,9 @@ def _serial(exp, design, store, selected, run_fn, progress, on_stored, total) ->
     return report
 
 
-def _distributed(exp, design, store, selected, run_fn, progress, on_stored, total,
-                 client) -> SweepReport:
+def _distributed(
+    exp, design, store, selected, run_fn, progress, on_stored, total, client
+) -> SweepReport:
     from distributed import as_completed
 
     todo, report = _todo(store, selected, total, store.root)
@@ -223,8 +272,17 @@ def _distributed(exp, design, store, selected, run_fn, progress, on_stored, tota
     [scenario] = client.scatter([exp.base], broadcast=True)
     tag = store.manifest["experiment_hash"][:12]
     futures = [
-        client.submit(run_task, run_fn, scenario, run_overrides(exp, design, p, r),
-                      exp.seed_of(r), exp.spec.outputs, p, r, key=f"buurtsim-{tag}-p{p}-r{r}")
+        client.submit(
+            run_task,
+            run_fn,
+            scenario,
+            run_overrides(exp, design, p, r),
+            exp.seed_of(r),
+            exp.spec.outputs,
+            p,
+            r,
+            key=f"buurtsim-{tag}-p{p}-r{r}",
+        )
         for p, r in todo
     ]
     with _progress(len(selected), len(selected) - len(todo), progress) as bar:

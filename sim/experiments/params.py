@@ -111,8 +111,14 @@ def _leaf(path: str, annotation: Any, metadata: list, description: str, extra: d
             info.update(high=float(c.lt), strict_high=True)
     if kind == "bool":
         info = {}
-    return ParamInfo(path, kind, description=description, unit=str(extra.get("unit", "")),
-                     extra=dict(extra), **info)
+    return ParamInfo(
+        path,
+        kind,
+        description=description,
+        unit=str(extra.get("unit", "")),
+        extra=dict(extra),
+        **info,
+    )
 
 
 def describe_path(path: str, base: Scenario | None = None) -> ParamInfo:
@@ -132,11 +138,14 @@ def describe_path(path: str, base: Scenario | None = None) -> ParamInfo:
         origin = typing.get_origin(bare)
         if origin is list:
             if part != "*" and not part.isdigit():
-                raise PathError(f"{here!r} is a list: use an index (0, 1, ...) or '*', "
-                                f"not {part!r}")
+                raise PathError(
+                    f"{here!r} is a list: use an index (0, 1, ...) or '*', not {part!r}"
+                )
             if value is not None and part != "*" and int(part) >= len(value):
-                raise PathError(f"{here!r} has {len(value)} items in the base scenario; "
-                                f"index {part} does not exist")
+                raise PathError(
+                    f"{here!r} has {len(value)} items in the base scenario; "
+                    f"index {part} does not exist"
+                )
             node = typing.get_args(bare)[0]
             value = value[0 if part == "*" else int(part)] if value else None
             metadata = []

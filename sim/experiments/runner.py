@@ -52,8 +52,9 @@ def _survey(result: Any) -> pd.DataFrame:
     return indicators(result.survey)[list(SURVEY_COLUMNS)]
 
 
-def run_point(scenario: Scenario, overrides: dict[str, Any], seed: int,
-              outputs: Outputs | None = None) -> dict[str, Any]:
+def run_point(
+    scenario: Scenario, overrides: dict[str, Any], seed: int, outputs: Outputs | None = None
+) -> dict[str, Any]:
     """Simulate ``scenario`` with ``overrides`` and ``seed``; return what the store keeps.
 
     Keys: ``summary`` (outcome → float), ``weekly`` (DataFrame: week + series),
@@ -79,8 +80,15 @@ def run_point(scenario: Scenario, overrides: dict[str, Any], seed: int,
     }
 
 
-def run_task(run_fn: RunFunction, scenario: Scenario, overrides: dict, seed: int,
-             outputs: Outputs, point: int, replication: int) -> dict[str, Any]:
+def run_task(
+    run_fn: RunFunction,
+    scenario: Scenario,
+    overrides: dict,
+    seed: int,
+    outputs: Outputs,
+    point: int,
+    replication: int,
+) -> dict[str, Any]:
     """Run one design point with one seed, labelled with its place in the design.
 
     This is what each Dask worker executes; ``run_fn`` is :func:`run_point` (or a stand-in).

@@ -59,29 +59,91 @@ EXPERIMENT_DIR = Path(__file__).resolve().parent.parent.parent / "scenarios" / "
 
 #: Scalar outcomes of ``RunResult.summary()`` (the core model's contract).
 SUMMARY_KEYS: tuple[str, ...] = (
-    "participation", "members_per_group", "worry_members", "worry_nonmembers", "worry_gap",
-    "unsafe_members", "unsafe_nonmembers", "unsafe_gap", "unsafe_all", "crimes_per_1000",
-    "burglaries_per_1000", "victimisation_rate", "reported_share", "reports_per_group_month",
-    "alerts_per_group_month", "chatter_per_group_month", "feedback_per_group_month",
-    "stigmatising_share", "arrests_per_year", "willingness_members", "willingness_nonmembers",
-    "proximity_members", "proximity_nonmembers", "silent_weeks_share",
+    "participation",
+    "members_per_group",
+    "worry_members",
+    "worry_nonmembers",
+    "worry_gap",
+    "unsafe_members",
+    "unsafe_nonmembers",
+    "unsafe_gap",
+    "unsafe_all",
+    "crimes_per_1000",
+    "burglaries_per_1000",
+    "victimisation_rate",
+    "reported_share",
+    "reports_per_group_month",
+    "alerts_per_group_month",
+    "chatter_per_group_month",
+    "feedback_per_group_month",
+    "stigmatising_share",
+    "arrests_per_year",
+    "willingness_members",
+    "willingness_nonmembers",
+    "proximity_members",
+    "proximity_nonmembers",
+    "silent_weeks_share",
     "confrontations_per_year",
 )
 #: Columns of ``RunResult.daily`` (besides ``day``), kept per week in the series table.
 SERIES_KEYS: tuple[str, ...] = (
-    "members", "worry_members", "worry_nonmembers", "unsafe_members", "unsafe_nonmembers",
-    "unsafe_all", "willingness_members", "willingness_nonmembers", "proximity_members",
-    "proximity_nonmembers", "efficacy_members", "efficacy_nonmembers", "crimes", "burglaries",
-    "suspicious", "victims", "reports_112", "reports_0900", "posts_alert", "posts_stigmatising",
-    "posts_chatter", "posts_feedback", "posts_keepalive", "arrests", "confrontations",
-    "joined", "left",
+    "members",
+    "worry_members",
+    "worry_nonmembers",
+    "unsafe_members",
+    "unsafe_nonmembers",
+    "unsafe_all",
+    "willingness_members",
+    "willingness_nonmembers",
+    "proximity_members",
+    "proximity_nonmembers",
+    "efficacy_members",
+    "efficacy_nonmembers",
+    "crimes",
+    "burglaries",
+    "suspicious",
+    "victims",
+    "reports_112",
+    "reports_0900",
+    "posts_alert",
+    "posts_stigmatising",
+    "posts_chatter",
+    "posts_feedback",
+    "posts_keepalive",
+    "arrests",
+    "confrontations",
+    "joined",
+    "left",
 )
-DEFAULT_SERIES = ("members", "worry_members", "worry_nonmembers", "unsafe_all", "crimes",
-                  "reports_112", "reports_0900", "posts_alert", "posts_feedback")
+DEFAULT_SERIES = (
+    "members",
+    "worry_members",
+    "worry_nonmembers",
+    "unsafe_all",
+    "crimes",
+    "reports_112",
+    "reports_0900",
+    "posts_alert",
+    "posts_feedback",
+)
 #: Columns of the runs table that factor labels must not take.
-RESERVED_COLUMNS = ("point", "replication", "seed", "scenario_hash", "experiment_hash",
-                    "version", "elapsed_s", "weekly_rows", "survey_rows", "finished",
-                    "worker_pid", "varied", "week", "wave", "particle")
+RESERVED_COLUMNS = (
+    "point",
+    "replication",
+    "seed",
+    "scenario_hash",
+    "experiment_hash",
+    "version",
+    "elapsed_s",
+    "weekly_rows",
+    "survey_rows",
+    "finished",
+    "worker_pid",
+    "varied",
+    "week",
+    "wave",
+    "particle",
+)
 #: A hard ceiling on runs per experiment file (the file's ``max_runs`` may be lower).
 MAX_RUNS_CEILING = 1_000_000
 
@@ -117,16 +179,19 @@ class Factor(_Strict):
         if self.values is not None and self.range is not None:
             raise ValueError("give either 'values' or 'range', not both")
         if self.range is not None and not self.range[0] < self.range[1]:
-            raise ValueError(f"'range' must be [low, high] with low < high, got "
-                             f"{list(self.range)}")
+            raise ValueError(f"'range' must be [low, high] with low < high, got {list(self.range)}")
         if self.distribution == "triangular" and (
-                self.range is None or self.mode is None
-                or not self.range[0] <= self.mode <= self.range[1]):
+            self.range is None
+            or self.mode is None
+            or not self.range[0] <= self.mode <= self.range[1]
+        ):
             raise ValueError("a triangular distribution needs 'range' and a 'mode' inside it")
-        if self.distribution == "normal" and (self.mean is None or self.sd is None
-                                              or self.range is None):
-            raise ValueError("a normal distribution needs 'mean', 'sd' and a 'range' to "
-                             "truncate it to")
+        if self.distribution == "normal" and (
+            self.mean is None or self.sd is None or self.range is None
+        ):
+            raise ValueError(
+                "a normal distribution needs 'mean', 'sd' and a 'range' to truncate it to"
+            )
         return self
 
     @property
@@ -140,8 +205,10 @@ class DesignSpec(_Strict):
 
     method: Literal["factorial", "oat", "lhs", "sobol", "morris"] = "factorial"
     samples: int | None = Field(
-        None, ge=1, description="lhs: points; sobol: base sample N (power of 2); "
-                                "morris: trajectories.")
+        None,
+        ge=1,
+        description="lhs: points; sobol: base sample N (power of 2); morris: trajectories.",
+    )
     second_order: bool = Field(False, description="sobol: also second-order indices.")
     levels: int = Field(4, ge=2, le=100, description="morris: grid levels (even).")
     seed: int = Field(0, ge=0, description="Seed of the sampler (lhs, sobol, morris).")
@@ -151,8 +218,10 @@ class DesignSpec(_Strict):
         if self.method in ("lhs", "sobol", "morris") and self.samples is None:
             raise ValueError(f"the {self.method} design needs 'samples'")
         if self.method == "sobol" and self.samples & (self.samples - 1):
-            raise ValueError(f"'samples' of a sobol design must be a power of 2 (e.g. 64, "
-                             f"128, 256), got {self.samples}")
+            raise ValueError(
+                f"'samples' of a sobol design must be a power of 2 (e.g. 64, "
+                f"128, 256), got {self.samples}"
+            )
         if self.method == "morris" and self.levels % 2:
             raise ValueError(f"'levels' of a morris design must be even, got {self.levels}")
         return self
@@ -190,15 +259,19 @@ class Experiment(_Strict):
     description: str = ""
     scenario: str = Field("baseline", description="Base scenario: shipped name or path.")
     posterior: str | None = Field(
-        None, description="Posterior-sample file (Parquet), relative to this file: "
-                          "replication r runs at the posterior particle drawn for r.")
-    fixed: dict[str, Any] = Field(default_factory=dict,
-                                  description="Dotted scenario paths set at every point.")
+        None,
+        description="Posterior-sample file (Parquet), relative to this file: "
+        "replication r runs at the posterior particle drawn for r.",
+    )
+    fixed: dict[str, Any] = Field(
+        default_factory=dict, description="Dotted scenario paths set at every point."
+    )
     waves: list[Wave] | None = Field(None, description="Survey waves (replace the scenario's).")
     replications: int = Field(1, ge=1, le=10_000)
     seed: int = Field(1, ge=0, le=2**62, description="Replication r uses seed + r.")
-    max_runs: int = Field(20_000, ge=1, le=MAX_RUNS_CEILING,
-                          description="Refuse designs with more runs than this.")
+    max_runs: int = Field(
+        20_000, ge=1, le=MAX_RUNS_CEILING, description="Refuse designs with more runs than this."
+    )
     design: DesignSpec = DesignSpec()
     factors: list[Factor] = Field(min_length=1)
     outputs: Outputs = Outputs()
@@ -211,8 +284,10 @@ class Experiment(_Strict):
             raise ValueError(f"factors: repeated factor {dup[0]!r}")
         taken = [n for n in names if n in RESERVED_COLUMNS or n in SUMMARY_KEYS]
         if taken:
-            raise ValueError(f"factors: label {taken[0]!r} is already a column of the results "
-                             f"(an outcome or run field); choose another label")
+            raise ValueError(
+                f"factors: label {taken[0]!r} is already a column of the results "
+                f"(an outcome or run field); choose another label"
+            )
         return self
 
 
@@ -223,9 +298,15 @@ class LoadedExperiment:
     concrete paths set by ``[fixed]`` and ``waves``, which a posterior particle does not change.
     """
 
-    def __init__(self, spec: Experiment, base: Scenario, path: Path,
-                 params: dict[str, ParamInfo], posterior: PosteriorSample | None = None,
-                 fixed_paths: frozenset[str] = frozenset()):
+    def __init__(
+        self,
+        spec: Experiment,
+        base: Scenario,
+        path: Path,
+        params: dict[str, ParamInfo],
+        posterior: PosteriorSample | None = None,
+        fixed_paths: frozenset[str] = frozenset(),
+    ):
         self.spec, self.base, self.path, self.params = spec, base, path, params
         self.posterior, self.fixed_paths = posterior, fixed_paths
 
@@ -235,8 +316,9 @@ class LoadedExperiment:
     def content_hash(self) -> str:
         """SHA-256 of what determines the results: design, seeds, outputs, base scenario and
         the posterior sample's content (if any)."""
-        blob = self.spec.model_dump(mode="json", exclude={"description", "max_runs", "name",
-                                                          "scenario", "posterior"})
+        blob = self.spec.model_dump(
+            mode="json", exclude={"description", "max_runs", "name", "scenario", "posterior"}
+        )
         blob["base_scenario_hash"] = self.base.content_hash()
         if self.posterior is not None:
             blob["posterior_hash"] = self.posterior.content_hash
@@ -275,8 +357,9 @@ def _describe(err: dict) -> str:
         return f"field {loc!r}: unknown key (check the spelling)"
     if err["type"] == "literal_error":
         return f"field {loc!r}: allowed values are {err['ctx']['expected']}, got {err['input']!r}"
-    return f"field {loc!r}: {msg}" + ("" if err["type"] == "value_error"
-                                      else f", got {err.get('input')!r}")
+    return f"field {loc!r}: {msg}" + (
+        "" if err["type"] == "value_error" else f", got {err.get('input')!r}"
+    )
 
 
 def _check_value(where: str, info: ParamInfo, value: Any) -> None:
@@ -289,8 +372,9 @@ def _check_value(where: str, info: ParamInfo, value: Any) -> None:
     else:
         ok = info.contains(value) and (info.kind == "float" or float(value).is_integer())
     if not ok:
-        raise ExperimentError(f"{where}: {value!r} is not allowed for {info.path!r}; allowed: "
-                              f"{info.allowed()}")
+        raise ExperimentError(
+            f"{where}: {value!r} is not allowed for {info.path!r}; allowed: {info.allowed()}"
+        )
 
 
 def _check_factor(origin: str, i: int, factor: Factor, info: ParamInfo, method: str) -> None:
@@ -302,18 +386,24 @@ def _check_factor(origin: str, i: int, factor: Factor, info: ParamInfo, method: 
     if factor.range is None:
         if info.kind in ("bool", "choice"):
             return  # every value of the switch / choice
-        raise ExperimentError(f"{where}': {info.path!r} needs 'values' or 'range'; allowed: "
-                              f"{info.allowed()}")
+        raise ExperimentError(
+            f"{where}': {info.path!r} needs 'values' or 'range'; allowed: {info.allowed()}"
+        )
     if info.kind in ("bool", "choice"):
-        raise ExperimentError(f"{where}.range': {info.path!r} is a {info.kind}; give 'values' "
-                              f"({info.allowed()})")
+        raise ExperimentError(
+            f"{where}.range': {info.path!r} is a {info.kind}; give 'values' ({info.allowed()})"
+        )
     for j, v in enumerate(factor.range):
         if not info.contains(v):
-            raise ExperimentError(f"{where}.range.{j}': {v:g} is outside the bounds of "
-                                  f"{info.path!r}; allowed: {info.allowed()}")
+            raise ExperimentError(
+                f"{where}.range.{j}': {v:g} is outside the bounds of "
+                f"{info.path!r}; allowed: {info.allowed()}"
+            )
     if method in ("factorial", "oat") and factor.levels is None:
-        raise ExperimentError(f"{where}.levels': a {method} design needs 'levels' (how many "
-                              f"evenly spaced values of 'range') or a list of 'values'")
+        raise ExperimentError(
+            f"{where}.levels': a {method} design needs 'levels' (how many "
+            f"evenly spaced values of 'range') or a list of 'values'"
+        )
 
 
 def default_values(info: ParamInfo) -> list:
@@ -327,8 +417,10 @@ def _base_scenario(spec: Experiment, path: Path) -> tuple[Scenario, frozenset[st
     candidate = path.parent / scen
     scen_path = candidate if candidate.exists() else resolve_scenario_path(spec.scenario)
     if not scen_path.exists():
-        raise ExperimentError(f"{path}: field 'scenario': {spec.scenario!r} not found (looked "
-                              f"next to the file and among the shipped scenarios)")
+        raise ExperimentError(
+            f"{path}: field 'scenario': {spec.scenario!r} not found (looked "
+            f"next to the file and among the shipped scenarios)"
+        )
     data = read_scenario_dict(scen_path)
     base = validate_scenario(data, str(scen_path))
     fixed = dict(spec.fixed)
@@ -341,8 +433,9 @@ def _base_scenario(spec: Experiment, path: Path) -> tuple[Scenario, frozenset[st
         raise ExperimentError(f"{path}: field 'fixed': unknown path ({e})") from None
 
 
-def _posterior(spec: Experiment, path: Path, base: Scenario,
-               given: str | Path | None) -> PosteriorSample | None:
+def _posterior(
+    spec: Experiment, path: Path, base: Scenario, given: str | Path | None
+) -> PosteriorSample | None:
     """The posterior sample named by ``--posterior`` (``given``) or the file's ``posterior``."""
     if given is not None:
         where, file = "argument --posterior", Path(given)
@@ -352,24 +445,25 @@ def _posterior(spec: Experiment, path: Path, base: Scenario,
         return None
     if not file.is_file():
         relative = "" if given is not None else " (paths are relative to the experiment file)"
-        raise ExperimentError(f"{where}: posterior-sample file {str(file)!r} not found"
-                              f"{relative}")
+        raise ExperimentError(f"{where}: posterior-sample file {str(file)!r} not found{relative}")
     try:
         return read_posterior(file, base)
     except UserError as e:
         raise ExperimentError(f"{where}: {e}") from None
 
 
-def parse_experiment(data: dict, origin: str | Path,
-                     posterior: str | Path | None = None) -> LoadedExperiment:
+def parse_experiment(
+    data: dict, origin: str | Path, posterior: str | Path | None = None
+) -> LoadedExperiment:
     """Validate a parsed experiment table; see :func:`load_experiment`."""
     path = Path(origin)
     try:
         spec = Experiment.model_validate(data)
     except ValidationError as e:
         lines = [_describe(err) for err in e.errors()]
-        raise ExperimentError(f"{path}: " + ("\n  " if len(lines) > 1 else "")
-                              + "\n  ".join(lines)) from None
+        raise ExperimentError(
+            f"{path}: " + ("\n  " if len(lines) > 1 else "") + "\n  ".join(lines)
+        ) from None
     try:
         base, fixed_paths = _base_scenario(spec, path)
     except ScenarioError as e:
@@ -379,12 +473,14 @@ def parse_experiment(data: dict, origin: str | Path,
         try:
             info = describe_path(factor.path, base)
         except PathError as e:
-            raise ExperimentError(f"{path}: field 'factors.{i}.path': unknown factor "
-                                  f"{factor.path!r}: {e}") from None
+            raise ExperimentError(
+                f"{path}: field 'factors.{i}.path': unknown factor {factor.path!r}: {e}"
+            ) from None
         _check_factor(str(path), i, factor, info, spec.design.method)
         params[factor.name] = info
-    exp = LoadedExperiment(spec, base, path, params, _posterior(spec, path, base, posterior),
-                           fixed_paths)
+    exp = LoadedExperiment(
+        spec, base, path, params, _posterior(spec, path, base, posterior), fixed_paths
+    )
     _check_size(exp)
     return exp
 
@@ -400,7 +496,8 @@ def _check_size(exp: LoadedExperiment) -> None:
             f"{exp.path}: field 'design': the {exp.spec.design.method} design needs {points} "
             f"points × {exp.spec.replications} replications = {runs} runs, more than allowed "
             f"(max_runs = {limit}); lower design.samples, the number of levels or "
-            f"replications, or raise max_runs (at most {MAX_RUNS_CEILING})")
+            f"replications, or raise max_runs (at most {MAX_RUNS_CEILING})"
+        )
 
 
 def resolve_experiment_path(name: str | Path) -> Path:
@@ -425,4 +522,3 @@ def load_experiment(path: str | Path, posterior: str | Path | None = None) -> Lo
     except tomllib.TOMLDecodeError as e:
         raise ExperimentError(f"{path}: bad TOML syntax: {e}") from None
     return parse_experiment(data, path, posterior)
-

@@ -108,8 +108,9 @@ def manifest_for(exp: LoadedExperiment, design: Design) -> dict[str, Any]:
         "base_scenario": exp.base.model_dump(mode="json"),
         "base_scenario_hash": exp.base.content_hash(),
         "method": design.method,
-        "factors": [{"name": f.name, "path": f.path, "kind": exp.params[f.name].kind}
-                    for f in spec.factors],
+        "factors": [
+            {"name": f.name, "path": f.path, "kind": exp.params[f.name].kind} for f in spec.factors
+        ],
         "second_order": design.second_order,
         "levels": design.levels,
         "points": len(design),
@@ -129,8 +130,12 @@ def _posterior_entry(exp: LoadedExperiment) -> dict[str, Any] | None:
     post = exp.posterior
     if post is None:
         return None
-    return {"file": str(post.path), "hash": post.content_hash, "particles_in_file": len(post),
-            "particles": [exp.particle_of(r).particle for r in range(exp.spec.replications)]}
+    return {
+        "file": str(post.path),
+        "hash": post.content_hash,
+        "particles_in_file": len(post),
+        "particles": [exp.particle_of(r).particle for r in range(exp.spec.replications)],
+    }
 
 
 def _check_posterior(root: Path, found: dict, exp: LoadedExperiment) -> None:
@@ -139,13 +144,17 @@ def _check_posterior(root: Path, found: dict, exp: LoadedExperiment) -> None:
     want = exp.posterior
     if had.get("hash") == (want.content_hash if want else None):
         return
-    before = (f"the posterior sample {had.get('file')!r} (sha256 {had['hash'][:12]})"
-              if had.get("hash") else "no posterior sample")
-    now = (f"{str(want.path)!r} (sha256 {want.content_hash[:12]})" if want
-           else "no posterior sample")
-    raise StoreError(f"--out {root}: these results were computed with {before}, this sweep "
-                     f"uses {now}; a resumed sweep must use the same posterior file (see "
-                     f"--posterior); choose another --out for a new sweep")
+    before = (
+        f"the posterior sample {had.get('file')!r} (sha256 {had['hash'][:12]})"
+        if had.get("hash")
+        else "no posterior sample"
+    )
+    now = f"{str(want.path)!r} (sha256 {want.content_hash[:12]})" if want else "no posterior sample"
+    raise StoreError(
+        f"--out {root}: these results were computed with {before}, this sweep "
+        f"uses {now}; a resumed sweep must use the same posterior file (see "
+        f"--posterior); choose another --out for a new sweep"
+    )
 
 
 def _flat(value: Any) -> Any:
@@ -173,8 +182,10 @@ class ResultStore:
         manifest = root / MANIFEST
         if not manifest.exists():
             if any(root.iterdir()):
-                raise StoreError(f"--out {root}: folder is not empty and holds no sweep "
-                                 f"results ({MANIFEST} missing); choose another --out")
+                raise StoreError(
+                    f"--out {root}: folder is not empty and holds no sweep "
+                    f"results ({MANIFEST} missing); choose another --out"
+                )
             return
         try:
             found = json.loads(manifest.read_text(encoding="utf-8"))
@@ -186,7 +197,8 @@ class ResultStore:
             raise StoreError(
                 f"--out {root}: holds results of a different experiment "
                 f"({found.get('experiment', {}).get('name', '?')!r}, another design, seed or "
-                f"base scenario); choose another --out or remove that folder")
+                f"base scenario); choose another --out or remove that folder"
+            )
 
     @classmethod
     def open(cls, root: str | Path, exp: LoadedExperiment, design: Design) -> ResultStore:
@@ -223,8 +235,10 @@ class ResultStore:
         try:
             manifest = json.loads((root / MANIFEST).read_text(encoding="utf-8"))
         except FileNotFoundError:
-            raise StoreError(f"{root}: not a sweep results folder ({MANIFEST} not found); "
-                             f"give the --out folder of 'buurtsim sweep'") from None
+            raise StoreError(
+                f"{root}: not a sweep results folder ({MANIFEST} not found); "
+                f"give the --out folder of 'buurtsim sweep'"
+            ) from None
         except (OSError, json.JSONDecodeError) as e:
             raise StoreError(f"{root}: {MANIFEST} is unreadable ({e})") from None
         if manifest.get("kind") != "buurtsim-sweep":
@@ -246,8 +260,10 @@ class ResultStore:
                 return False
             for table in ("weekly", "survey"):
                 rows = row[0][f"{table}_rows"]
-                if rows and pq.read_metadata(self._path(table, point, replication)).num_rows \
-                        != rows:
+                if (
+                    rows
+                    and pq.read_metadata(self._path(table, point, replication)).num_rows != rows
+                ):
                     return False
             return True
         except (OSError, pa.ArrowException, KeyError):
@@ -270,8 +286,14 @@ class ResultStore:
             self._path(table, point, replication).unlink(missing_ok=True)
 
     # -- writing -------------------------------------------------------------------------
-    def write(self, point: int, replication: int, params: dict[str, Any],
-              result: dict[str, Any], extra: dict[str, Any] | None = None) -> None:
+    def write(
+        self,
+        point: int,
+        replication: int,
+        params: dict[str, Any],
+        result: dict[str, Any],
+        extra: dict[str, Any] | None = None,
+    ) -> None:
         """Store one finished run atomically (companions first, the runs row last)."""
         key = {"point": point, "replication": replication}
         counts = {}
@@ -284,13 +306,17 @@ class ResultStore:
                 frame.insert(0, "point", point)
                 write_atomic(frame, self._path(table, point, replication))
         row = {
-            **key, "seed": int(result["seed"]),
+            **key,
+            "seed": int(result["seed"]),
             **{k: _flat(v) for k, v in params.items()},
             **{k: float(v) for k, v in result["summary"].items()},
             "scenario_hash": result["scenario_hash"],
             "experiment_hash": self.manifest["experiment_hash"],
-            "version": result["version"], "elapsed_s": float(result["elapsed_s"]),
-            **counts, "finished": _now(), **(extra or {}),
+            "version": result["version"],
+            "elapsed_s": float(result["elapsed_s"]),
+            **counts,
+            "finished": _now(),
+            **(extra or {}),
         }
         write_atomic(pa.Table.from_pylist([row]), self._path("runs", point, replication))
 
@@ -305,8 +331,9 @@ class ResultStore:
         files = sorted((self.root / name).glob("p*-r*.parquet"))
         if not files:
             return pd.DataFrame()
-        frame = pa.concat_tables([pq.read_table(f) for f in files],
-                                 promote_options="permissive").to_pandas()
+        frame = pa.concat_tables(
+            [pq.read_table(f) for f in files], promote_options="permissive"
+        ).to_pandas()
         return frame.sort_values(["point", "replication"], kind="stable").reset_index(drop=True)
 
     def design(self) -> pd.DataFrame:

@@ -26,10 +26,18 @@ def summarise(latencies_ms: list[float]) -> dict[str, float]:
     import numpy as np
 
     x = np.asarray(latencies_ms, float)
-    return {"n": int(len(x)), "median": float(np.median(x)), "p90": float(np.percentile(x, 90)),
-            "p99": float(np.percentile(x, 99)), "max": float(x.max()), "mean": float(x.mean())}
+    return {
+        "n": int(len(x)),
+        "median": float(np.median(x)),
+        "p90": float(np.percentile(x, 90)),
+        "p99": float(np.percentile(x, 99)),
+        "max": float(x.max()),
+        "mean": float(x.mean()),
+    }
 
 
 def describe(name: str, stats: dict[str, float]) -> str:
-    return (f"{name}: n={stats['n']} median={stats['median']:.0f} ms p90={stats['p90']:.0f} ms "
-            f"p99={stats['p99']:.0f} ms max={stats['max']:.0f} ms")
+    return (
+        f"{name}: n={stats['n']} median={stats['median']:.0f} ms p90={stats['p90']:.0f} ms "
+        f"p99={stats['p99']:.0f} ms max={stats['max']:.0f} ms"
+    )

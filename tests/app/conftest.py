@@ -21,8 +21,12 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 IMG_DIR = ROOT / "docs" / "img"
 ARTEFACTS = ROOT / "tests" / "app" / "artefacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-dev-shm-usage",
+]
 
 
 def free_port() -> int:
@@ -51,8 +55,14 @@ def start_app(port: int, log: Path) -> subprocess.Popen:
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("w") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "sim.cli", "app", "--port", str(port)], cwd=ROOT, env=env,
-            stdout=out, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+            [sys.executable, "-m", "sim.cli", "app", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
     _wait_for_http(f"http://127.0.0.1:{port}/", proc, log)
     return proc
 

@@ -62,8 +62,10 @@ def test_policymaker_walkthrough(page, app_url, capsys):
 
     # play and pause
     page.get_by_role("button", name="Afspelen").click()
-    page.wait_for_function("() => parseInt(document.querySelector('.status-day').textContent"
-                           ".replace(/^\\D*/, ''), 10) >= 34")
+    page.wait_for_function(
+        "() => parseInt(document.querySelector('.status-day').textContent"
+        ".replace(/^\\D*/, ''), 10) >= 34"
+    )
     page.get_by_role("button", name="Pauze").click()
     page.get_by_role("button", name="Afspelen").wait_for()
     time.sleep(0.5)  # a day already under way when pause was pressed may still arrive

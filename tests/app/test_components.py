@@ -48,8 +48,11 @@ def _type(rc, label: str, text: str):
 
 def test_step_advances_the_model_and_redraws_the_map(app):
     rc, live = app
-    image = rc.find(v.Html, class_="buurt-map").find(type(rc.find(v.Html, class_="buurt-map")
-                                                           .widget.children[0])).widget
+    image = (
+        rc.find(v.Html, class_="buurt-map")
+        .find(type(rc.find(v.Html, class_="buurt-map").widget.children[0]))
+        .widget
+    )
     before = bytes(image.value)
     assert _status(rc).startswith("Dag 0")
     _button(rc, "Stap").click()

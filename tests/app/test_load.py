@@ -23,19 +23,28 @@ from tests.app.conftest import ARTEFACTS, CHROMIUM_ARGS
 pytestmark = pytest.mark.browser
 
 SESSIONS = 10
-SWITCHES = ("signs", "linked_professional", "social_channel", "local_problem",
-            "municipal_coordination", "layered")
+SWITCHES = (
+    "signs",
+    "linked_professional",
+    "social_channel",
+    "local_problem",
+    "municipal_coordination",
+    "layered",
+)
 
 
-async def _session(browser, url: str, i: int, seconds: float, ready: asyncio.Barrier,
-                   errors: list[str]) -> dict:
+async def _session(
+    browser, url: str, i: int, seconds: float, ready: asyncio.Barrier, errors: list[str]
+) -> dict:
     await asyncio.sleep(2.0 * i)  # people open the page one after another, not in the same ms
     context = await browser.new_context(viewport={"width": 1400, "height": 1000})
     page = await context.new_page()
     page.set_default_timeout(300_000)
     page.on("pageerror", lambda e: errors.append(f"session {i}: {e}"))
-    page.on("console", lambda m: errors.append(f"session {i} console: {m.text}")
-            if m.type == "error" else None)
+    page.on(
+        "console",
+        lambda m: errors.append(f"session {i} console: {m.text}") if m.type == "error" else None,
+    )
     await page.goto(url)
     await page.locator(".buurt-map img").wait_for()
     try:
@@ -57,7 +66,8 @@ async def _drive_session(page, i: int, seconds: float, ready: asyncio.Barrier) -
     await field.press("Enter")
     # the server answered when the map of the new neighbourhood arrived
     await page.wait_for_function(
-        "(old) => document.querySelector('.buurt-map img').src !== old", arg=old_map)
+        "(old) => document.querySelector('.buurt-map img').src !== old", arg=old_map
+    )
     factor = SWITCHES[i % len(SWITCHES)]
     await page.locator(f".factor-{factor} label").click()
     await page.locator(f".factor-{factor}").get_by_text("(gewijzigd)").wait_for()
@@ -72,22 +82,30 @@ async def _drive_session(page, i: int, seconds: float, ready: asyncio.Barrier) -
     status = await page.locator(".status-day").inner_text()
     changed = await page.locator(".factor").filter(has_text="(gewijzigd)").count()
     shown_seed = await field.input_value()
-    own_factor_marked = await page.locator(f".factor-{factor}").get_by_text(
-        "(gewijzigd)").count()
-    return {"session": i, "steps": steps, "status": status, "changed": changed,
-            "own_factor_marked": own_factor_marked, "seed": shown_seed, "expected_seed": seed,
-            "latencies": latencies}
+    own_factor_marked = await page.locator(f".factor-{factor}").get_by_text("(gewijzigd)").count()
+    return {
+        "session": i,
+        "steps": steps,
+        "status": status,
+        "changed": changed,
+        "own_factor_marked": own_factor_marked,
+        "seed": shown_seed,
+        "expected_seed": seed,
+        "latencies": latencies,
+    }
 
 
 async def _drive(url: str, seconds: float, errors: list[str], sessions: int) -> list[dict]:
     from playwright.async_api import async_playwright
 
     async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=shutil.which("chromium"),
-                                           args=CHROMIUM_ARGS, headless=True)
+        browser = await pw.chromium.launch(
+            executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS, headless=True
+        )
         ready = asyncio.Barrier(sessions)
-        results = await asyncio.gather(*(_session(browser, url, i, seconds, ready, errors)
-                                         for i in range(sessions)))
+        results = await asyncio.gather(
+            *(_session(browser, url, i, seconds, ready, errors) for i in range(sessions))
+        )
         await browser.close()
         return results
 
@@ -111,10 +129,13 @@ def _in_thread(url: str, seconds: float, errors: list[str], sessions: int) -> li
     return out["results"]
 
 
-@pytest.mark.parametrize(("sessions", "seconds"), [
-    (3, 20),  # default run: several sessions at once, isolation checked
-    pytest.param(SESSIONS, 60, marks=pytest.mark.slow),  # the full load test
-])
+@pytest.mark.parametrize(
+    ("sessions", "seconds"),
+    [
+        (3, 20),  # default run: several sessions at once, isolation checked
+        pytest.param(SESSIONS, 60, marks=pytest.mark.slow),  # the full load test
+    ],
+)
 def test_sessions_drive_their_own_models_at_once(app_server, capsys, sessions, seconds):
     if shutil.which("chromium") is None:
         pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
@@ -128,9 +149,15 @@ def test_sessions_drive_their_own_models_at_once(app_server, capsys, sessions, s
         print("\n" + describe(f"{sessions} concurrent sessions, step + redraw", stats))
         print("steps per session:", [r["steps"] for r in results])
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
-    (ARTEFACTS / f"load_latency_{sessions}x{seconds}s.json").write_text(json.dumps(
-        {"summary": stats, "sessions": [{k: v for k, v in r.items() if k != "latencies"}
-                                        for r in results]}, indent=2))
+    (ARTEFACTS / f"load_latency_{sessions}x{seconds}s.json").write_text(
+        json.dumps(
+            {
+                "summary": stats,
+                "sessions": [{k: v for k, v in r.items() if k != "latencies"} for r in results],
+            },
+            indent=2,
+        )
+    )
     assert not errors, errors
     for r in results:
         assert r["steps"] >= 3, f"session {r['session']} hardly moved: {r['steps']} steps"

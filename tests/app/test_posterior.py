@@ -36,10 +36,14 @@ def files(tmp_path: Path) -> dict[str, Path]:
     """Scenario files 'tiny' (with a posterior sample) and 'plain' (without one)."""
     (tmp_path / "tiny.toml").write_text(TINY, encoding="utf-8")
     (tmp_path / "plain.toml").write_text(TINY, encoding="utf-8")
-    pd.DataFrame({"particle": [10, 11, 12], "weight": [0.5, 0.5, 0.0],
-                  "crime.theft_rate": list(THEFT.values()),
-                  "factors.police_feedback": [0.2, 0.2, 0.2]}
-                 ).to_parquet(tmp_path / "tiny_posterior.parquet")
+    pd.DataFrame(
+        {
+            "particle": [10, 11, 12],
+            "weight": [0.5, 0.5, 0.0],
+            "crime.theft_rate": list(THEFT.values()),
+            "factors.police_feedback": [0.2, 0.2, 0.2],
+        }
+    ).to_parquet(tmp_path / "tiny_posterior.parquet")
     return scenario_files(tmp_path)
 
 
@@ -106,6 +110,7 @@ def test_the_page_says_when_bands_include_parameter_uncertainty(files):
 
 def test_a_broken_posterior_file_is_a_message_not_a_crash(files):
     pd.DataFrame({"particle": [1], "crime.theft_rate": [0.1]}).to_parquet(
-        files["tiny"].with_name("tiny_posterior.parquet"))
+        files["tiny"].with_name("tiny_posterior.parquet")
+    )
     with pytest.raises(PosteriorError, match="column 'weight' missing"):
         start_comparison(_page(), files, {"A": "tiny", "B": "tiny"}, False, reps=2, days=30)

@@ -35,8 +35,9 @@ def test_every_offered_scenario_loads_at_page_population_sizes(key):
     base = load_named(key)
     scn = scale_population(base, 300)
     # every area keeps at least one street, so big cities cannot shrink below that
-    one_street_each = base.with_overrides({"survey.waves": [], **{
-        f"areas.{i}.streets": 1 for i in range(len(base.areas))}})
+    one_street_each = base.with_overrides(
+        {"survey.waves": [], **{f"areas.{i}.streets": 1 for i in range(len(base.areas))}}
+    )
     smallest = expected_residents(one_street_each)
     assert 200 <= expected_residents(scn) <= max(450, 1.01 * smallest)
 
@@ -86,8 +87,9 @@ def test_a_bad_population_size_keeps_the_running_model():
     assert s.model is model and s.day == 3
 
 
-@pytest.mark.parametrize(("text", "expected"), [("abc", "whole number"), ("2.5", "whole"),
-                                                 ("-1", "between 0 and 10")])
+@pytest.mark.parametrize(
+    ("text", "expected"), [("abc", "whole number"), ("2.5", "whole"), ("-1", "between 0 and 10")]
+)
 def test_typed_numbers_are_checked_with_a_plain_message(text, expected):
     with pytest.raises(FieldError) as e:
         parse_int("seed", text, 0, 10, 4, "en")
@@ -120,8 +122,7 @@ def test_the_running_week_is_scaled_to_a_whole_week():
 
 def _small(**overrides):
     scn = scale_population(load_named("baseline"), 400)
-    return scn.with_overrides({"days": 120, "burn_in_days": 30, "survey.waves": [],
-                               **overrides})
+    return scn.with_overrides({"days": 120, "burn_in_days": 30, "survey.waves": [], **overrides})
 
 
 def test_compare_with_identical_sides_shows_no_difference():
@@ -148,16 +149,21 @@ def test_compare_runs_in_worker_processes_in_the_background():
     from concurrent.futures import ProcessPoolExecutor, wait
 
     scn = _small()
-    cmp = Comparison({"A": scn, "B": scn.with_overrides({"factors.signs": True})},
-                     seeds=[5, 6], days=60)
+    cmp = Comparison(
+        {"A": scn, "B": scn.with_overrides({"factors.signs": True})}, seeds=[5, 6], days=60
+    )
     with ProcessPoolExecutor(max_workers=1) as pool:
         cmp.start(pool)
         assert cmp.total == 4
         wait(list(cmp.futures.values()), timeout=120)
     assert cmp.finished and not cmp.errors()
     same = simulate(scn, seed=5, days=60).weekly()["members"].to_numpy()
-    got = [w for (side, seed), f in cmp.futures.items() if side == "A" and seed == 5
-           for w in [f.result()[0]]][0]
+    got = [
+        w
+        for (side, seed), f in cmp.futures.items()
+        if side == "A" and seed == 5
+        for w in [f.result()[0]]
+    ][0]
     assert np.array_equal(got["members"].to_numpy(), same)
 
 

@@ -21,8 +21,12 @@ def test_scaled_scenario_has_about_the_asked_residents_and_groups(size):
 
 
 def test_bad_sizes_give_a_clear_error_and_exit_2():
-    out = subprocess.run([sys.executable, "-m", "sim.cli", "bench", "--sizes", "10,abc"],
-                         capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-m", "sim.cli", "bench", "--sizes", "10,abc"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 2
     assert "--sizes" in out.stderr and "whole numbers" in out.stderr
     assert "Traceback" not in out.stderr

@@ -40,18 +40,32 @@ EXPERIMENT = {
     "scenario": str(ROOT / "scenarios" / "baseline.toml"),
     "replications": 4,
     "seed": 1,
-    "fixed": {"days": 365, "burn_in_days": 91, "areas.0.streets": 25, "areas.1.streets": 25,
-              "survey.waves": [{"label": "pre", "day": 90}, {"label": "post", "day": 364}]},
+    "fixed": {
+        "days": 365,
+        "burn_in_days": 91,
+        "areas.0.streets": 25,
+        "areas.1.streets": 25,
+        "survey.waves": [{"label": "pre", "day": 90}, {"label": "post", "day": 364}],
+    },
     "design": {"method": "lhs", "samples": 50, "seed": 7},
-    "factors": [{"path": "factors.police_feedback", "range": [0.0, 1.0]},
-                {"path": "messages.exposure", "range": [0.0, 2.0]}],
+    "factors": [
+        {"path": "factors.police_feedback", "range": [0.0, 1.0]},
+        {"path": "messages.exposure", "range": [0.0, 2.0]},
+    ],
 }
 
 
 def noop_run(scenario, overrides, seed, outputs) -> dict:
     """A run that does nothing: the wall time per run is the executor's own cost."""
-    return {"summary": dict.fromkeys(outputs.summary, 0.0), "weekly": None, "survey": None,
-            "seed": seed, "scenario_hash": "-", "version": "-", "elapsed_s": 0.0}
+    return {
+        "summary": dict.fromkeys(outputs.summary, 0.0),
+        "weekly": None,
+        "survey": None,
+        "seed": seed,
+        "scenario_hash": "-",
+        "version": "-",
+        "elapsed_s": 0.0,
+    }
 
 
 def _rss_mb() -> float:
@@ -92,17 +106,20 @@ def test_sweep_speedup_overhead_and_memory(tmp_path):
         t_parallel = time.perf_counter() - start
         assert parallel.stored == n_runs
 
-        noop_exp = parse_experiment({**EXPERIMENT, "name": "bench_noop"},
-                                    tmp_path / "noop.toml")
+        noop_exp = parse_experiment({**EXPERIMENT, "name": "bench_noop"}, tmp_path / "noop.toml")
         stamps: list[float] = []
         start = time.perf_counter()
-        run_sweep(noop_exp, tmp_path / "noop", client=client, run_fn=noop_run,
-                  on_stored=lambda report: stamps.append(time.perf_counter()))
+        run_sweep(
+            noop_exp,
+            tmp_path / "noop",
+            client=client,
+            run_fn=noop_run,
+            on_stored=lambda report: stamps.append(time.perf_counter()),
+        )
         t_noop_setup = stamps[0] - start
         t_noop = (stamps[-1] - stamps[0]) / (len(stamps) - 1)
 
-    pd.testing.assert_frame_equal(_outcomes(tmp_path / "serial"),
-                                  _outcomes(tmp_path / "parallel"))
+    pd.testing.assert_frame_equal(_outcomes(tmp_path / "serial"), _outcomes(tmp_path / "parallel"))
     runs = ResultStore.load(tmp_path / "parallel").table("runs")
     busy = runs["elapsed_s"].sum()
     per_worker = pd.DataFrame(memory)
@@ -110,21 +127,35 @@ def test_sweep_speedup_overhead_and_memory(tmp_path):
     first, last = per_worker.iloc[:quarter].mean(), per_worker.iloc[-quarter:].mean()
     slope = np.polyfit(np.arange(len(per_worker)) * 10, per_worker.mean(axis=1), 1)[0]
 
-    print(f"\nsweep benchmark: {n_runs} runs of a 2,000-resident year "
-          f"(serial: {t_serial / n_runs * 1000:.0f} ms per run)")
+    print(
+        f"\nsweep benchmark: {n_runs} runs of a 2,000-resident year "
+        f"(serial: {t_serial / n_runs * 1000:.0f} ms per run)"
+    )
     print(f"  serial                     {t_serial:7.1f} s")
-    print(f"  2 workers (cluster warm)   {t_parallel:7.1f} s   speedup "
-          f"{t_serial / t_parallel:.2f}×  (target ≥ 1.7×)")
-    print(f"  2 workers + cluster start  {t_parallel + t_startup:7.1f} s   speedup "
-          f"{t_serial / (t_parallel + t_startup):.2f}×  (start-up {t_startup:.1f} s)")
-    print(f"  overhead per run, no-op runs through Dask and the store: "
-          f"{t_noop * 1000:.1f} ms  (target < 50 ms; plus {t_noop_setup:.1f} s once per sweep "
-          f"for design, store scan and task submission)")
-    print(f"  idle worker time per run in the real sweep: "
-          f"{(2 * t_parallel - busy) / n_runs * 1000:.1f} ms")
+    print(
+        f"  2 workers (cluster warm)   {t_parallel:7.1f} s   speedup "
+        f"{t_serial / t_parallel:.2f}×  (target ≥ 1.7×)"
+    )
+    print(
+        f"  2 workers + cluster start  {t_parallel + t_startup:7.1f} s   speedup "
+        f"{t_serial / (t_parallel + t_startup):.2f}×  (start-up {t_startup:.1f} s)"
+    )
+    print(
+        f"  overhead per run, no-op runs through Dask and the store: "
+        f"{t_noop * 1000:.1f} ms  (target < 50 ms; plus {t_noop_setup:.1f} s once per sweep "
+        f"for design, store scan and task submission)"
+    )
+    print(
+        f"  idle worker time per run in the real sweep: "
+        f"{(2 * t_parallel - busy) / n_runs * 1000:.1f} ms"
+    )
     for worker in per_worker.columns:
-        print(f"  memory {worker}: first quarter {first[worker]:.0f} MB, last quarter "
-              f"{last[worker]:.0f} MB ({last[worker] - first[worker]:+.0f} MB)")
+        print(
+            f"  memory {worker}: first quarter {first[worker]:.0f} MB, last quarter "
+            f"{last[worker]:.0f} MB ({last[worker] - first[worker]:+.0f} MB)"
+        )
     quarters = [part.mean(axis=None) for part in np.array_split(per_worker.to_numpy(), 4)]
-    print(f"  memory trend over the sweep: {slope * 100:+.1f} MB per 100 runs per worker; "
-          f"mean per quarter " + ", ".join(f"{q:.0f}" for q in quarters) + " MB (target: flat)")
+    print(
+        f"  memory trend over the sweep: {slope * 100:+.1f} MB per 100 runs per worker; "
+        f"mean per quarter " + ", ".join(f"{q:.0f}" for q in quarters) + " MB (target: flat)"
+    )

@@ -21,12 +21,15 @@ def _exit_code(argv: list[str]) -> int:
         return int(e.code)
 
 
-@pytest.mark.parametrize(("argv", "message"), [
-    (["--budget", "ten"], "'ten' is not a whole number"),
-    (["--budget", "5"], "must be at least 20"),
-    (["--workers", "2", "--scheduler", "tcp://x:1"], "not allowed with argument"),
-    (["--budget", "50", "--population", "40"], "too small for --population 40"),
-])
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--budget", "ten"], "'ten' is not a whole number"),
+        (["--budget", "5"], "must be at least 20"),
+        (["--workers", "2", "--scheduler", "tcp://x:1"], "not allowed with argument"),
+        (["--budget", "50", "--population", "40"], "too small for --population 40"),
+    ],
+)
 def test_bad_arguments_exit_2_with_one_clear_line(tmp_path, capsys, argv, message):
     code = _exit_code(["calibrate", *argv, "--out", str(tmp_path / "o")])
     err = capsys.readouterr().err
@@ -45,8 +48,19 @@ def test_bad_targets_file_is_a_user_error_before_anything_is_written(tmp_path, c
 
 
 def test_unreachable_scheduler_is_reported(tmp_path, capsys):
-    code = main(["calibrate", "--scheduler", "tcp://127.0.0.1:9", "--budget", "40",
-                 "--population", "10", "--out", str(tmp_path / "o")])
+    code = main(
+        [
+            "calibrate",
+            "--scheduler",
+            "tcp://127.0.0.1:9",
+            "--budget",
+            "40",
+            "--population",
+            "10",
+            "--out",
+            str(tmp_path / "o"),
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2 and "cannot connect" in err and "Traceback" not in err
     assert not (tmp_path / "o").exists()
@@ -54,9 +68,12 @@ def test_unreachable_scheduler_is_reported(tmp_path, capsys):
 
 def test_bad_field_data_names_row_and_column(tmp_path, capsys):
     csv = tmp_path / "f.csv"
-    csv.write_text("wave,respondent,area,participant,feel_unsafe,safety_grade,"
-                   "report_willingness,gov_proximity\npre,1,A,true,never,7,3,3\n"
-                   "pre,2,A,false,altijd,7,3,3\n", encoding="utf-8")
+    csv.write_text(
+        "wave,respondent,area,participant,feel_unsafe,safety_grade,"
+        "report_willingness,gov_proximity\npre,1,A,true,never,7,3,3\n"
+        "pre,2,A,false,altijd,7,3,3\n",
+        encoding="utf-8",
+    )
     code = main(["calibrate", "--field-data", str(csv), "--out", str(tmp_path / "o")])
     err = capsys.readouterr().err
     assert code == 2 and "row 3, column 'feel_unsafe'" in err
@@ -73,8 +90,12 @@ def test_calibrated_scenario_extends_the_base_and_sets_the_medians(tmp_path):
     base_file = resolve_scenario_path("rotterdam_experiment")
     base = load_scenario(base_file)
     priors = load_priors()
-    medians = {"membership.selection_worry": -0.7, "messages.alert_worry": 0.05,
-               "rotterdam.worry_shift": 0.08, "messages.reassurance_scale": 0.5}
+    medians = {
+        "membership.selection_worry": -0.7,
+        "messages.alert_worry": 0.05,
+        "rotterdam.worry_shift": 0.08,
+        "messages.reassurance_scale": 0.5,
+    }
     overrides = priors.overrides(medians, "rotterdam", base)
     dest = tmp_path / "calibrated.toml"
     dest.write_text(calibrated_toml(overrides, base, base_file, dest, "test"), encoding="utf-8")
@@ -101,8 +122,7 @@ def test_posterior_overrides_apply_to_the_base_scenario():
     assert len(table) == 3 and table["weight"].sum() == pytest.approx(1)
     row = table.iloc[1].drop(["particle", "weight"]).to_dict()
     s = base.with_overrides(row)
-    assert s.membership.selection_worry == pytest.approx(post.loc[1,
-                                                                  "membership.selection_worry"])
+    assert s.membership.selection_worry == pytest.approx(post.loc[1, "membership.selection_worry"])
     # parameters of other calibration scenarios do not leak into the primary one
     assert not any(k.startswith("areas.") and k.endswith("coverage") for k in row)
 

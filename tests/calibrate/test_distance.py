@@ -11,14 +11,26 @@ from sim.calibrate.targets import Target, Targets
 
 
 def _t(**kw) -> Target:
-    base = dict(id="x", title="x", observable="summary", scenario="s", key="k",
-                definition="d", certainty="H", source="s", scale=0.02)
+    base = dict(
+        id="x",
+        title="x",
+        observable="summary",
+        scenario="s",
+        key="k",
+        definition="d",
+        certainty="H",
+        source="s",
+        scale=0.02,
+    )
     return Target(**{**base, **kw})
 
 
 def _targets(*ts: Target) -> Targets:
-    return Targets(weights={"H": 1.0, "M": 0.5, "L": 0.25, "dir": 0.5},
-                   scenarios={"s": {"file": "baseline.toml", "primary": True}}, target=list(ts))
+    return Targets(
+        weights={"H": 1.0, "M": 0.5, "L": 0.25, "dir": 0.5},
+        scenarios={"s": {"file": "baseline.toml", "primary": True}},
+        target=list(ts),
+    )
 
 
 def test_zero_everywhere_inside_the_interval():

@@ -35,8 +35,14 @@ def test_example_file_is_labelled_synthetic_and_valid():
     readme = (EXAMPLE.parent / "README.md").read_text(encoding="utf-8")
     assert "not real" in readme.lower() or "not field data" in readme.lower()
     targets, replaced, data = apply_field_data(load_targets(), EXAMPLE)
-    assert set(replaced) == {"F7-unsafe", "F7-grade", "F8-unsafe", "F8-grade",
-                             "F8-willingness", "F8-proximity"}
+    assert set(replaced) == {
+        "F7-unsafe",
+        "F7-grade",
+        "F8-unsafe",
+        "F8-grade",
+        "F8-willingness",
+        "F8-proximity",
+    }
     assert set(data["wave"]) == {"pre", "post"}
 
 
@@ -55,11 +61,12 @@ def test_replaced_targets_use_the_survey_analysis_code(example):
 def test_targets_the_data_cannot_measure_are_kept(example):
     targets = load_targets()
     data = example.assign(participant=example["participant"] == "True")
-    assert not covers(targets.by_id("F1"), data, targets.primary)        # not a survey target
+    assert not covers(targets.by_id("F1"), data, targets.primary)  # not a survey target
     assert not covers(targets.by_id("F2-often"), data, targets.primary)  # needs participation
     only_pre = data[data["wave"] == "pre"]
-    assert covers(targets.by_id("F7-grade").model_copy(update={"waves": ["pre"]}), only_pre,
-                  targets.primary)
+    assert covers(
+        targets.by_id("F7-grade").model_copy(update={"waves": ["pre"]}), only_pre, targets.primary
+    )
     assert not covers(targets.by_id("F8-unsafe"), only_pre, targets.primary)
 
 
@@ -94,8 +101,9 @@ def test_field_data_covering_no_target_is_refused(tmp_path, example):
     from sim.calibrate.pipeline import CalibrationSettings, prepare
     from sim.calibrate.sampling import CalibrationError
 
-    path = _write(tmp_path, example.assign(wave=example["wave"].map({"pre": "2019",
-                                                                     "post": "2023"})))
+    path = _write(
+        tmp_path, example.assign(wave=example["wave"].map({"pre": "2019", "post": "2023"}))
+    )
     with pytest.raises(CalibrationError, match="cover no target"):
         prepare(CalibrationSettings(out=tmp_path / "o", field_data=path))
     assert not (tmp_path / "o").exists()

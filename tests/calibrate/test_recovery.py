@@ -26,25 +26,68 @@ pytestmark = [
 
 
 def _small_problem() -> tuple[Targets, Priors]:
-    targets = Targets.model_validate({
-        "weights": {"H": 1.0, "M": 0.5, "L": 0.25, "dir": 0.5},
-        "scenarios": {"small": {
-            "file": "baseline.toml", "primary": True,
-            "overrides": {"areas.0.streets": 40, "areas.1.streets": 40, "days": 200,
-                          "burn_in_days": 100, "survey.waves": []}}},
-        "target": [
-            {"id": "unsafe", "title": "share unsafe", "observable": "summary",
-             "scenario": "small", "key": "unsafe_all", "definition": "d", "certainty": "H",
-             "source": "truth", "scale": 0.02, "interval": [0, 1]},
-            {"id": "victims", "title": "victimisation", "observable": "summary",
-             "scenario": "small", "key": "victimisation_rate", "definition": "d",
-             "certainty": "H", "source": "truth", "scale": 0.02, "interval": [0, 1]},
-        ]})
-    priors = Priors.model_validate({"parameter": {
-        "population.worry.mean": {"distribution": "uniform", "low": 0.1, "high": 0.45,
-                                  "why": "F1"},
-        "crime.theft_rate": {"distribution": "uniform", "low": 0.03, "high": 0.4,
-                             "why": "F5"}}})
+    targets = Targets.model_validate(
+        {
+            "weights": {"H": 1.0, "M": 0.5, "L": 0.25, "dir": 0.5},
+            "scenarios": {
+                "small": {
+                    "file": "baseline.toml",
+                    "primary": True,
+                    "overrides": {
+                        "areas.0.streets": 40,
+                        "areas.1.streets": 40,
+                        "days": 200,
+                        "burn_in_days": 100,
+                        "survey.waves": [],
+                    },
+                }
+            },
+            "target": [
+                {
+                    "id": "unsafe",
+                    "title": "share unsafe",
+                    "observable": "summary",
+                    "scenario": "small",
+                    "key": "unsafe_all",
+                    "definition": "d",
+                    "certainty": "H",
+                    "source": "truth",
+                    "scale": 0.02,
+                    "interval": [0, 1],
+                },
+                {
+                    "id": "victims",
+                    "title": "victimisation",
+                    "observable": "summary",
+                    "scenario": "small",
+                    "key": "victimisation_rate",
+                    "definition": "d",
+                    "certainty": "H",
+                    "source": "truth",
+                    "scale": 0.02,
+                    "interval": [0, 1],
+                },
+            ],
+        }
+    )
+    priors = Priors.model_validate(
+        {
+            "parameter": {
+                "population.worry.mean": {
+                    "distribution": "uniform",
+                    "low": 0.1,
+                    "high": 0.45,
+                    "why": "F1",
+                },
+                "crime.theft_rate": {
+                    "distribution": "uniform",
+                    "low": 0.03,
+                    "high": 0.4,
+                    "why": "F5",
+                },
+            }
+        }
+    )
     for name, p in priors.parameter.items():
         p.name = name
     return targets, priors
@@ -55,8 +98,17 @@ def test_small_recovery_covers_the_truth_and_learns(tmp_path):
     scenarios = load_calibration_scenarios(targets)
     truth = {"population.worry.mean": 0.27, "crime.theft_rate": 0.16}
     with dask_client(2) as client:
-        df = recover(targets, priors, scenarios, truth, tmp_path / "abc.db", budget=240,
-                     population=40, client=client, level=0.99)
+        df = recover(
+            targets,
+            priors,
+            scenarios,
+            truth,
+            tmp_path / "abc.db",
+            budget=240,
+            population=40,
+            client=client,
+            level=0.99,
+        )
     print(df.to_string())
     # ABC sampling order is not seeded, so this is a statistical check: the 99 % intervals
     # cover the truth (a false alarm about 2 % of the time for the two parameters together)
@@ -74,24 +126,45 @@ def test_full_recovery_of_the_mechanism_parameters(tmp_path):
     and Rotterdam scenarios and all their targets, recovered from a simulated truth."""
     shipped = load_targets()
     keep = {"national", "rotterdam"}
-    targets = shipped.model_copy(update={
-        "scenarios": {k: v for k, v in shipped.scenarios.items() if k in keep},
-        "target": [t for t in shipped.target if set(t.scenarios()) <= keep]})
+    targets = shipped.model_copy(
+        update={
+            "scenarios": {k: v for k, v in shipped.scenarios.items() if k in keep},
+            "target": [t for t in shipped.target if set(t.scenarios()) <= keep],
+        }
+    )
     targets.path = shipped.path
     all_priors = load_priors()
-    names = ["population.worry.mean", "membership.selection_worry",
-             "membership.selection_efficacy", "messages.alert_worry",
-             "contagion.fear_weight"]
-    priors = all_priors.model_copy(update={
-        "parameter": {n: all_priors.parameter[n] for n in names}})
+    names = [
+        "population.worry.mean",
+        "membership.selection_worry",
+        "membership.selection_efficacy",
+        "messages.alert_worry",
+        "contagion.fear_weight",
+    ]
+    priors = all_priors.model_copy(
+        update={"parameter": {n: all_priors.parameter[n] for n in names}}
+    )
     priors.path = all_priors.path
     scenarios = load_calibration_scenarios(targets)
-    truth = {"population.worry.mean": 0.22, "membership.selection_worry": -0.8,
-             "membership.selection_efficacy": 0.8, "messages.alert_worry": 0.05,
-             "contagion.fear_weight": 0.03}
+    truth = {
+        "population.worry.mean": 0.22,
+        "membership.selection_worry": -0.8,
+        "membership.selection_efficacy": 0.8,
+        "messages.alert_worry": 0.05,
+        "contagion.fear_weight": 0.03,
+    }
     with dask_client(2) as client:
-        df = recover(targets, priors, scenarios, truth, tmp_path / "abc.db", budget=450,
-                     population=50, client=client, level=0.9)
+        df = recover(
+            targets,
+            priors,
+            scenarios,
+            truth,
+            tmp_path / "abc.db",
+            budget=450,
+            population=50,
+            client=client,
+            level=0.9,
+        )
     print(df.to_string())
     print(f"coverage of the 90 % intervals: {coverage(df):.0%}")
     df.to_csv(tmp_path.parent / "full_recovery.csv", index=False)

@@ -65,14 +65,20 @@ def test_shipped_scenarios_and_priors_fit_together():
     assert sel.low < 0 < sel.high
 
 
-@pytest.mark.parametrize(("old", "new", "message"), [
-    ('interval = [0.14, 0.18]', 'interval = [0.18, 0.14]', "target F1: interval: low 0.18"),
-    ('certainty = "H"', 'certainty = "sure"', "allowed values"),
-    ('scenario = "national"\nkey = "unsafe_all"', 'scenario = "nation"\nkey = "unsafe_all"',
-     "unknown scenario 'nation'"),
-    ('direction = "positive"\nscale = 0.05', 'scale = 0.05', "exactly one of 'interval'"),
-    ('H = 1.0\n', '', "missing grade(s) H"),
-])
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("interval = [0.14, 0.18]", "interval = [0.18, 0.14]", "target F1: interval: low 0.18"),
+        ('certainty = "H"', 'certainty = "sure"', "allowed values"),
+        (
+            'scenario = "national"\nkey = "unsafe_all"',
+            'scenario = "nation"\nkey = "unsafe_all"',
+            "unknown scenario 'nation'",
+        ),
+        ('direction = "positive"\nscale = 0.05', "scale = 0.05", "exactly one of 'interval'"),
+        ("H = 1.0\n", "", "missing grade(s) H"),
+    ],
+)
 def test_bad_targets_file_names_target_and_field(tmp_path, targets_text, old, new, message):
     assert old in targets_text
     bad = tmp_path / "targets.toml"
@@ -92,12 +98,16 @@ def test_targets_file_not_found_or_bad_toml(tmp_path):
 
 def test_bad_priors_are_refused_with_the_parameter_named(tmp_path, priors_text):
     bad = tmp_path / "priors.toml"
-    bad.write_text(priors_text.replace("low = -2.0\nhigh = 2.0", "low = 2.0\nhigh = -2.0"),
-                   encoding="utf-8")
+    bad.write_text(
+        priors_text.replace("low = -2.0\nhigh = 2.0", "low = 2.0\nhigh = -2.0"), encoding="utf-8"
+    )
     with pytest.raises(PriorsError, match=r"membership\.selection_worry.*low"):
         load_priors(bad)
-    bad.write_text(priors_text + '\n[parameter."messages.no_such_thing"]\n'
-                   'distribution = "uniform"\nlow = 0\nhigh = 1\nwhy = "x"\n', encoding="utf-8")
+    bad.write_text(
+        priors_text + '\n[parameter."messages.no_such_thing"]\n'
+        'distribution = "uniform"\nlow = 0\nhigh = 1\nwhy = "x"\n',
+        encoding="utf-8",
+    )
     priors = load_priors(bad)
     scenarios = load_calibration_scenarios(load_targets())
     with pytest.raises(PriorsError, match="messages.no_such_thing"):
@@ -112,7 +122,8 @@ def test_log_uniform_parameters_are_sampled_on_the_log_scale():
     assert decay.distribution == "loguniform"
     rv = decay.rv()
     assert rv.cdf(math.log(decay.low)) == 0 and rv.cdf(math.log(decay.high)) == 1
-    natural = priors.from_abc({"messages__reassurance_scale": math.log(0.2),
-                               "membership__selection_worry": -0.5})
+    natural = priors.from_abc(
+        {"messages__reassurance_scale": math.log(0.2), "membership__selection_worry": -0.5}
+    )
     assert natural["messages.reassurance_scale"] == pytest.approx(0.2)
     assert natural["membership.selection_worry"] == -0.5

@@ -13,8 +13,7 @@ SEEDS = tuple(range(6))
 
 
 @cache
-def scenario(name: str = "baseline", days: int = 420, burn_in: int = 240,
-             **overrides) -> Scenario:
+def scenario(name: str = "baseline", days: int = 420, burn_in: int = 240, **overrides) -> Scenario:
     """A shipped scenario, shortened for tests (overrides given as a__b=value)."""
     s = load_scenario(f"scenarios/{name}.toml")
     waves = [{"label": "pre", "day": burn_in - 1}, {"label": "post", "day": days - 1}]

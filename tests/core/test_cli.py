@@ -21,8 +21,10 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
     return p
 
 
-SMALL = f'extends = "{BASE}"\ndays = 60\nburn_in_days = 20\n' \
-        'survey = {{ waves = [{{ label = "pre", day = 30 }}] }}\n'
+SMALL = (
+    f'extends = "{BASE}"\ndays = 60\nburn_in_days = 20\n'
+    'survey = {{ waves = [{{ label = "pre", day = 30 }}] }}\n'
+)
 
 
 def test_run_writes_all_outputs(tmp_path, capsys):
@@ -30,8 +32,15 @@ def test_run_writes_all_outputs(tmp_path, capsys):
     out = tmp_path / "out"
     assert main(["run", str(scn), "--seed", "4", "--out", str(out)]) == 0
     names = {p.name for p in out.iterdir()}
-    assert {"daily.parquet", "weekly.parquet", "groups.parquet", "survey.parquet",
-            "indicators.parquet", "metadata.json", "key_series.png"} <= names
+    assert {
+        "daily.parquet",
+        "weekly.parquet",
+        "groups.parquet",
+        "survey.parquet",
+        "indicators.parquet",
+        "metadata.json",
+        "key_series.png",
+    } <= names
     meta = json.loads((out / "metadata.json").read_text())
     assert meta["seed"] == 4 and len(meta["scenario_hash"]) == 64 and meta["version"]
     assert len(pd.read_parquet(out / "daily.parquet")) == 60
@@ -58,25 +67,36 @@ BAD = {  # file content → words the message must contain
     "typo_key": ("[factors]\npolice_fedback = 0.5\n", ["factors.police_fedback", "unknown key"]),
     "out_of_range": ("[factors]\npolice_feedback = 1.5\n", ["factors.police_feedback", "≤ 1"]),
     "negative_days": ("days = -5\n", ["'days'", "≥ 1"]),
-    "wrong_type": ("[population]\nhouseholds_per_street = \"many\"\n",
-                   ["population.households_per_street", "integer"]),
-    "bad_literal": ("[[areas]]\nname = \"A\"\nkind = \"private\"\n",
-                    ["areas.0.kind", "'independent' or 'municipal'"]),
+    "wrong_type": (
+        '[population]\nhouseholds_per_street = "many"\n',
+        ["population.households_per_street", "integer"],
+    ),
+    "bad_literal": (
+        '[[areas]]\nname = "A"\nkind = "private"\n',
+        ["areas.0.kind", "'independent' or 'municipal'"],
+    ),
     "bad_syntax": ("[factors\nsigns = true\n", ["bad TOML syntax"]),
     "missing_extends": ('extends = "nowhere.toml"\n', ["extends", "does not exist"]),
     "extends_not_string": ("extends = 3\n", ["extends", "file name"]),
-    "survey_too_large": ("[survey]\nwaves = [{label = \"w\", day = 1}]\nparticipants = 90000\n",
-                         ["survey", "households"]),
+    "survey_too_large": (
+        '[survey]\nwaves = [{label = "w", day = 1}]\nparticipants = 90000\n',
+        ["survey", "households"],
+    ),
     "trait_sd": ("[population.worry]\nmean = 0.1\nsd = 0.4\n", ["population.worry", "sd"]),
     "burn_in": ("days = 100\nburn_in_days = 100\n", ["burn_in_days", "smaller than days"]),
-    "wave_late": ("days = 100\nburn_in_days = 10\n[survey]\nwaves = [{label = \"w\", "
-                  "day = 100}]\n", ["wave 'w'", "past the last day"]),
-    "unknown_area": ("[[interventions]]\nday = 3\nareas = [\"Nergens\"]\nset = {signs = true}\n",
-                     ["interventions[0].areas", "Nergens", "allowed"]),
-    "duplicate_area": ("[[areas]]\nname = \"A\"\n[[areas]]\nname = \"A\"\n",
-                       ["unique", "A"]),
-    "bad_factor_in_intervention": ("[[interventions]]\nday = 3\nset = {sings = true}\n",
-                                   ["interventions.0.set.sings", "unknown key"]),
+    "wave_late": (
+        'days = 100\nburn_in_days = 10\n[survey]\nwaves = [{label = "w", day = 100}]\n',
+        ["wave 'w'", "past the last day"],
+    ),
+    "unknown_area": (
+        '[[interventions]]\nday = 3\nareas = ["Nergens"]\nset = {signs = true}\n',
+        ["interventions[0].areas", "Nergens", "allowed"],
+    ),
+    "duplicate_area": ('[[areas]]\nname = "A"\n[[areas]]\nname = "A"\n', ["unique", "A"]),
+    "bad_factor_in_intervention": (
+        "[[interventions]]\nday = 3\nset = {sings = true}\n",
+        ["interventions.0.set.sings", "unknown key"],
+    ),
 }
 
 
@@ -110,15 +130,17 @@ def test_missing_output_parent_is_an_error(tmp_path, capsys):
     assert not (tmp_path / "no").exists()
 
 
-@pytest.mark.parametrize("argv, words", [
-    (["run", "scenarios/baseline.toml", "--seed", "abc"], ["--seed", "not a whole number"]),
-    (["run", "scenarios/baseline.toml", "--days", "0"], ["--days", "at least 1"]),
-    (["run", "scenarios/nope.toml"], ["nope.toml", "file not found"]),
-    (["run"], ["scenario"]),
-])
+@pytest.mark.parametrize(
+    "argv, words",
+    [
+        (["run", "scenarios/baseline.toml", "--seed", "abc"], ["--seed", "not a whole number"]),
+        (["run", "scenarios/baseline.toml", "--days", "0"], ["--days", "at least 1"]),
+        (["run", "scenarios/nope.toml"], ["nope.toml", "file not found"]),
+        (["run"], ["scenario"]),
+    ],
+)
 def test_bad_cli_arguments(argv, words):
-    proc = subprocess.run([sys.executable, "-m", "sim.cli", *argv], capture_output=True,
-                          text=True)
+    proc = subprocess.run([sys.executable, "-m", "sim.cli", *argv], capture_output=True, text=True)
     assert proc.returncode == 2
     for w in words:
         assert w in proc.stderr, (w, proc.stderr)
@@ -126,7 +148,8 @@ def test_bad_cli_arguments(argv, words):
 
 
 def test_validate_checks_every_shipped_scenario(capsys):
-    files = sorted(str(p) for p in Path("scenarios").rglob("*.toml")
-                   if "experiments" not in p.parts)
+    files = sorted(
+        str(p) for p in Path("scenarios").rglob("*.toml") if "experiments" not in p.parts
+    )
     assert main(["validate", *files]) == 0
     assert capsys.readouterr().out.count("ok: ") == len(files)

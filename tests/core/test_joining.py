@@ -31,16 +31,24 @@ def join_chances(eng: Engine) -> tuple[np.ndarray, np.ndarray]:
     sd = np.array([traits[k].std() for k in ("worry", "efficacy", "cohesion")])
     weight = np.exp(beta @ ((x - mean[:, None]) / sd[:, None]) - beta @ beta / 2)
     share = st.member_ties[cand] / np.maximum(st.degree[cand], 1)
-    p = (mb.join_rate * (0.5 + f["recruitment"][g]) * (1 + f["local_problem"][g])
-         * (1 + 0.5 * f["municipal_coordination"][g]) * (1 + mb.social_influence * share)
-         * weight)
+    p = (
+        mb.join_rate
+        * (0.5 + f["recruitment"][g])
+        * (1 + f["local_problem"][g])
+        * (1 + 0.5 * f["municipal_coordination"][g])
+        * (1 + mb.social_influence * share)
+        * weight
+    )
     return cand, np.minimum(p, 1.0)
 
 
 @pytest.mark.parametrize("selection_worry, thinned", [(0.0, True), (4.0, False)])
 def test_each_candidate_joins_with_their_chance(selection_worry, thinned, monkeypatch):
-    scn = scenario(membership__selection_worry=selection_worry, membership__join_rate=0.002,
-                   factors__size_cap=256)
+    scn = scenario(
+        membership__selection_worry=selection_worry,
+        membership__join_rate=0.002,
+        factors__size_cap=256,
+    )
     eng = Engine(scn, np.random.default_rng(3))
     eng.run(40)
     st = eng.state

@@ -37,22 +37,28 @@ def test_no_feedback_lowers_willingness_over_time():
         drops.append(start - end)
     assert np.mean(drops) > 0 and min(drops) > -0.005
     # ... and the penalty is the cause: without it willingness does not fall.
-    calm = scenario(factors__police_feedback=0.0, factors__active_admin=0.0,
-                    messages__no_feedback_penalty=0.0)
-    assert paired_greater(outcomes(calm, "willingness_nonmembers"),
-                          outcomes(scn, "willingness_nonmembers"))
+    calm = scenario(
+        factors__police_feedback=0.0, factors__active_admin=0.0, messages__no_feedback_penalty=0.0
+    )
+    assert paired_greater(
+        outcomes(calm, "willingness_nonmembers"), outcomes(scn, "willingness_nonmembers")
+    )
 
 
 def test_chatter_without_rules_raises_leaving():
-    loose = scenario(factors__group_rules=0.0, factors__active_admin=0.0,
-                     messages__chatter_rate=0.05)
-    strict = scenario(factors__group_rules=1.0, factors__active_admin=0.0,
-                      messages__chatter_rate=0.05)
-    assert paired_greater(outcomes(loose, "chatter_per_group_month"),
-                          outcomes(strict, "chatter_per_group_month"))
+    loose = scenario(
+        factors__group_rules=0.0, factors__active_admin=0.0, messages__chatter_rate=0.05
+    )
+    strict = scenario(
+        factors__group_rules=1.0, factors__active_admin=0.0, messages__chatter_rate=0.05
+    )
+    assert paired_greater(
+        outcomes(loose, "chatter_per_group_month"), outcomes(strict, "chatter_per_group_month")
+    )
     # Leaving shows as lower membership under chatter (same recruitment, same seeds).
-    assert paired_greater(outcomes(strict, "members_per_group"),
-                          outcomes(loose, "members_per_group"))
+    assert paired_greater(
+        outcomes(strict, "members_per_group"), outcomes(loose, "members_per_group")
+    )
 
 
 def test_deterrence_lowers_crime_on_covered_streets():
@@ -65,8 +71,7 @@ def test_deterrence_lowers_crime_on_covered_streets():
     assert (rate_with[covered] < rate_without[covered]).all()
     # In whole runs: crime falls with deterrence switched on.
     no_det = scenario("tilburg_style", crime__deterrence=0.0)
-    assert paired_greater(outcomes(no_det, "crimes_per_1000"),
-                          outcomes(scn, "crimes_per_1000"))
+    assert paired_greater(outcomes(no_det, "crimes_per_1000"), outcomes(scn, "crimes_per_1000"))
 
 
 def test_displacement_moves_crime_to_uncovered_streets():
@@ -74,22 +79,26 @@ def test_displacement_moves_crime_to_uncovered_streets():
     eng = Engine(scn, np.random.default_rng(0))
     uncovered = eng.pop.group_of_street < 0
     with_disp = rules.crime_rate(eng.pop, eng.state, scn)
-    no_disp = rules.crime_rate(eng.pop, eng.state, scn.with_overrides(
-        {"crime.displacement": 0.0}))
+    no_disp = rules.crime_rate(eng.pop, eng.state, scn.with_overrides({"crime.displacement": 0.0}))
     assert (with_disp[uncovered] >= no_disp[uncovered]).all()
     assert with_disp[uncovered].sum() > no_disp[uncovered].sum()
     coordinated = scn.with_overrides({"factors.municipal_coordination": True})
     eng.state.factors["municipal_coordination"][:] = 1.0
-    assert np.allclose(rules.crime_rate(eng.pop, eng.state, coordinated)[uncovered],
-                       no_disp[uncovered])
+    assert np.allclose(
+        rules.crime_rate(eng.pop, eng.state, coordinated)[uncovered], no_disp[uncovered]
+    )
 
 
 def test_bystander_discount_lowers_calls_per_witness():
     scn = scenario("no_groups")
     eng = Engine(scn, np.random.default_rng(1))
     street = np.zeros(4000, dtype=np.int64)
-    ev = rules.Events(street=street, kind=np.zeros(4000, dtype=np.int64),
-                      in_progress=np.ones(4000, bool), victim=np.full(4000, -1))
+    ev = rules.Events(
+        street=street,
+        kind=np.zeros(4000, dtype=np.int64),
+        in_progress=np.ones(4000, bool),
+        victim=np.full(4000, -1),
+    )
     size = int(eng.pop.street_size[0])
     rates = []
     for k in (1, 3, min(8, size)):
@@ -104,8 +113,12 @@ def test_selection_sign_decides_who_joins():
     from sim.engine import simulate
 
     def day0_gap(coef: float) -> float:
-        scn = scenario(membership__selection_worry=coef, membership__selection_efficacy=0.0,
-                       membership__selection_cohesion=0.0, messages__exposure=0.0)
+        scn = scenario(
+            membership__selection_worry=coef,
+            membership__selection_efficacy=0.0,
+            membership__selection_cohesion=0.0,
+            messages__exposure=0.0,
+        )
         gaps = [simulate(scn, seed=s, days=1).daily.iloc[0] for s in range(4)]
         return float(np.mean([g["worry_members"] - g["worry_nonmembers"] for g in gaps]))
 
@@ -117,19 +130,22 @@ def test_selection_sign_decides_who_joins():
 def test_saar_signal_cuts_duplicate_calls_from_members():
     trained = scenario(factors__saar_training=1.0)
     untrained = scenario(factors__saar_training=0.0)
-    assert paired_greater(outcomes(untrained, "confrontations_per_year"),
-                          outcomes(trained, "confrontations_per_year"))
+    assert paired_greater(
+        outcomes(untrained, "confrontations_per_year"), outcomes(trained, "confrontations_per_year")
+    )
 
 
 def test_recognition_training_cuts_false_alarms():
     trained = scenario(factors__recognition_training=1.0)
     untrained = scenario(factors__recognition_training=0.0)
-    assert paired_greater(outcomes(untrained, "alerts_per_group_month"),
-                          outcomes(trained, "alerts_per_group_month"))
+    assert paired_greater(
+        outcomes(untrained, "alerts_per_group_month"), outcomes(trained, "alerts_per_group_month")
+    )
 
 
 def test_vigilantism_guard_cuts_stigmatising_posts():
     guarded = scenario(factors__vigilantism_guard=1.0)
     open_ = scenario(factors__vigilantism_guard=0.0)
-    assert paired_greater(outcomes(open_, "stigmatising_share"),
-                          outcomes(guarded, "stigmatising_share"))
+    assert paired_greater(
+        outcomes(open_, "stigmatising_share"), outcomes(guarded, "stigmatising_share")
+    )

@@ -33,16 +33,24 @@ def test_answers_are_unbiased_against_latent_state():
 
 def _micro(**cols):
     n = len(cols["participant"])
-    base = dict(wave=["pre"] * n, respondent=range(n), area=["A"] * n,
-                feel_unsafe=["never"] * n, safety_grade=[8] * n, report_willingness=[3] * n,
-                gov_proximity=[3] * n)
+    base = dict(
+        wave=["pre"] * n,
+        respondent=range(n),
+        area=["A"] * n,
+        feel_unsafe=["never"] * n,
+        safety_grade=[8] * n,
+        report_willingness=[3] * n,
+        gov_proximity=[3] * n,
+    )
     base.update(cols)
     return pd.DataFrame(base)
 
 
 def test_indicators_have_intervals_that_cover_the_estimate():
-    df = _micro(participant=[True] * 50 + [False] * 50,
-                feel_unsafe=["sometimes"] * 20 + ["never"] * 30 + ["often"] * 5 + ["never"] * 45)
+    df = _micro(
+        participant=[True] * 50 + [False] * 50,
+        feel_unsafe=["sometimes"] * 20 + ["never"] * 30 + ["often"] * 5 + ["never"] * 45,
+    )
     ind = indicators(df).set_index(["respondents", "indicator"])
     p = ind.loc[("participants", "pct_unsafe")]
     assert p.estimate == pytest.approx(40.0) and p.ci_low < 40 < p.ci_high
@@ -59,13 +67,16 @@ def test_changes_compare_first_and_last_wave():
     assert ch.loc[("non_participants", "safety_grade")].change == pytest.approx(0.0)
 
 
-@pytest.mark.parametrize("edit, message", [
-    (lambda d: d.drop(columns=["gov_proximity"]), "missing column(s) gov_proximity"),
-    (lambda d: d.assign(feel_unsafe=["never", "soms"] * 3), "row 3, column 'feel_unsafe'"),
-    (lambda d: d.assign(safety_grade=[8, 11] * 3), "row 3, column 'safety_grade'"),
-    (lambda d: d.assign(participant=["true"] * 6), "has no non-participants"),
-    (lambda d: d.assign(participant=["true", "maybe"] * 3), "row 3, column 'participant'"),
-])
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (lambda d: d.drop(columns=["gov_proximity"]), "missing column(s) gov_proximity"),
+        (lambda d: d.assign(feel_unsafe=["never", "soms"] * 3), "row 3, column 'feel_unsafe'"),
+        (lambda d: d.assign(safety_grade=[8, 11] * 3), "row 3, column 'safety_grade'"),
+        (lambda d: d.assign(participant=["true"] * 6), "has no non-participants"),
+        (lambda d: d.assign(participant=["true", "maybe"] * 3), "row 3, column 'participant'"),
+    ],
+)
 def test_field_data_errors_name_row_and_column(tmp_path, edit, message):
     df = _micro(participant=["true", "false"] * 3)
     path = tmp_path / "field.csv"

@@ -22,9 +22,15 @@ def venv_kernel(tmp: Path) -> str:
     """A Jupyter data folder whose only kernelspec starts ipykernel with this interpreter."""
     spec = tmp / "kernels" / "buurtsim-venv"
     spec.mkdir(parents=True)
-    (spec / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "buurtsim .venv", "language": "python"}))
+    (spec / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": "buurtsim .venv",
+                "language": "python",
+            }
+        )
+    )
     return str(tmp)
 
 
@@ -37,8 +43,12 @@ def executed(tmp_path_factory: pytest.TempPathFactory) -> nbformat.NotebookNode:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("JUPYTER_PATH", venv_kernel(tmp))
         mp.setenv("JUPYTER_PLATFORM_DIRS", "1")
-        client = NotebookClient(nb, kernel_name="buurtsim-venv", timeout=600,
-                                resources={"metadata": {"path": str(NOTEBOOK.parent)}})
+        client = NotebookClient(
+            nb,
+            kernel_name="buurtsim-venv",
+            timeout=600,
+            resources={"metadata": {"path": str(NOTEBOOK.parent)}},
+        )
         client.execute()
     return nb
 
@@ -60,8 +70,9 @@ def tagged(nb: nbformat.NotebookNode, tag: str) -> str:
 def test_notebook_is_stored_without_outputs() -> None:
     nb = nbformat.read(NOTEBOOK, as_version=4)
     nbformat.validate(nb)
-    assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), \
+    assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), (
         "clear the notebook's outputs before committing it"
+    )
 
 
 def test_runs_on_the_project_python(executed: nbformat.NotebookNode) -> None:
@@ -69,8 +80,13 @@ def test_runs_on_the_project_python(executed: nbformat.NotebookNode) -> None:
 
 
 def test_no_cell_reports_an_error(executed: nbformat.NotebookNode) -> None:
-    errors = [out for c in executed.cells if c.cell_type == "code"
-              for out in c.get("outputs", []) if out.get("output_type") == "error"]
+    errors = [
+        out
+        for c in executed.cells
+        if c.cell_type == "code"
+        for out in c.get("outputs", [])
+        if out.get("output_type") == "error"
+    ]
     assert not errors
 
 

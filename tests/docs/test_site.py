@@ -19,16 +19,31 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # Hosts that would make the site depend on the internet (fonts, CDNs, script shims).
 EXTERNAL_ASSET = re.compile(
-    r"""<(?:script|link|img)\b[^>]*\b(?:src|href)=["']?(?:https?:)?//""", re.IGNORECASE)
+    r"""<(?:script|link|img)\b[^>]*\b(?:src|href)=["']?(?:https?:)?//""", re.IGNORECASE
+)
 
 
 def build(project: Path, out: Path) -> subprocess.CompletedProcess:
     """``mkdocs build --strict`` of the site in ``project`` into ``out``."""
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     return subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--clean",
-         "-f", str(project / "mkdocs.yml"), "-d", str(out)],
-        capture_output=True, text=True, env=env, timeout=300)
+        [
+            sys.executable,
+            "-m",
+            "mkdocs",
+            "build",
+            "--strict",
+            "--clean",
+            "-f",
+            str(project / "mkdocs.yml"),
+            "-d",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -47,8 +62,14 @@ def test_site_has_every_user_guide(site: Path) -> None:
     assert len(pages) == 6, pages
     assert (teaching / "antwoorden.html").is_file()
     assert (teaching / "workshop-beheerders.html").is_file()
-    for name in ("guide-policymakers", "guide-researchers", "odd", "scenarios", "calibration",
-                 "performance"):
+    for name in (
+        "guide-policymakers",
+        "guide-researchers",
+        "odd",
+        "scenarios",
+        "calibration",
+        "performance",
+    ):
         if (ROOT / "docs" / f"{name}.md").exists():
             assert (site / f"{name}.html").is_file(), f"{name}.md is not in the built site"
 
@@ -74,11 +95,15 @@ def test_broken_link_fails_the_build(tmp_path: Path) -> None:
     project = tmp_path / "project"
     project.mkdir()
     shutil.copy(ROOT / "mkdocs.yml", project / "mkdocs.yml")
-    shutil.copytree(ROOT / "docs", project / "docs",
-                    ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"))
+    shutil.copytree(
+        ROOT / "docs",
+        project / "docs",
+        ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"),
+    )
     index = project / "docs" / "index.md"
-    index.write_text(index.read_text(encoding="utf-8") + "\n[dead](no-such-page.md)\n",
-                     encoding="utf-8")
+    index.write_text(
+        index.read_text(encoding="utf-8") + "\n[dead](no-such-page.md)\n", encoding="utf-8"
+    )
     proc = build(project, tmp_path / "out")
     assert proc.returncode != 0
     assert "no-such-page.md" in proc.stdout + proc.stderr

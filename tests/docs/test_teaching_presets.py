@@ -21,36 +21,71 @@ TEACHING = ROOT / "docs" / "teaching"
 # "group.X" is success factor X of the groups in the first area (area overrides included).
 EXPECTED: dict[str, tuple[str, dict[str, object]]] = {
     "oefening1_buurt": ("../baseline", {"areas.0.name": "Vogelbuurt", "areas.0.groups": 1}),
-    "oefening2_wijkagent": ("oefening1_buurt", {"group.linked_professional": True,
-                                                "group.police_feedback": 0.9,
-                                                "group.feedback_delay_days": 0.1}),
-    "oefening3_geen": ("oefening1_buurt", {"messages.exposure": 0.0,
-                                           "messages.feedback_relief": 0.0,
-                                           "membership.selection_worry": 0.0}),
+    "oefening2_wijkagent": (
+        "oefening1_buurt",
+        {
+            "group.linked_professional": True,
+            "group.police_feedback": 0.9,
+            "group.feedback_delay_days": 0.1,
+        },
+    ),
+    "oefening3_geen": (
+        "oefening1_buurt",
+        {
+            "messages.exposure": 0.0,
+            "messages.feedback_relief": 0.0,
+            "membership.selection_worry": 0.0,
+        },
+    ),
     "oefening3_selectie": ("oefening3_geen", {"membership.selection_worry": 1.0}),
-    "oefening3_blootstelling": ("oefening3_geen", {"messages.exposure": 1.0,
-                                                   "membership.selection_worry": -0.2}),
-    "oefening4_inbraakgolf": ("../baseline", {"crime.burglary_rate": 0.06,
-                                              "group.local_problem": True}),
-    "oefening4_voorbeeldontwerp": ("oefening4_inbraakgolf", {
-        "group.municipal_coordination": True, "group.signs": True, "areas.0.coverage": 1.0,
-        "group.police_feedback": 0.95}),
+    "oefening3_blootstelling": (
+        "oefening3_geen",
+        {"messages.exposure": 1.0, "membership.selection_worry": -0.2},
+    ),
+    "oefening4_inbraakgolf": (
+        "../baseline",
+        {"crime.burglary_rate": 0.06, "group.local_problem": True},
+    ),
+    "oefening4_voorbeeldontwerp": (
+        "oefening4_inbraakgolf",
+        {
+            "group.municipal_coordination": True,
+            "group.signs": True,
+            "areas.0.coverage": 1.0,
+            "group.police_feedback": 0.95,
+        },
+    ),
     "oefening5_zonder_interventies": ("../rotterdam_experiment", {"interventions": []}),
-    "oefening5_zwakke_uitvoering": ("../rotterdam_experiment", {
-        "interventions.0.set.police_feedback": 0.25, "interventions.0.set.active_admin": 0.4}),
-    "oefening5_groter_onderzoek": ("oefening5_zwakke_uitvoering", {
-        "survey.participants": 600, "survey.non_participants": 600, "areas.0.groups": 12,
-        "areas.1.groups": 4}),
+    "oefening5_zwakke_uitvoering": (
+        "../rotterdam_experiment",
+        {"interventions.0.set.police_feedback": 0.25, "interventions.0.set.active_admin": 0.4},
+    ),
+    "oefening5_groter_onderzoek": (
+        "oefening5_zwakke_uitvoering",
+        {
+            "survey.participants": 600,
+            "survey.non_participants": 600,
+            "areas.0.groups": 12,
+            "areas.1.groups": 4,
+        },
+    ),
     "oefening6_sweep": ("oefening1_buurt", {"group.police_feedback": 0.0, "days": 548}),
-    "workshop_a_zonder_afspraken": ("oefening1_buurt", {"group.group_rules": 0.0,
-                                                        "group.active_admin": 0.1,
-                                                        "group.police_feedback": 0.05}),
-    "workshop_b_regels": ("workshop_a_zonder_afspraken", {"group.group_rules": 0.9,
-                                                          "group.social_channel": True}),
-    "workshop_c_moderatie": ("workshop_b_regels", {"group.active_admin": 0.9,
-                                                   "group.vigilantism_guard": 0.8}),
-    "workshop_d_terugkoppeling": ("workshop_c_moderatie", {"group.police_feedback": 0.8,
-                                                           "group.feedback_delay_days": 0.5}),
+    "workshop_a_zonder_afspraken": (
+        "oefening1_buurt",
+        {"group.group_rules": 0.0, "group.active_admin": 0.1, "group.police_feedback": 0.05},
+    ),
+    "workshop_b_regels": (
+        "workshop_a_zonder_afspraken",
+        {"group.group_rules": 0.9, "group.social_channel": True},
+    ),
+    "workshop_c_moderatie": (
+        "workshop_b_regels",
+        {"group.active_admin": 0.9, "group.vigilantism_guard": 0.8},
+    ),
+    "workshop_d_terugkoppeling": (
+        "workshop_c_moderatie",
+        {"group.police_feedback": 0.8, "group.feedback_delay_days": 0.5},
+    ),
 }
 
 
@@ -83,8 +118,9 @@ def test_preset_differs_from_its_reference_in_the_exercise_factor(name: str) -> 
             assert got == pytest.approx(expected), f"{name}: {path}"
         else:
             assert got == expected, f"{name}: {path}"
-        assert value(parent, path) != got, \
+        assert value(parent, path) != got, (
             f"{name}: {path} is {got!r} in {reference} too, so the exercise shows no contrast"
+        )
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
@@ -124,9 +160,13 @@ def test_exercise_6_sweeps_are_valid_experiment_files(name: str) -> None:
 
 
 # The resident count each exercise tells students to type into the web page.
-RESIDENTS = {"oefening4_inbraakgolf": 800, "oefening4_voorbeeldontwerp": 800,
-             "oefening5_zonder_interventies": 2080, "oefening5_zwakke_uitvoering": 2080,
-             "oefening5_groter_onderzoek": 8320}
+RESIDENTS = {
+    "oefening4_inbraakgolf": 800,
+    "oefening4_voorbeeldontwerp": 800,
+    "oefening5_zonder_interventies": 2080,
+    "oefening5_zwakke_uitvoering": 2080,
+    "oefening5_groter_onderzoek": 8320,
+}
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))

@@ -59,8 +59,13 @@ def cluster() -> Iterator:
     """A local Dask cluster of two single-threaded worker processes, shared by the tests."""
     from distributed import LocalCluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=":0", silence_logs=logging.ERROR) as c:
+    with LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=":0",
+        silence_logs=logging.ERROR,
+    ) as c:
         yield c
 
 

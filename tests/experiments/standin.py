@@ -34,7 +34,8 @@ def standin_run(scenario, overrides, seed, outputs: Outputs | None = None) -> di
         "worry_nonmembers": 0.3 + noise[1],
         "participation": 0.1 + 0.3 * coverage + noise[2],
         # a pure interaction: coverage helps with signs and hurts without them (mean 0.6)
-        "crimes_per_1000": 100 + 40 * (coverage - 0.6) * (1 if scen.factors.signs else -1)
+        "crimes_per_1000": 100
+        + 40 * (coverage - 0.6) * (1 if scen.factors.signs else -1)
         + noise[3],
     }
     values["worry_gap"] = values["worry_members"] - values["worry_nonmembers"]
@@ -43,11 +44,28 @@ def standin_run(scenario, overrides, seed, outputs: Outputs | None = None) -> di
     weekly = pd.DataFrame({"week": np.arange(weeks)})
     for k in outputs.weekly:
         weekly[k] = rng.random(weeks)
-    survey = pd.DataFrame([
-        {"wave": w.label, "respondents": g, "indicator": "pct_unsafe",
-         "estimate": float(rng.random()), "ci_low": 0.0, "ci_high": 1.0, "n": 10}
-        for w in scen.survey.waves for g in ("participants", "non_participants")
-    ], columns=list(SURVEY_COLUMNS))
-    return {"summary": summary, "weekly": weekly if outputs.weekly else None,
-            "survey": survey if outputs.survey else None, "seed": seed,
-            "scenario_hash": scen.content_hash(), "version": "test", "elapsed_s": 0.0}
+    survey = pd.DataFrame(
+        [
+            {
+                "wave": w.label,
+                "respondents": g,
+                "indicator": "pct_unsafe",
+                "estimate": float(rng.random()),
+                "ci_low": 0.0,
+                "ci_high": 1.0,
+                "n": 10,
+            }
+            for w in scen.survey.waves
+            for g in ("participants", "non_participants")
+        ],
+        columns=list(SURVEY_COLUMNS),
+    )
+    return {
+        "summary": summary,
+        "weekly": weekly if outputs.weekly else None,
+        "survey": survey if outputs.survey else None,
+        "seed": seed,
+        "scenario_hash": scen.content_hash(),
+        "version": "test",
+        "elapsed_s": 0.0,
+    }

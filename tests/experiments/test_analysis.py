@@ -41,23 +41,30 @@ survey = false
 """
 
 DISCRETE = FACTORS.replace("range = [0.0, 1.0]", "values = [0.0, 1.0]").replace(
-    "range = [0.2, 1.0]", "values = [0.2, 1.0]")
+    "range = [0.2, 1.0]", "values = [0.2, 1.0]"
+)
 
 
 def _sweep(write_experiment, tmp_path, head: str, name: str, factors: str = FACTORS):
-    path = write_experiment(f'name = "{name}"\nscenario = "tiny.toml"\n' + head + factors,
-                            f"{name}.toml")
+    path = write_experiment(
+        f'name = "{name}"\nscenario = "tiny.toml"\n' + head + factors, f"{name}.toml"
+    )
     out = tmp_path / name
     report = run_sweep(load_experiment(path), out, workers=0, run_fn=standin_run)
     assert report.complete
     return out
 
 
-def test_sobol_ranks_the_factors_and_averages_replications(write_experiment, tmp_path,
-                                                           monkeypatch, capsys):
+def test_sobol_ranks_the_factors_and_averages_replications(
+    write_experiment, tmp_path, monkeypatch, capsys
+):
     monkeypatch.setenv("BUURTSIM_TEST_NOISE", "0.03")
-    out = _sweep(write_experiment, tmp_path, 'replications = 3\n[design]\nmethod = "sobol"\n'
-                 'samples = 32\nseed = 5\n', "sobol")
+    out = _sweep(
+        write_experiment,
+        tmp_path,
+        'replications = 3\n[design]\nmethod = "sobol"\nsamples = 32\nseed = 5\n',
+        "sobol",
+    )
     assert main(["sensitivity", str(out), "--outcome", "worry_members,crimes_per_1000"]) == 0
     assert "worry_members: most influential feedback" in capsys.readouterr().out
     folder = out / "sensitivity-sobol"
@@ -87,37 +94,52 @@ def test_sobol_ranks_the_factors_and_averages_replications(write_experiment, tmp
 def test_morris_screens_out_the_inert_factor(write_experiment, tmp_path):
     from sim.experiments.sensitivity import sensitivity
 
-    out = _sweep(write_experiment, tmp_path, 'replications = 2\n[design]\nmethod = "morris"\n'
-                 'samples = 12\nlevels = 4\nseed = 3\n', "morris")
+    out = _sweep(
+        write_experiment,
+        tmp_path,
+        'replications = 2\n[design]\nmethod = "morris"\nsamples = 12\nlevels = 4\nseed = 3\n',
+        "morris",
+    )
     table, _ = sensitivity(out, ["worry_members", "participation"])
     mu = table.set_index(["outcome", "factor"])["mu_star"]
-    assert mu["worry_members", "feedback"] > mu["worry_members", "exposure"] > \
-        5 * mu["worry_members", "coverage"]
+    assert (
+        mu["worry_members", "feedback"]
+        > mu["worry_members", "exposure"]
+        > 5 * mu["worry_members", "coverage"]
+    )
     assert mu["participation", "coverage"] > 5 * mu["participation", "feedback"]
 
 
 def test_compare_recovers_paired_effects_with_intervals(write_experiment, tmp_path, capsys):
-    out = _sweep(write_experiment, tmp_path, 'replications = 8\n[design]\nmethod = "factorial"\n',
-                 "factorial", DISCRETE)
-    assert main(["compare", str(out), "--outcome", "worry_members",
-                 "--outcome", "worry_nonmembers"]) == 0
+    out = _sweep(
+        write_experiment,
+        tmp_path,
+        'replications = 8\n[design]\nmethod = "factorial"\n',
+        "factorial",
+        DISCRETE,
+    )
+    assert (
+        main(["compare", str(out), "--outcome", "worry_members", "--outcome", "worry_nonmembers"])
+        == 0
+    )
     assert "feedback = 1.0 vs 0.0" in capsys.readouterr().out
     import pandas as pd
 
     table = pd.read_csv(out / "compare" / "effects.csv")
     row = table[(table.outcome == "worry_members") & (table.factor == "feedback")].iloc[0]
-    assert row.ci_low < -0.2 < row.ci_high and row.ci_high < 0       # true effect: −0.2
+    assert row.ci_low < -0.2 < row.ci_high and row.ci_high < 0  # true effect: −0.2
     row = table[(table.outcome == "worry_members") & (table.factor == "exposure")].iloc[0]
-    assert row.ci_low < 0.1 < row.ci_high                              # true effect: +0.1
+    assert row.ci_low < 0.1 < row.ci_high  # true effect: +0.1
     none = table[table.outcome == "worry_nonmembers"]
-    assert ((none.ci_low < 0) & (none.ci_high > 0)).all()              # no true effect
+    assert ((none.ci_low < 0) & (none.ci_high > 0)).all()  # no true effect
     assert (out / "compare" / "effects.png").read_bytes()[:4] == b"\x89PNG"
 
 
 def test_compare_one_at_a_time_against_the_base(write_experiment, tmp_path):
     from sim.experiments.compare import compare
 
-    path = write_experiment("""
+    path = write_experiment(
+        """
         name = "oat"
         scenario = "tiny.toml"
         replications = 5
@@ -131,7 +153,9 @@ def test_compare_one_at_a_time_against_the_base(write_experiment, tmp_path):
         values = [true]
         [outputs]
         summary = ["worry_members"]
-    """, "oat.toml")
+    """,
+        "oat.toml",
+    )
     out = tmp_path / "oat"
     run_sweep(load_experiment(path), out, workers=0, run_fn=standin_run)
     table, _ = compare(out)
@@ -142,8 +166,9 @@ def test_compare_one_at_a_time_against_the_base(write_experiment, tmp_path):
 
 
 def test_analyses_refuse_wrong_or_unfinished_sweeps(write_experiment, tmp_path, capsys):
-    path = write_experiment('name = "f"\nscenario = "tiny.toml"\n[design]\nmethod = '
-                            '"factorial"\n' + DISCRETE, "f.toml")
+    path = write_experiment(
+        'name = "f"\nscenario = "tiny.toml"\n[design]\nmethod = "factorial"\n' + DISCRETE, "f.toml"
+    )
     out = tmp_path / "f"
     run_sweep(load_experiment(path), out, workers=0, run_fn=standin_run, limit=3)
     assert main(["compare", str(out)]) == 2

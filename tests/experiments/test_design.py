@@ -22,7 +22,10 @@ def test_factorial_is_every_combination(factorial_file):
 
 
 def test_one_at_a_time_changes_one_factor_from_the_base(write_experiment):
-    exp = load_experiment(write_experiment(HEAD + """
+    exp = load_experiment(
+        write_experiment(
+            HEAD
+            + """
         [design]
         method = "oat"
         [[factors]]
@@ -30,15 +33,22 @@ def test_one_at_a_time_changes_one_factor_from_the_base(write_experiment):
         values = [0.2, 0.9]      # 0.2 is the base value: no extra point for it
         [[factors]]
         path = "factors.signs"
-    """))
+    """
+        )
+    )
     design = build_design(exp)
     assert design.overrides(0) == {}
     assert [design.overrides(i) for i in range(1, len(design))] == [
-        {"factors.police_feedback": 0.9}, {"factors.signs": True}]
+        {"factors.police_feedback": 0.9},
+        {"factors.signs": True},
+    ]
 
 
 def test_latin_hypercube_fills_every_stratum_once(write_experiment):
-    exp = load_experiment(write_experiment(HEAD + """
+    exp = load_experiment(
+        write_experiment(
+            HEAD
+            + """
         [design]
         method = "lhs"
         samples = 20
@@ -49,7 +59,9 @@ def test_latin_hypercube_fills_every_stratum_once(write_experiment):
         [[factors]]
         path = "factors.size_cap"
         range = [10, 210]
-    """))
+    """
+        )
+    )
     design = build_design(exp)
     strata = np.floor(design.unit * 20).astype(int)
     for j in range(2):
@@ -73,14 +85,22 @@ def test_sobol_and_morris_have_the_salib_sizes(write_experiment):
         [[factors]]
         path = "factors.signs"
     """
-    sobol = build_design(load_experiment(write_experiment(
-        HEAD + '[design]\nmethod = "sobol"\nsamples = 16\n' + factors)))
+    sobol = build_design(
+        load_experiment(
+            write_experiment(HEAD + '[design]\nmethod = "sobol"\nsamples = 16\n' + factors)
+        )
+    )
     assert len(sobol) == 16 * (3 + 2)
     cov = sobol.points["areas.*.coverage"]
     assert cov.between(0.2, 1.0).all() and cov.median() < 0.6  # skewed towards the mode
     assert set(sobol.points["factors.signs"]) == {False, True}
-    morris = build_design(load_experiment(write_experiment(
-        HEAD + '[design]\nmethod = "morris"\nsamples = 5\nlevels = 4\n' + factors, "m.toml")))
+    morris = build_design(
+        load_experiment(
+            write_experiment(
+                HEAD + '[design]\nmethod = "morris"\nsamples = 5\nlevels = 4\n' + factors, "m.toml"
+            )
+        )
+    )
     assert len(morris) == 5 * (3 + 1)
     # Morris moves one factor per step along a trajectory
     steps = np.diff(morris.unit.reshape(5, 4, 3), axis=1)

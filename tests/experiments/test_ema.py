@@ -14,7 +14,8 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:ipyparallel not installed:UserWarning"),
     # ema_workbench 3.0's PRIM calls DataFrame.drop(inplace=True), deprecated in pandas 3.1
     pytest.mark.filterwarnings(
-        "ignore:The inplace keyword in DataFrame:pandas.errors.Pandas4Warning"),
+        "ignore:The inplace keyword in DataFrame:pandas.errors.Pandas4Warning"
+    ),
 ]
 
 EXPERIMENT = """
@@ -55,7 +56,7 @@ def test_prim_finds_the_feedback_box_on_integer_factors(write_experiment, tmp_pa
     # stand-in: worry_members = 0.4 − 0.2 × feedback (+ noise): below 0.28 ⇔ feedback above 0.6
     box = discover(out, "worry_members", 0.28, above=False)
     limits = box.box_lims[box._cur_box]
-    assert limits["feedback"].iloc[0] > 0.4        # the box starts at high feedback
+    assert limits["feedback"].iloc[0] > 0.4  # the box starts at high feedback
     assert box.density > 0.8
     traj = box.peeling_trajectory  # some box on the way is both large and pure
     assert ((traj["coverage"] >= 0.8) & (traj["density"] >= 0.8)).any()

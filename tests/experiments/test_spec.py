@@ -24,45 +24,64 @@ scenario = "tiny.toml"
 
 
 def test_unknown_factor_names_the_field_and_the_allowed_keys(write_experiment):
-    msg = _error(write_experiment, HEAD + """
+    msg = _error(
+        write_experiment,
+        HEAD
+        + """
         [[factors]]
         path = "factors.police_feedbak"
         values = [0.1]
-    """)
+    """,
+    )
     assert "factors.0.path" in msg and "police_feedbak" in msg
     assert "police_feedback" in msg  # the allowed names are listed
 
 
 def test_range_outside_the_schema_bounds_is_refused(write_experiment):
-    msg = _error(write_experiment, HEAD + """
+    msg = _error(
+        write_experiment,
+        HEAD
+        + """
         [[factors]]
         path = "factors.police_feedback"
         range = [0.0, 1.5]
         levels = 3
-    """)
+    """,
+    )
     assert "factors.0.range.1" in msg and "[0, 1]" in msg
 
 
 def test_value_of_the_wrong_type_is_refused(write_experiment):
-    msg = _error(write_experiment, HEAD + """
+    msg = _error(
+        write_experiment,
+        HEAD
+        + """
         [[factors]]
         path = "factors.size_cap"
         values = [50, 12.5]
-    """)
+    """,
+    )
     assert "factors.0.values.1" in msg and "int in [2, 256]" in msg
 
 
 def test_index_beyond_the_base_scenario_areas_is_refused(write_experiment):
-    msg = _error(write_experiment, HEAD + """
+    msg = _error(
+        write_experiment,
+        HEAD
+        + """
         [[factors]]
         path = "areas.3.coverage"
         values = [0.5]
-    """)
+    """,
+    )
     assert "areas" in msg and "index 3 does not exist" in msg
 
 
 def test_design_larger_than_max_runs_is_refused(write_experiment):
-    msg = _error(write_experiment, HEAD + """
+    msg = _error(
+        write_experiment,
+        HEAD
+        + """
         replications = 10
         max_runs = 1000
         [design]
@@ -74,59 +93,80 @@ def test_design_larger_than_max_runs_is_refused(write_experiment):
         [[factors]]
         path = "messages.exposure"
         range = [0, 2]
-    """)
+    """,
+    )
     # 64 × (2 + 2) points × 10 replications = 2560 runs
     assert "2560 runs" in msg and "max_runs = 1000" in msg
 
 
 def test_sobol_samples_must_be_a_power_of_two(write_experiment):
-    msg = _error(write_experiment, HEAD + """
+    msg = _error(
+        write_experiment,
+        HEAD
+        + """
         [design]
         method = "sobol"
         samples = 100
         [[factors]]
         path = "factors.police_feedback"
         range = [0, 1]
-    """)
+    """,
+    )
     assert "design" in msg and "power of 2" in msg
 
 
 def test_unknown_design_method_lists_the_methods(write_experiment):
-    msg = _error(write_experiment, HEAD + """
+    msg = _error(
+        write_experiment,
+        HEAD
+        + """
         [design]
         method = "halton"
         [[factors]]
         path = "factors.signs"
-    """)
+    """,
+    )
     assert "design.method" in msg and "'factorial'" in msg and "'morris'" in msg
 
 
 def test_unknown_outcome_lists_the_outcomes(write_experiment):
-    msg = _error(write_experiment, HEAD + """
+    msg = _error(
+        write_experiment,
+        HEAD
+        + """
         [[factors]]
         path = "factors.signs"
         [outputs]
         summary = ["worry_gapp"]
-    """)
+    """,
+    )
     assert "outputs.summary" in msg and "worry_gap" in msg
 
 
 def test_label_that_would_clash_with_a_results_column_is_refused(write_experiment):
-    msg = _error(write_experiment, HEAD + """
+    msg = _error(
+        write_experiment,
+        HEAD
+        + """
         [[factors]]
         path = "factors.signs"
         label = "worry_gap"
-    """)
+    """,
+    )
     assert "'worry_gap'" in msg and "another label" in msg
 
 
 def test_fixed_settings_are_validated_like_scenarios(write_experiment):
-    msg = _error(write_experiment, HEAD + """
+    msg = _error(
+        write_experiment,
+        HEAD
+        + """
         [fixed]
         burn_in_days = 100
         [[factors]]
         path = "factors.signs"
-    """)
+    """,
+    )
     assert "burn_in_days" in msg
 
 
@@ -138,8 +178,10 @@ def test_field_metadata_gives_bounds_and_kinds():
 
 
 SHIPPED = sorted(EXPERIMENT_DIR.glob("*.toml")) + sorted(
-    p for p in (EXPERIMENT_DIR.parents[1] / "docs").rglob("*.toml")
-    if "[[factors]]" in p.read_text(encoding="utf-8"))
+    p
+    for p in (EXPERIMENT_DIR.parents[1] / "docs").rglob("*.toml")
+    if "[[factors]]" in p.read_text(encoding="utf-8")
+)
 
 
 def test_the_three_example_experiments_ship():

@@ -30,8 +30,11 @@ def _tables(out: Path) -> dict[str, pd.DataFrame]:
     store = ResultStore.load(out)
     runs = store.table("runs")
     outcomes = [c for c in runs.columns if c in store.manifest["outcomes"]]
-    return {"runs": runs[[*KEY, "seed", *outcomes]],
-            "weekly": store.table("weekly"), "survey": store.table("survey")}
+    return {
+        "runs": runs[[*KEY, "seed", *outcomes]],
+        "weekly": store.table("weekly"),
+        "survey": store.table("survey"),
+    }
 
 
 def _assert_same(a: Path, b: Path) -> None:
@@ -55,8 +58,9 @@ def serial_reference(factorial_file, tmp_path) -> Path:
     return out
 
 
-def test_parallel_and_limited_then_resumed_match_serial(factorial_file, serial_reference,
-                                                        tmp_path, client):
+def test_parallel_and_limited_then_resumed_match_serial(
+    factorial_file, serial_reference, tmp_path, client
+):
     exp = load_experiment(factorial_file)
     out = tmp_path / "parallel"
     first = run_sweep(exp, out, client=client, limit=7)
@@ -93,19 +97,30 @@ def test_killed_worker_loses_no_run(factorial_file, serial_reference, tmp_path, 
 
 
 def _sweep_cmd(experiment: Path, out: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "sim.cli", "sweep", str(experiment), "--out", str(out),
-            "--quiet", *extra]
+    return [
+        sys.executable,
+        "-m",
+        "sim.cli",
+        "sweep",
+        str(experiment),
+        "--out",
+        str(out),
+        "--quiet",
+        *extra,
+    ]
 
 
 def test_killed_sweep_resumes_without_duplicates(write_experiment, tmp_path, cluster):
     text = (Path(__file__).parent / "conftest.py").read_text()
     factorial = text.split('FACTORIAL = """')[1].split('"""')[0]
-    experiment = write_experiment(factorial.replace("replications = 3", "replications = 8"),
-                                  "long.toml")
+    experiment = write_experiment(
+        factorial.replace("replications = 3", "replications = 8"), "long.toml"
+    )
     out = tmp_path / "killed-sweep"
     cmd = _sweep_cmd(experiment, out, "--scheduler", cluster.scheduler_address)
-    proc = subprocess.Popen(cmd, cwd=ROOT, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         deadline = time.monotonic() + 120
         while len(list((out / "runs").glob("*.parquet"))) < 5:
@@ -130,10 +145,10 @@ def test_half_written_files_are_detected_and_redone(serial_reference, factorial_
     out = serial_reference
     reference = _tables(out)
     runs_file = out / "runs" / "p000002-r0001.parquet"
-    runs_file.write_bytes(runs_file.read_bytes()[:40])           # torn runs row
+    runs_file.write_bytes(runs_file.read_bytes()[:40])  # torn runs row
     weekly_file = out / "weekly" / "p000004-r0002.parquet"
-    weekly_file.write_bytes(weekly_file.read_bytes()[:-30])      # torn companion
-    (out / "survey" / ".tmp-abc.parquet").write_bytes(b"PAR1")   # left-over temporary
+    weekly_file.write_bytes(weekly_file.read_bytes()[:-30])  # torn companion
+    (out / "survey" / ".tmp-abc.parquet").write_bytes(b"PAR1")  # left-over temporary
     report = run_sweep(load_experiment(factorial_file), out, workers=0)
     assert (report.already, report.stored) == (16, 2)
     assert not list(out.rglob(".tmp-*"))
@@ -151,7 +166,8 @@ def test_results_are_readable_by_pandas_polars_and_duckdb(serial_reference):
     assert pl.read_parquet(str(out / "weekly" / "*.parquet")).height == 18 * 9
     mean_gap = duckdb.sql(
         f"""SELECT "messages.exposure" AS exposure, avg(worry_gap) AS gap, count(*) AS n
-            FROM '{out}/runs/*.parquet' GROUP BY exposure ORDER BY exposure""").df()
+            FROM '{out}/runs/*.parquet' GROUP BY exposure ORDER BY exposure"""
+    ).df()
     assert list(mean_gap["n"]) == [6, 6, 6]
     waves = duckdb.sql(f"SELECT DISTINCT wave FROM '{out}/survey/*.parquet' ORDER BY wave").df()
     assert list(waves["wave"]) == ["post", "pre"]
@@ -159,8 +175,10 @@ def test_results_are_readable_by_pandas_polars_and_duckdb(serial_reference):
 
 def test_cli_sweep_shows_progress_and_resumes(factorial_file, tmp_path, capsys):
     out = tmp_path / "cli"
-    assert main(["sweep", str(factorial_file), "--workers", "0", "--out", str(out),
-                 "--limit", "4"]) == 0
+    assert (
+        main(["sweep", str(factorial_file), "--workers", "0", "--out", str(out), "--limit", "4"])
+        == 0
+    )
     captured = capsys.readouterr()
     assert "4/4 runs" in captured.err and "run/s" in captured.err and "left" in captured.err
     assert "without --limit" in captured.out
@@ -183,45 +201,80 @@ def test_unknown_factor_creates_no_results_folder(write_experiment, tmp_path, ca
     assert not out.exists()
 
 
-def test_unreachable_scheduler_creates_no_results_folder(factorial_file, tmp_path, capsys,
-                                                         monkeypatch):
+def test_unreachable_scheduler_creates_no_results_folder(
+    factorial_file, tmp_path, capsys, monkeypatch
+):
     monkeypatch.setattr(execute, "CONNECT_TIMEOUT", "1s")
     out = tmp_path / "never"
-    code = main(["sweep", str(factorial_file), "--scheduler", "tcp://127.0.0.1:9",
-                 "--out", str(out)])
+    code = main(
+        ["sweep", str(factorial_file), "--scheduler", "tcp://127.0.0.1:9", "--out", str(out)]
+    )
     err = capsys.readouterr().err
     assert code == 2
     assert "--scheduler" in err and "tcp://127.0.0.1:9" in err and "dask scheduler" in err
     assert not out.exists()
 
 
-def test_results_folder_of_another_experiment_is_left_untouched(serial_reference,
-                                                                write_experiment, capsys):
-    other = write_experiment("""
+def test_results_folder_of_another_experiment_is_left_untouched(
+    serial_reference, write_experiment, capsys
+):
+    other = write_experiment(
+        """
         name = "other"
         scenario = "tiny.toml"
         [[factors]]
         path = "factors.signs"
-    """, "other.toml")
+    """,
+        "other.toml",
+    )
     before = {p: p.stat().st_mtime_ns for p in serial_reference.rglob("*")}
     assert main(["sweep", str(other), "--workers", "0", "--out", str(serial_reference)]) == 2
     assert "different experiment" in capsys.readouterr().err
     assert {p: p.stat().st_mtime_ns for p in serial_reference.rglob("*")} == before
 
 
-def test_sweep_on_a_cluster_started_with_the_dask_cli(factorial_file, serial_reference,
-                                                      tmp_path):
+def test_sweep_on_a_cluster_started_with_the_dask_cli(factorial_file, serial_reference, tmp_path):
     """The cluster recipe of docs/guide-researchers.md: `dask scheduler` + `dask worker`."""
     info = tmp_path / "scheduler.json"
     dask = [sys.executable, "-m", "dask"]
-    procs = [subprocess.Popen([*dask, "scheduler", "--host", "127.0.0.1", "--port", "0",
-                               "--dashboard-address", ":0", "--scheduler-file", str(info)],
-                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    procs = [
+        subprocess.Popen(
+            [
+                *dask,
+                "scheduler",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--dashboard-address",
+                ":0",
+                "--scheduler-file",
+                str(info),
+            ],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    ]
     try:
-        procs.append(subprocess.Popen(
-            [*dask, "worker", "--scheduler-file", str(info), "--nworkers", "1",
-             "--nthreads", "1", "--no-dashboard"],
-            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        procs.append(
+            subprocess.Popen(
+                [
+                    *dask,
+                    "worker",
+                    "--scheduler-file",
+                    str(info),
+                    "--nworkers",
+                    "1",
+                    "--nthreads",
+                    "1",
+                    "--no-dashboard",
+                ],
+                cwd=ROOT,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
         deadline = time.monotonic() + 120
         while not info.exists():
             assert time.monotonic() < deadline, "dask scheduler did not start"
@@ -230,8 +283,13 @@ def test_sweep_on_a_cluster_started_with_the_dask_cli(factorial_file, serial_ref
 
         address = json.loads(info.read_text())["address"]
         out = tmp_path / "cli-cluster"
-        done = subprocess.run(_sweep_cmd(factorial_file, out, "--scheduler", address),
-                              cwd=ROOT, capture_output=True, text=True, timeout=300)
+        done = subprocess.run(
+            _sweep_cmd(factorial_file, out, "--scheduler", address),
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert done.returncode == 0, done.stderr
         _assert_once_each(out, 18)
         _assert_same(serial_reference, out)

@@ -29,25 +29,48 @@ import pandas as pd
 from scipy import stats
 
 from sim.engine import RunResult, simulate
+from sim.reference import Resident, simulate_reference
 from sim.scenario import Scenario, load_scenario
 from sim.survey import indicators
-from tests.reference.model import Resident, simulate_reference
 
 ROOT = Path(__file__).resolve().parents[2]
 ALPHA = 0.01  # family-wise false-alarm rate of the whole suite
 
 #: Scenarios of the differential suite (paths relative to the repository).
-SCENARIOS = ("baseline", "no_groups", "tilburg_style", "rotterdam_experiment",
-             "factors/police_feedback", "factors/saar_training")
+SCENARIOS = (
+    "baseline",
+    "no_groups",
+    "tilburg_style",
+    "rotterdam_experiment",
+    "factors/police_feedback",
+    "factors/saar_training",
+)
 
 #: Summary outputs compared (RunResult.summary keys).
-SUMMARY_KEYS = ("participation", "worry_members", "worry_nonmembers", "unsafe_members",
-                "unsafe_nonmembers", "unsafe_all", "crimes_per_1000", "burglaries_per_1000",
-                "victimisation_rate", "reported_share", "reports_per_group_month",
-                "alerts_per_group_month", "chatter_per_group_month", "feedback_per_group_month",
-                "stigmatising_share", "arrests_per_year", "willingness_members",
-                "willingness_nonmembers", "proximity_members", "proximity_nonmembers",
-                "silent_weeks_share", "confrontations_per_year")
+SUMMARY_KEYS = (
+    "participation",
+    "worry_members",
+    "worry_nonmembers",
+    "unsafe_members",
+    "unsafe_nonmembers",
+    "unsafe_all",
+    "crimes_per_1000",
+    "burglaries_per_1000",
+    "victimisation_rate",
+    "reported_share",
+    "reports_per_group_month",
+    "alerts_per_group_month",
+    "chatter_per_group_month",
+    "feedback_per_group_month",
+    "stigmatising_share",
+    "arrests_per_year",
+    "willingness_members",
+    "willingness_nonmembers",
+    "proximity_members",
+    "proximity_nonmembers",
+    "silent_weeks_share",
+    "confrontations_per_year",
+)
 #: Daily counts compared as totals over the measured period.
 COUNT_KEYS = ("reports_112", "reports_0900", "suspicious", "posts_keepalive", "joined", "left")
 
@@ -70,9 +93,10 @@ def shrink(scn: Scenario, streets: int = 8, days: int = 240) -> Scenario:
         wave["day"] = at(wave["day"])
     for iv in data["interventions"]:
         iv["day"] = at(iv["day"])
-    households = sum(a["streets"] * (a["households_per_street"]
-                                     or data["population"]["households_per_street"])
-                     for a in data["areas"])
+    households = sum(
+        a["streets"] * (a["households_per_street"] or data["population"]["households_per_street"])
+        for a in data["areas"]
+    )
     data["survey"]["participants"] = min(data["survey"]["participants"], households // 4)
     data["survey"]["non_participants"] = min(data["survey"]["non_participants"], households // 4)
     return Scenario.model_validate(data)
@@ -89,11 +113,14 @@ def outputs(result: RunResult) -> dict[str, float]:
     return out
 
 
-def run_pair(scn: Scenario, seed: int,
-             resident_class: type[Resident] = Resident) -> tuple[dict, dict]:
+def run_pair(
+    scn: Scenario, seed: int, resident_class: type[Resident] = Resident
+) -> tuple[dict, dict]:
     """Key outputs of the engine and of the reference model for one seed."""
-    return (outputs(simulate(scn, seed=seed)),
-            outputs(simulate_reference(scn, seed=seed, resident_class=resident_class)))
+    return (
+        outputs(simulate(scn, seed=seed)),
+        outputs(simulate_reference(scn, seed=seed, resident_class=resident_class)),
+    )
 
 
 def process_pool(workers: int = 2) -> ProcessPoolExecutor:
@@ -101,8 +128,12 @@ def process_pool(workers: int = 2) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
 
 
-def run_pairs(scn: Scenario, seeds: Iterable[int], resident_class: type[Resident] = Resident,
-              pool: ProcessPoolExecutor | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def run_pairs(
+    scn: Scenario,
+    seeds: Iterable[int],
+    resident_class: type[Resident] = Resident,
+    pool: ProcessPoolExecutor | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Outputs per seed (rows) for engine and reference, in ``pool`` if given."""
     seeds = list(seeds)
     args = ([scn] * len(seeds), seeds, [resident_class] * len(seeds))
@@ -137,8 +168,9 @@ def holm(pvalues: np.ndarray) -> np.ndarray:
     return adjusted
 
 
-def comparison_table(engine: pd.DataFrame, reference: pd.DataFrame,
-               alpha: float = ALPHA / len(SCENARIOS)) -> pd.DataFrame:
+def comparison_table(
+    engine: pd.DataFrame, reference: pd.DataFrame, alpha: float = ALPHA / len(SCENARIOS)
+) -> pd.DataFrame:
     """One row per key output: means, mean difference, p-value, Holm-adjusted p-value."""
     rows = []
     for metric in sorted(set(engine.columns) | set(reference.columns)):
@@ -157,9 +189,13 @@ def comparison_table(engine: pd.DataFrame, reference: pd.DataFrame,
     return table
 
 
-def compare(scn: Scenario, seeds: Iterable[int], resident_class: type[Resident] = Resident,
-            pool: ProcessPoolExecutor | None = None,
-            alpha: float = ALPHA / len(SCENARIOS)) -> pd.DataFrame:
+def compare(
+    scn: Scenario,
+    seeds: Iterable[int],
+    resident_class: type[Resident] = Resident,
+    pool: ProcessPoolExecutor | None = None,
+    alpha: float = ALPHA / len(SCENARIOS),
+) -> pd.DataFrame:
     """Run both implementations over ``seeds`` and test every key output at family-wise
     level ``alpha`` (Holm)."""
     engine, reference = run_pairs(scn, seeds, resident_class, pool)
@@ -169,10 +205,13 @@ def compare(scn: Scenario, seeds: Iterable[int], resident_class: type[Resident] 
 def describe(table: pd.DataFrame, name: str) -> str:
     """A readable failure message listing the outputs that differ."""
     bad = table[table["rejected"]]
-    lines = [f"{name}: {len(bad)} of {table['p'].notna().sum()} key outputs differ "
-             f"(Holm, family-wise α = {table.attrs.get('alpha', ALPHA):.2g}):"]
+    lines = [
+        f"{name}: {len(bad)} of {table['p'].notna().sum()} key outputs differ "
+        f"(Holm, family-wise α = {table.attrs.get('alpha', ALPHA):.2g}):"
+    ]
     for row in bad.itertuples():
-        lines.append(f"  {row.metric}: engine {row.engine:.4g}, reference {row.reference:.4g}, "
-                     f"p_holm = {row.p_holm:.2g}")
+        lines.append(
+            f"  {row.metric}: engine {row.engine:.4g}, reference {row.reference:.4g}, "
+            f"p_holm = {row.p_holm:.2g}"
+        )
     return "\n".join(lines)
-

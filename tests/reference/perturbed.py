@@ -6,7 +6,7 @@ engine against a rule that drifts away from the ODD.
 
 from __future__ import annotations
 
-from tests.reference.model import Incident, Resident
+from sim.reference import Incident, Resident
 
 
 class DoubledAlertWorry(Resident):

@@ -56,7 +56,8 @@ def test_suite_detects_the_bystander_rule_changed_in_the_reference_only(pool):
     # crimes reported must be among the outputs that differ.
     assert {"total_reports_112", "reported_share"} & flagged, (
         "the differential suite did not notice NoBystanderEffect:\n"
-        + table.sort_values("p").head(5).to_string())
+        + table.sort_values("p").head(5).to_string()
+    )
 
 
 @pytest.mark.slow

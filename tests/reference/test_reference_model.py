@@ -6,12 +6,14 @@ import numpy as np
 import pandas as pd
 
 from sim.engine import Engine, simulate
+from sim.reference import ReferenceModel, simulate_reference
 from sim.scenario import Scenario
-from tests.reference.model import ReferenceModel, simulate_reference
 
-SMALL = Scenario(days=40, burn_in_days=10,
-                 survey={"waves": [{"label": "w", "day": 39}], "participants": 20,
-                         "non_participants": 20})
+SMALL = Scenario(
+    days=40,
+    burn_in_days=10,
+    survey={"waves": [{"label": "w", "day": 39}], "participants": 20, "non_participants": 20},
+)
 
 
 def test_same_seed_builds_the_same_neighbourhood_as_the_engine():
@@ -34,7 +36,8 @@ def test_reference_gives_the_engines_tables_and_summary():
     assert set(r.summary()) == set(e.summary())
     # Day 0 memberships follow the same selection model and target participation.
     assert abs(r.daily["members"].iloc[0] - e.daily["members"].iloc[0]) < 0.5 * max(
-        e.daily["members"].iloc[0], 10)
+        e.daily["members"].iloc[0], 10
+    )
 
 
 def test_reference_is_reproducible_and_seed_dependent():
@@ -46,8 +49,9 @@ def test_reference_is_reproducible_and_seed_dependent():
 
 
 def test_interventions_change_the_reference_groups_on_their_day():
-    scn = SMALL.with_overrides({"interventions": [
-        {"day": 20, "areas": [], "set": {"keep_alive_days": 7}}]})
+    scn = SMALL.with_overrides(
+        {"interventions": [{"day": 20, "areas": [], "set": {"keep_alive_days": 7}}]}
+    )
     r = simulate_reference(scn, seed=3)
     keepalive = r.daily.set_index("day")["posts_keepalive"]
     assert keepalive.loc[:19].sum() == 0

@@ -103,8 +103,7 @@ class Incident:
 class Resident(mesa.Agent):
     """An adult resident: latent worry and traits, a street, ties, perhaps a group."""
 
-    def __init__(self, model: ReferenceModel, index: int, street: Street,
-                 traits: dict[str, float]):
+    def __init__(self, model: ReferenceModel, index: int, street: Street, traits: dict[str, float]):
         super().__init__(model)
         self.index = index  # the resident's number in the shared population arrays
         self.street = street
@@ -164,8 +163,11 @@ class Resident(mesa.Agent):
         """A member reads today's messages with the group's attention, less when fatigued."""
         m, g = self.model.spec.messages, self.group
         attention = g.attention * (1 - 0.5 * self.fatigue)
-        alerts = (g.alerts + (m.stigma_weight - 1) * g.stigmatising
-                  + (m.near_weight - 1) * g.alerts_on_street.get(self.street, 0))
+        alerts = (
+            g.alerts
+            + (m.stigma_weight - 1) * g.stigmatising
+            + (m.near_weight - 1) * g.alerts_on_street.get(self.street, 0)
+        )
         read_alerts = attention * alerts
         read_feedback = attention * g.feedback
         read_chatter = attention * g.chatter
@@ -177,18 +179,17 @@ class Resident(mesa.Agent):
         # Feedback raises efficacy, government proximity and willingness to report.
         self.efficacy = toward(self.efficacy, repeated(m.feedback_efficacy, read_feedback))
         self.proximity = toward(self.proximity, repeated(m.feedback_proximity, read_feedback))
-        self.willingness = toward(self.willingness,
-                                  repeated(m.feedback_willingness, read_feedback))
+        self.willingness = toward(self.willingness, repeated(m.feedback_willingness, read_feedback))
         # Chatter (and the social channel) build cohesion; chatter also tires.
-        self.cohesion = toward(self.cohesion,
-                               repeated(m.chatter_cohesion, read_chatter + g.social))
+        self.cohesion = toward(self.cohesion, repeated(m.chatter_cohesion, read_chatter + g.social))
         self.fatigue = toward(self.fatigue, repeated(m.chatter_fatigue, read_chatter))
         # An active administrator and a linked professional pull members up a little.
         admin = 0.002 * g.factors["active_admin"]
         self.cohesion = toward(self.cohesion, admin)
         self.efficacy = toward(self.efficacy, admin)
-        self.proximity = toward(self.proximity,
-                                m.professional_proximity * g.factors["linked_professional"])
+        self.proximity = toward(
+            self.proximity, m.professional_proximity * g.factors["linked_professional"]
+        )
         self.alarmed += read_alerts
         self.reassured += read_feedback
 
@@ -238,8 +239,11 @@ class Resident(mesa.Agent):
         """exp(β·z − |β|²/2) over standardised worry, efficacy and cohesion (mean 1)."""
         mb, z = self.model.spec.membership, self.model.zscore
         beta = (mb.selection_worry, mb.selection_efficacy, mb.selection_cohesion)
-        score = (beta[0] * z("worry", self.worry) + beta[1] * z("efficacy", self.efficacy)
-                 + beta[2] * z("cohesion", self.cohesion))
+        score = (
+            beta[0] * z("worry", self.worry)
+            + beta[1] * z("efficacy", self.efficacy)
+            + beta[2] * z("cohesion", self.cohesion)
+        )
         return math.exp(score - sum(b * b for b in beta) / 2)
 
     def wants_to_join(self) -> bool:
@@ -248,9 +252,14 @@ class Resident(mesa.Agent):
         mb, f = self.model.spec.membership, self.group.factors
         member_ties = sum(friend.member for friend in self.ties)
         share = member_ties / max(len(self.ties), 1)
-        p = (mb.join_rate * (0.5 + f["recruitment"]) * (1 + f["local_problem"])
-             * (1 + 0.5 * f["municipal_coordination"]) * (1 + mb.social_influence * share)
-             * self.selection_weight())
+        p = (
+            mb.join_rate
+            * (0.5 + f["recruitment"])
+            * (1 + f["local_problem"])
+            * (1 + 0.5 * f["municipal_coordination"])
+            * (1 + mb.social_influence * share)
+            * self.selection_weight()
+        )
         return self.model.random.random() < min(p, 1.0)
 
 
@@ -272,8 +281,12 @@ class Street(mesa.Agent):
     def base_crime(self) -> float:
         """Expected crimes a day without deterrence."""
         c = self.model.spec.crime
-        return self.households * self.multiplier * (
-            c.burglary_rate + c.theft_rate + c.vandalism_rate) / 365
+        return (
+            self.households
+            * self.multiplier
+            * (c.burglary_rate + c.theft_rate + c.vandalism_rate)
+            / 365
+        )
 
     def deterrence(self) -> float:
         """Relative cut in crime by a visible group: grows with participation (full at 30 %
@@ -290,8 +303,9 @@ class Street(mesa.Agent):
         c, rnd = self.model.spec.crime, self.model.random
         total = c.burglary_rate + c.theft_rate + c.vandalism_rate
         expected = {"suspicious": self.households * self.multiplier * c.suspicious_rate / 365}
-        for kind, rate in zip(KINDS[:3], (c.burglary_rate, c.theft_rate, c.vandalism_rate),
-                              strict=True):
+        for kind, rate in zip(
+            KINDS[:3], (c.burglary_rate, c.theft_rate, c.vandalism_rate), strict=True
+        ):
             expected[kind] = crime_today * rate / total if total > 0 else 0.0
         incidents = []
         for kind in KINDS:
@@ -307,8 +321,9 @@ class Street(mesa.Agent):
 class Group(mesa.Agent):
     """An app group: the streets it covers, its members and success factors, today's posts."""
 
-    def __init__(self, model: ReferenceModel, index: int, name: str, area: int,
-                 factors: dict[str, float]):
+    def __init__(
+        self, model: ReferenceModel, index: int, name: str, area: int, factors: dict[str, float]
+    ):
         super().__init__(model)
         self.index = index
         self.name = name
@@ -342,8 +357,12 @@ class Group(mesa.Agent):
                 self.stigmatising += inc.stigmatising
                 self.alerts_on_street[inc.street] = self.alerts_on_street.get(inc.street, 0) + 1
         # Off-topic chatter, cut by rules and moderation; part moves to a social channel.
-        talk = m.chatter_rate * len(self.members) * (1 - 0.8 * f["group_rules"]) * (
-            1 - 0.4 * f["active_admin"])
+        talk = (
+            m.chatter_rate
+            * len(self.members)
+            * (1 - 0.8 * f["group_rules"])
+            * (1 - 0.4 * f["active_admin"])
+        )
         self.social = talk * 0.7 * f["social_channel"]
         self.chatter = poisson(rnd, talk - self.social)
         # Feedback due today, plus the administrator's follow-up on some alerts.
@@ -354,7 +373,8 @@ class Group(mesa.Agent):
         # Attention: halves at attention_half_volume messages, less in a layered group,
         # fades during long quiet spells.
         volume = (3 * self.alerts + self.chatter + self.feedback + self.keepalive) * (
-            1 - 0.5 * f["layered"])
+            1 - 0.5 * f["layered"]
+        )
         self.attention = 1 / (1 + volume / m.attention_half_volume) / (1 + self.quiet_days / 30)
         posted = self.alerts + self.chatter + self.feedback + self.keepalive
         self.quiet_days = 0 if posted > 0 else self.quiet_days + 1
@@ -362,8 +382,10 @@ class Group(mesa.Agent):
     def feedback_probability(self) -> float:
         """Chance that the outcome of a report is posted back (more with a professional)."""
         f, pol = self.factors, self.model.spec.police
-        return f["police_feedback"] + pol.professional_feedback * (
-            1 - f["police_feedback"]) * f["linked_professional"]
+        return (
+            f["police_feedback"]
+            + pol.professional_feedback * (1 - f["police_feedback"]) * f["linked_professional"]
+        )
 
 
 class Police(mesa.Agent):
@@ -385,8 +407,7 @@ class Police(mesa.Agent):
                     described += 0.5 * group.factors["recognition_training"]
                 if rnd.random() < min(pol.arrest_in_progress * described, 1.0):
                     inc.arrest = True
-                    self.model.arrest_until[inc.street.area] = (
-                        day + scn.crime.arrest_memory_days)
+                    self.model.arrest_until[inc.street.area] = day + scn.crime.arrest_memory_days
             group_told = group is not None and rnd.random() < group.feedback_probability()
             if group_told:
                 mean_delay = group.factors["feedback_delay_days"]
@@ -421,27 +442,44 @@ class ReferenceModel(mesa.Model):
         resident_class: the class of residents (tests swap in a deliberately broken one).
     """
 
-    def __init__(self, scenario: Scenario, seed: int = 1,
-                 resident_class: type[Resident] = Resident):
+    def __init__(
+        self, scenario: Scenario, seed: int = 1, resident_class: type[Resident] = Resident
+    ):
         super().__init__(rng=seed)
         self.spec = scenario
         self.seed = seed
         self.day = 0
         pop = build_population(scenario, self.rng)  # numpy stream: as the engine's
         self.pop = pop
-        self.streets = [Street(self, s, int(pop.area_of_street[s]),
-                               int(pop.households_of_street[s])) for s in range(pop.n_streets)]
-        self.groups = [Group(self, k, pop.group_names[k], int(pop.group_area[k]),
-                             {f: float(v[k]) for f, v in pop.factors.items()})
-                       for k in range(pop.n_groups)]
+        self.streets = [
+            Street(self, s, int(pop.area_of_street[s]), int(pop.households_of_street[s]))
+            for s in range(pop.n_streets)
+        ]
+        self.groups = [
+            Group(
+                self,
+                k,
+                pop.group_names[k],
+                int(pop.group_area[k]),
+                {f: float(v[k]) for f, v in pop.factors.items()},
+            )
+            for k in range(pop.n_groups)
+        ]
         self.residents = [
-            resident_class(self, i, self.streets[pop.street[i]],
-                           {t: float(v[i]) for t, v in pop.traits.items()})
-            for i in range(pop.n)]
+            resident_class(
+                self,
+                i,
+                self.streets[pop.street[i]],
+                {t: float(v[i]) for t, v in pop.traits.items()},
+            )
+            for i in range(pop.n)
+        ]
         self.police = Police(self)
         self._connect(pop)
-        self.moments = {t: (float(pop.traits[t].mean()), float(pop.traits[t].std()) or 1.0)
-                        for t in ("worry", "efficacy", "cohesion")}
+        self.moments = {
+            t: (float(pop.traits[t].mean()), float(pop.traits[t].std()) or 1.0)
+            for t in ("worry", "efficacy", "cohesion")
+        }
         self.arrest_until = [-1] * len(scenario.areas)
         self.areas_with_groups = {g.area for g in self.groups}
         self.waves = {w.day: w.label for w in scenario.survey.waves}
@@ -462,8 +500,10 @@ class ReferenceModel(mesa.Model):
                 s.group.adults += len(s.residents)
         adj = pop.adjacency
         for r in self.residents:
-            r.ties = [self.residents[j] for j in adj.indices[adj.indptr[r.index]:
-                                                             adj.indptr[r.index + 1]]]
+            r.ties = [
+                self.residents[j]
+                for j in adj.indices[adj.indptr[r.index] : adj.indptr[r.index + 1]]
+            ]
 
     def zscore(self, trait: str, value: float) -> float:
         mean, sd = self.moments[trait]
@@ -486,8 +526,11 @@ class ReferenceModel(mesa.Model):
                 low = mid
             else:
                 high = mid
-        joining = [r for r, w in zip(candidates, weights, strict=True)
-                   if self.random.random() < min(low * w, 1.0)]
+        joining = [
+            r
+            for r, w in zip(candidates, weights, strict=True)
+            if self.random.random() < min(low * w, 1.0)
+        ]
         self.admit(joining)
         for g in self.groups:
             ranked = sorted(g.members, key=lambda r: r.efficacy + r.cohesion, reverse=True)
@@ -538,8 +581,7 @@ class ReferenceModel(mesa.Model):
         for iv in self.spec.interventions:
             if iv.day != self.day:
                 continue
-            areas = {k for k, a in enumerate(self.spec.areas)
-                     if not iv.areas or a.name in iv.areas}
+            areas = {k for k, a in enumerate(self.spec.areas) if not iv.areas or a.name in iv.areas}
             for g in self.groups:
                 if g.area in areas:
                     for name, value in iv.set.model_dump(exclude_none=True).items():
@@ -560,8 +602,7 @@ class ReferenceModel(mesa.Model):
             if s.group is None:
                 room[s.area] += s.households
             recent = self.arrest_until[s.area] > self.day
-            expected[s] = (s.base_crime() - deterred) * (1 - c.arrest_deterrence if recent
-                                                         else 1.0)
+            expected[s] = (s.base_crime() - deterred) * (1 - c.arrest_deterrence if recent else 1.0)
         for s in self.streets:
             if s.group is None and room[s.area] > 0:
                 expected[s] += moved[s.area] * s.households / room[s.area]
@@ -642,8 +683,9 @@ class ReferenceModel(mesa.Model):
     def join(self) -> int:
         """Step 7c: everyone decides on today's membership first, then the newcomers are
         admitted up to the size cap."""
-        joining = [r for r in self.residents
-                   if not r.member and r.group is not None and r.wants_to_join()]
+        joining = [
+            r for r in self.residents if not r.member and r.group is not None and r.wants_to_join()
+        ]
         return len(self.admit(joining))
 
     # -- measurement -----------------------------------------------------------------------
@@ -651,45 +693,51 @@ class ReferenceModel(mesa.Model):
         """The daily record, with the engine's column names."""
         thr = self.spec.survey.unsafe_sometimes
         members = [r for r in self.residents if r.member]
-        others = [r for r in self.residents
-                  if not r.member and (r.street.area in self.areas_with_groups
-                                       or not self.groups)]
+        others = [
+            r
+            for r in self.residents
+            if not r.member and (r.street.area in self.areas_with_groups or not self.groups)
+        ]
 
         def mean(values: list[float]) -> float:
             return sum(values) / len(values) if values else float("nan")
 
         calls = [call for inc in incidents for call in inc.calls]
         crimes = [inc for inc in incidents if inc.is_crime]
-        self.records.append({
-            "day": self.day, "members": len(members),
-            "worry_members": mean([r.worry for r in members]),
-            "worry_nonmembers": mean([r.worry for r in others]),
-            "unsafe_members": mean([r.worry >= thr for r in members]),
-            "unsafe_nonmembers": mean([r.worry >= thr for r in others]),
-            "unsafe_all": mean([r.worry >= thr for r in self.residents]),
-            "willingness_members": mean([r.willingness for r in members]),
-            "willingness_nonmembers": mean([r.willingness for r in others]),
-            "proximity_members": mean([r.proximity for r in members]),
-            "proximity_nonmembers": mean([r.proximity for r in others]),
-            "efficacy_members": mean([r.efficacy for r in members]),
-            "efficacy_nonmembers": mean([r.efficacy for r in others]),
-            "crimes": len(crimes),
-            "burglaries": sum(inc.kind == "burglary" for inc in incidents),
-            "suspicious": len(incidents) - len(crimes),
-            "victims": len(crimes),
-            "reports_112": sum(c.urgent for c in calls),
-            "reports_0900": sum(not c.urgent for c in calls),
-            "reports_members": sum(c.caller.member for c in calls),
-            "crimes_reported": sum(bool(inc.calls) for inc in crimes),
-            "posts_alert": sum(g.alerts for g in self.groups),
-            "posts_stigmatising": sum(g.stigmatising for g in self.groups),
-            "posts_chatter": sum(g.chatter for g in self.groups),
-            "posts_feedback": sum(g.feedback for g in self.groups),
-            "posts_keepalive": sum(g.keepalive for g in self.groups),
-            "arrests": sum(inc.arrest for inc in incidents),
-            "confrontations": sum(inc.confrontation for inc in incidents),
-            "joined": joined, "left": left,
-        })
+        self.records.append(
+            {
+                "day": self.day,
+                "members": len(members),
+                "worry_members": mean([r.worry for r in members]),
+                "worry_nonmembers": mean([r.worry for r in others]),
+                "unsafe_members": mean([r.worry >= thr for r in members]),
+                "unsafe_nonmembers": mean([r.worry >= thr for r in others]),
+                "unsafe_all": mean([r.worry >= thr for r in self.residents]),
+                "willingness_members": mean([r.willingness for r in members]),
+                "willingness_nonmembers": mean([r.willingness for r in others]),
+                "proximity_members": mean([r.proximity for r in members]),
+                "proximity_nonmembers": mean([r.proximity for r in others]),
+                "efficacy_members": mean([r.efficacy for r in members]),
+                "efficacy_nonmembers": mean([r.efficacy for r in others]),
+                "crimes": len(crimes),
+                "burglaries": sum(inc.kind == "burglary" for inc in incidents),
+                "suspicious": len(incidents) - len(crimes),
+                "victims": len(crimes),
+                "reports_112": sum(c.urgent for c in calls),
+                "reports_0900": sum(not c.urgent for c in calls),
+                "reports_members": sum(c.caller.member for c in calls),
+                "crimes_reported": sum(bool(inc.calls) for inc in crimes),
+                "posts_alert": sum(g.alerts for g in self.groups),
+                "posts_stigmatising": sum(g.stigmatising for g in self.groups),
+                "posts_chatter": sum(g.chatter for g in self.groups),
+                "posts_feedback": sum(g.feedback for g in self.groups),
+                "posts_keepalive": sum(g.keepalive for g in self.groups),
+                "arrests": sum(inc.arrest for inc in incidents),
+                "confrontations": sum(inc.confrontation for inc in incidents),
+                "joined": joined,
+                "left": left,
+            }
+        )
         self.count_group_traffic(calls)
 
     def count_group_traffic(self, calls: list[Call]) -> None:
@@ -718,28 +766,39 @@ class ReferenceModel(mesa.Model):
         if cfg.areas:
             eligible = [r for r in self.residents if names[r.street.area] in cfg.areas]
         else:
-            eligible = [r for r in self.residents
-                        if r.street.area in self.areas_with_groups or not self.groups]
+            eligible = [
+                r
+                for r in self.residents
+                if r.street.area in self.areas_with_groups or not self.groups
+            ]
         members = [r for r in eligible if r.member]
         others = [r for r in eligible if not r.member]
-        asked = (sorted(rnd.sample(members, min(cfg.participants, len(members))),
-                        key=lambda r: r.index)
-                 + sorted(rnd.sample(others, min(cfg.non_participants, len(others))),
-                          key=lambda r: r.index))
+        asked = sorted(
+            rnd.sample(members, min(cfg.participants, len(members))), key=lambda r: r.index
+        ) + sorted(
+            rnd.sample(others, min(cfg.non_participants, len(others))), key=lambda r: r.index
+        )
         rows = []
         for r in asked:
             answered = r.worry + rnd.gauss(0, cfg.noise)
             unsafe = 2 if answered >= cfg.unsafe_often else int(answered >= cfg.unsafe_sometimes)
             grade = cfg.grade_top - cfg.grade_slope * (r.worry + rnd.gauss(0, cfg.noise))
-            rows.append({
-                "wave": label, "respondent": r.index, "area": names[r.street.area],
-                "participant": r.member, "feel_unsafe": UNSAFE_ANSWERS[unsafe],
-                "safety_grade": min(max(round(grade), 1), 10),
-                "report_willingness": self.likert(r.willingness),
-                "gov_proximity": self.likert(r.proximity),
-                "day": self.day, "latent_worry": r.worry,
-                "latent_willingness": r.willingness, "latent_proximity": r.proximity,
-            })
+            rows.append(
+                {
+                    "wave": label,
+                    "respondent": r.index,
+                    "area": names[r.street.area],
+                    "participant": r.member,
+                    "feel_unsafe": UNSAFE_ANSWERS[unsafe],
+                    "safety_grade": min(max(round(grade), 1), 10),
+                    "report_willingness": self.likert(r.willingness),
+                    "gov_proximity": self.likert(r.proximity),
+                    "day": self.day,
+                    "latent_worry": r.worry,
+                    "latent_willingness": r.willingness,
+                    "latent_proximity": r.proximity,
+                }
+            )
         return pd.DataFrame(rows)
 
     def likert(self, latent: float) -> int:
@@ -754,46 +813,80 @@ class ReferenceModel(mesa.Model):
         rows = []
         for g in self.groups:
             members = list(g.members)
-            rows.append({
-                "group": g.name, "area": self.spec.areas[g.area].name,
-                "streets": len(g.streets), "adults": g.adults, "members": len(members),
-                "participation": len(members) / max(g.adults, 1),
-                "admins": sum(r.admin for r in members),
-                "worry_members": sum(r.worry for r in members) / max(len(members), 1),
-                "alerts": g.totals["alerts"], "chatter": g.totals["chatter"],
-                "feedback": g.totals["feedback"], "reports": g.totals["reports"],
-                "silent_weeks": g.silent_weeks,
-                "weeks_measured": self.weeks_measured,
-                "reports_per_month": g.totals["reports"] / months,
-                "alerts_per_month": g.totals["alerts"] / months,
-                **{f"factor_{name}": g.factors[name] for name in FACTOR_NAMES},
-            })
-        columns = ["group", "area", "streets", "adults", "members", "participation", "admins",
-                   "worry_members", "alerts", "chatter", "feedback", "reports", "silent_weeks",
-                   "weeks_measured", "reports_per_month", "alerts_per_month",
-                   *[f"factor_{name}" for name in FACTOR_NAMES]]
+            rows.append(
+                {
+                    "group": g.name,
+                    "area": self.spec.areas[g.area].name,
+                    "streets": len(g.streets),
+                    "adults": g.adults,
+                    "members": len(members),
+                    "participation": len(members) / max(g.adults, 1),
+                    "admins": sum(r.admin for r in members),
+                    "worry_members": sum(r.worry for r in members) / max(len(members), 1),
+                    "alerts": g.totals["alerts"],
+                    "chatter": g.totals["chatter"],
+                    "feedback": g.totals["feedback"],
+                    "reports": g.totals["reports"],
+                    "silent_weeks": g.silent_weeks,
+                    "weeks_measured": self.weeks_measured,
+                    "reports_per_month": g.totals["reports"] / months,
+                    "alerts_per_month": g.totals["alerts"] / months,
+                    **{f"factor_{name}": g.factors[name] for name in FACTOR_NAMES},
+                }
+            )
+        columns = [
+            "group",
+            "area",
+            "streets",
+            "adults",
+            "members",
+            "participation",
+            "admins",
+            "worry_members",
+            "alerts",
+            "chatter",
+            "feedback",
+            "reports",
+            "silent_weeks",
+            "weeks_measured",
+            "reports_per_month",
+            "alerts_per_month",
+            *[f"factor_{name}" for name in FACTOR_NAMES],
+        ]
         return pd.DataFrame(rows, columns=columns)
 
     def result(self) -> RunResult:
         """The run as a :class:`sim.engine.RunResult` (same tables as the engine's)."""
-        survey = pd.concat(self.surveys, ignore_index=True) if self.surveys else \
-            empty_microdata()
+        survey = pd.concat(self.surveys, ignore_index=True) if self.surveys else empty_microdata()
         scn = self.spec
         return RunResult(
-            scenario=scn, seed=self.seed, daily=pd.DataFrame.from_records(self.records),
-            groups=self.group_table(), survey=survey,
+            scenario=scn,
+            seed=self.seed,
+            daily=pd.DataFrame.from_records(self.records),
+            groups=self.group_table(),
+            survey=survey,
             metadata={
-                "scenario_name": scn.name, "scenario_hash": scn.content_hash(),
-                "seed": self.seed, "version": __version__, "days": self.day,
-                "burn_in_days": scn.burn_in_days, "residents": len(self.residents),
+                "scenario_name": scn.name,
+                "scenario_hash": scn.content_hash(),
+                "seed": self.seed,
+                "version": __version__,
+                "days": self.day,
+                "burn_in_days": scn.burn_in_days,
+                "residents": len(self.residents),
                 "households": sum(s.households for s in self.streets),
-                "streets": len(self.streets), "groups": len(self.groups),
+                "streets": len(self.streets),
+                "groups": len(self.groups),
                 "implementation": "reference",
-            })
+            },
+        )
 
 
-def simulate_reference(scenario: Scenario, seed: int | None = None, days: int | None = None,
-                       resident_class: type[Resident] = Resident) -> RunResult:
+def simulate_reference(
+    scenario: Scenario,
+    seed: int | None = None,
+    days: int | None = None,
+    resident_class: type[Resident] = Resident,
+) -> RunResult:
     """Run the reference model like :func:`sim.engine.simulate` runs the engine."""
     seed = scenario.seed if seed is None else seed
     model = ReferenceModel(scenario, seed, resident_class)
@@ -801,5 +894,12 @@ def simulate_reference(scenario: Scenario, seed: int | None = None, days: int | 
     return model.result()
 
 
-__all__ = ["Group", "Incident", "Police", "ReferenceModel", "Resident", "Street",
-           "simulate_reference"]
+__all__ = [
+    "Group",
+    "Incident",
+    "Police",
+    "ReferenceModel",
+    "Resident",
+    "Street",
+    "simulate_reference",
+]
