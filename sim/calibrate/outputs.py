@@ -70,7 +70,7 @@ def write_outputs(
         "seed": settings.seed,
         "posterior_median": medians,
     }
-    with atomic_dir(out / "results") as tmp:
+    with atomic_dir(out / "results", "calibration results") as tmp:
         write_parquet(post, tmp / "posterior.parquet", meta)
         stats.to_csv(tmp / "posterior_summary.csv", index=False)
         write_parquet(
