@@ -142,7 +142,12 @@ def handle(args: argparse.Namespace) -> int:
         seed=args.seed,
         time_limit_min=args.time_limit,
     )
-    report = calibrate(settings)
+    try:
+        report = calibrate(settings)
+    except OSError as e:
+        from sim.outdir import write_error
+
+        raise write_error(args.out, e) from None
     print(report)
     if args.install:
         for path in install(args.out):
