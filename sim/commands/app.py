@@ -40,6 +40,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="address to listen on (default 127.0.0.1: this computer only; "
         "0.0.0.0 makes the page reachable from the network, e.g. a classroom)",
     )
+    p.add_argument(
+        "--diagnostics",
+        action="store_true",
+        help="also serve Solara's diagnostics page /resourcez (sessions, threads, memory)",
+    )
     p.set_defaults(handler=handle)
 
 
@@ -88,6 +93,10 @@ def handle(args: argparse.Namespace) -> int:
         "ignore", message="Cookies with samesite=none require https", category=UserWarning
     )
     from solara.__main__ import cli  # heavy import, only when serving
+
+    from sim.app_server import lock_down
+
+    lock_down(diagnostics=args.diagnostics)
 
     print(
         f"buurtsim app: open http://{args.host}:{args.port} in a browser (Ctrl-C stops)", flush=True
