@@ -119,7 +119,8 @@ def validate[M: BaseModel](
     try:
         obj = model.model_validate(data)
     except ValidationError as e:
-        raise error(join(origin, [describe(err) for err in e.errors()])) from None
+        lines = _booleans_rejected_as_numbers(model, data) or [describe(x) for x in e.errors()]
+        raise error(join(origin, lines)) from None
     except RecursionError:
         raise error(f"{origin}: tables or lists are nested too deeply") from None
     wrong = list(_booleans_read_as_numbers(data, obj, ()))
@@ -130,6 +131,51 @@ def validate[M: BaseModel](
         ]
         raise error(join(origin, lines))
     return obj
+
+
+def _bool_locations(data: Any, loc: tuple = ()) -> dict[tuple, bool]:
+    if isinstance(data, bool):
+        return {loc: data}
+    found: dict[tuple, bool] = {}
+    items = (
+        data.items()
+        if isinstance(data, dict)
+        else enumerate(data)
+        if isinstance(data, list)
+        else ()
+    )
+    for key, value in items:
+        found |= _bool_locations(value, (*loc, key))
+    return found
+
+
+def _as_text(data: Any) -> Any:
+    if isinstance(data, bool):
+        return "true" if data else "false"
+    if isinstance(data, dict):
+        return {k: _as_text(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_as_text(v) for v in data]
+    return data
+
+
+def _booleans_rejected_as_numbers(model: type[BaseModel], data: Any) -> list[str]:
+    """For invalid ``data``: the booleans that stand where numbers belong. A boolean field
+    accepts ``"true"``, a number field does not, so the booleans are validated as text."""
+    where = _bool_locations(data)
+    if not where:
+        return []
+    try:
+        model.model_validate(_as_text(data))
+    except ValidationError as e:
+        return [
+            f"field {'.'.join(map(str, err['loc']))!r}: must be "
+            f"{'a whole number' if err['type'].startswith('int') else 'a number'}, "
+            f"got {_toml_repr(where[tuple(err['loc'])])}"
+            for err in e.errors()
+            if tuple(err["loc"]) in where and err["type"] in ("int_parsing", "float_parsing")
+        ]
+    return []
 
 
 def _child(obj: Any, key: Any) -> Any:

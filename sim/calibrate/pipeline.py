@@ -124,6 +124,11 @@ def calibrate(
     out = Path(settings.out)
     check_out(out, "calibration")
     prep = prepare(settings)
+    db_path = out / "abc.db"
+    if db_path.exists():
+        from sim.calibrate.sampling import has_generations
+
+        has_generations(db_path)  # a damaged database stops here, before any cluster starts
     progress = progress or (lambda g: print_progress(g, settings.budget))
     n_used = len(prep.targets.used())
     print(

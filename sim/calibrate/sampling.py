@@ -174,7 +174,7 @@ def run_abc_smc(
     quiet_pyabc()
     sampler = DaskDistributedSampler(dask_client=client, batch_size=1)
     db = f"sqlite:///{db_path.resolve()}"
-    resumed = db_path.exists() and _has_generations(db_path, db)
+    resumed = db_path.exists() and has_generations(db_path)
     # A fresh run accepts its whole first generation (ε = 1e300) instead of spending a prior
     # sample on calibrating ε; a resumed run takes ε from its last stored generation.
     eps = pyabc.epsilon.QuantileEpsilon(
@@ -246,7 +246,7 @@ def run_abc_smc(
     return history
 
 
-def _has_generations(db_path: Path, db: str) -> bool:
+def has_generations(db_path: Path) -> bool:
     """Whether the database holds a finished generation to resume from. A file that is not
     an intact pyabc database raises :class:`CalibrationError` and is left untouched."""
     import sqlite3
@@ -265,7 +265,7 @@ def _has_generations(db_path: Path, db: str) -> bool:
     if "abc_smc" not in tables:
         raise CalibrationError(damaged.format("no pyabc tables"))
     try:
-        return pyabc.History(db, _id=1).max_t >= 0
+        return pyabc.History(f"sqlite:///{db_path.resolve()}", _id=1).max_t >= 0
     except Exception as e:  # noqa: BLE001 - pyabc/sqlalchemy raise many kinds
         raise CalibrationError(damaged.format(type(e).__name__)) from None
 
