@@ -23,7 +23,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from sim.errors import UserError
 from sim.scenario import Survey
@@ -140,7 +139,9 @@ def _mean(x: np.ndarray) -> tuple[float, float, float]:
     m = float(np.mean(x))
     if n < 2:
         return m, np.nan, np.nan
-    half = stats.t.ppf(0.975, n - 1) * np.std(x, ddof=1) / np.sqrt(n)
+    from scipy.special import stdtrit  # Student t quantile, without importing scipy.stats
+
+    half = stdtrit(n - 1, 0.975) * np.std(x, ddof=1) / np.sqrt(n)
     return m, m - half, m + half
 
 
