@@ -657,8 +657,60 @@ class Wave(Strict):
     day: int = Field(description="Day (0-based) at whose end the wave is taken.", ge=0)
 
 
+class Nonresponse(Strict):
+    """Who answers a door-to-door survey (off by default: everyone asked answers).
+
+    A resident asked answers with probability p, where logit p = logit(``response_rate``)
+    + ``worry`` × (worry − 0.5) + ``cohesion`` × (cohesion − 0.5) + ``member`` × [member];
+    interviewers go on knocking until the wave's quota is reached (or the pool runs out), so
+    the sample sizes stay but the respondents are selected.
+    """
+
+    enabled: bool = _f(False, "Apply the response model (false = everyone asked answers).")
+    response_rate: float = _f(
+        0.5,
+        "Probability of answering for a non-member with worry and cohesion at 0.5.",
+        unit="probability",
+        source="assumption (door-to-door surveys in Dutch neighbourhoods reach roughly half)",
+        gt=0,
+        lt=1,
+    )
+    worry: float = _f(
+        -1.0,
+        "Change in the log-odds of answering per unit of worry (negative: the very worried "
+        "open the door less readily).",
+        unit="log-odds per unit",
+        source="assumption",
+        ge=-10,
+        le=10,
+    )
+    cohesion: float = _f(
+        1.5,
+        "Change in the log-odds of answering per unit of social cohesion (engaged residents "
+        "answer more often).",
+        unit="log-odds per unit",
+        source="assumption; direction as for civic engagement in Abraham, Helms & Presser "
+        "2009 (AJS 114:1129)",
+        ge=-10,
+        le=10,
+    )
+    member: float = _f(
+        0.0,
+        "Change in the log-odds of answering for members of an app group.",
+        unit="log-odds",
+        source="assumption",
+        ge=-10,
+        le=10,
+    )
+
+
 class Survey(Strict):
-    """The virtual survey: who is asked and how latent state maps to the field instruments."""
+    """The virtual survey: who is asked and how latent state maps to the field instruments.
+
+    With ``panel = true`` every wave after the first re-interviews the previous wave's
+    respondents (less ``attrition``), so the same people are measured before and after they
+    join; ``respondent_id`` in the microdata links them.
+    """
 
     waves: list[Wave] = _f([], "Survey waves; none = no survey.")
     participants: int = _f(
@@ -695,6 +747,34 @@ class Survey(Strict):
     )
     grade_top: float = _f(9.0, "Safety grade (1–10) of a resident with zero worry.", ge=1, le=10)
     grade_slope: float = _f(6.0, "Grade points lost from zero to full worry.", ge=0, le=9)
+    panel: bool = _f(
+        False,
+        "Re-interview the previous wave's respondents at each later wave (a panel) instead "
+        "of drawing a fresh sample (repeated cross-sections).",
+    )
+    attrition: float = _f(
+        0.0,
+        "Panel only: share of the previous wave's respondents lost before each later wave.",
+        unit="share per wave",
+        source="assumption (set it to the panel's observed loss)",
+        ge=0,
+        le=1,
+    )
+    refresh: bool = _f(
+        False,
+        "Panel only: top up each later wave with fresh respondents to the quotas "
+        "(participants, non_participants).",
+    )
+    nonresponse: Nonresponse = Nonresponse()
+
+    @model_validator(mode="after")
+    def _panel_options(self) -> Survey:
+        if not self.panel and (self.attrition > 0 or self.refresh):
+            raise ValueError(
+                "survey.attrition and survey.refresh apply to a panel only; set survey.panel "
+                "= true or leave them out"
+            )
+        return self
 
 
 class Intervention(Strict):

@@ -43,6 +43,15 @@ MICRODATA_COLUMNS: dict[str, tuple[str, object, str]] = {
     "report_willingness": ("int", (1, 5), "willingness to report to the police, 5-point Likert"),
     "gov_proximity": ("int", (1, 5), "experienced proximity of government, 5-point Likert"),
 }
+#: Optional in field data; always in simulated microdata.
+OPTIONAL_COLUMNS: dict[str, tuple[str, object, str]] = {
+    "respondent_id": (
+        "int",
+        "≥ 0",
+        "person id, the same in every wave for the same person (panels); when absent each "
+        "row is a different person",
+    ),
+}
 UNSAFE_ANSWERS = ("never", "sometimes", "often")
 INDICATORS = ("pct_unsafe", "pct_often", "safety_grade", "report_willingness", "gov_proximity")
 GROUPS = {True: "participants", False: "non_participants"}
@@ -84,6 +93,103 @@ def sample(
     return np.sort(p), np.sort(q)
 
 
+def response_probability(state, who: np.ndarray, cfg: Survey) -> np.ndarray:
+    """Probability that each of ``who`` answers when asked (``[survey.nonresponse]``)."""
+    nr = cfg.nonresponse
+    if not nr.enabled:
+        return np.ones(len(who))
+    logit = (
+        np.log(nr.response_rate / (1 - nr.response_rate))
+        + nr.worry * (state.worry[who] - 0.5)
+        + nr.cohesion * (state.cohesion[who] - 0.5)
+        + nr.member * state.member[who]
+    )
+    return 1 / (1 + np.exp(-logit))
+
+
+def _door_to_door(
+    pool: np.ndarray, quota: int, state, cfg: Survey, rng: np.random.Generator
+) -> tuple[np.ndarray, int]:
+    """Knock on the doors of ``pool`` in random order until ``quota`` residents answered;
+    returns the respondents (sorted) and how many were asked."""
+    order = rng.permutation(pool)
+    answers = rng.random(len(order)) < response_probability(state, order, cfg)
+    took = np.flatnonzero(answers)[:quota]
+    asked = int(took[-1]) + 1 if len(took) == quota and quota else len(order)
+    return np.sort(order[took]), asked
+
+
+def survey_wave(
+    label: str,
+    day: int,
+    state,
+    area_names: list[str],
+    area: np.ndarray,
+    eligible: np.ndarray,
+    cfg: Survey,
+    rng: np.random.Generator,
+    roster: np.ndarray | None = None,
+) -> tuple[pd.DataFrame, np.ndarray, dict]:
+    """One wave of respondent microdata from the model's current ``state``.
+
+    ``roster`` holds the panel's members after the previous wave (None at the first wave or
+    for cross-sections). Returns the microdata, the roster for the next wave and the
+    fieldwork figures (asked, answered, kept from the panel, lost to attrition).
+    """
+    member = state.member
+    work = {"wave": label, "day": day, "asked": 0, "answered": 0, "panel": 0, "attrition": 0}
+    if cfg.panel and roster is not None:
+        lost = rng.random(len(roster)) < cfg.attrition
+        roster = roster[~lost]
+        answers = rng.random(len(roster)) < response_probability(state, roster, cfg)
+        who = roster[answers]
+        work.update(asked=len(roster), panel=int(answers.sum()), attrition=int(lost.sum()))
+        if cfg.refresh:
+            free = eligible.copy()
+            free[roster] = False
+            for flag, quota in ((True, cfg.participants), (False, cfg.non_participants)):
+                need = max(quota - int((member[who] == flag).sum()), 0)
+                new, asked = _door_to_door(
+                    np.flatnonzero(free & (member == flag)), need, state, cfg, rng
+                )
+                who = np.concatenate([who, new])
+                work["asked"] += asked
+        roster = np.union1d(roster, who)
+        p, q = np.sort(who[member[who]]), np.sort(who[~member[who]])
+    elif cfg.nonresponse.enabled:
+        p, asked_p = _door_to_door(
+            np.flatnonzero(member & eligible), cfg.participants, state, cfg, rng
+        )
+        q, asked_q = _door_to_door(
+            np.flatnonzero(~member & eligible), cfg.non_participants, state, cfg, rng
+        )
+        work["asked"] = asked_p + asked_q
+    else:
+        p, q = sample(member, eligible, cfg, rng)
+        work["asked"] = len(p) + len(q)
+    who = np.concatenate([p, q]).astype(np.int64)
+    work["answered"] = len(who)
+    if cfg.panel and roster is None:
+        roster = who.copy()
+    answers = answer(state.worry[who], state.willingness[who], state.proximity[who], cfg, rng)
+    df = pd.DataFrame(
+        {
+            "wave": label,
+            "respondent": who,
+            "respondent_id": who,
+            "area": np.asarray(area_names, dtype=object)[area[who]],
+            "participant": np.concatenate([np.ones(len(p), bool), np.zeros(len(q), bool)]),
+            **answers,
+            "day": day,
+            "joined_day": state.first_joined[who],
+            "latent_worry": state.worry[who],
+            "latent_willingness": state.willingness[who],
+            "latent_proximity": state.proximity[who],
+        }
+    )
+    return df, (roster if roster is not None else np.zeros(0, np.int64)), work
+
+
 def virtual_survey(
     label: str,
     day: int,
@@ -94,28 +200,14 @@ def virtual_survey(
     cfg: Survey,
     rng: np.random.Generator,
 ) -> pd.DataFrame:
-    """One wave of respondent microdata from the model's current ``state``."""
-    p, q = sample(state.member, eligible, cfg, rng)
-    who = np.concatenate([p, q])
-    answers = answer(state.worry[who], state.willingness[who], state.proximity[who], cfg, rng)
-    return pd.DataFrame(
-        {
-            "wave": label,
-            "respondent": who,
-            "area": np.asarray(area_names, dtype=object)[area[who]],
-            "participant": np.concatenate([np.ones(len(p), bool), np.zeros(len(q), bool)]),
-            **answers,
-            "day": day,
-            "latent_worry": state.worry[who],
-            "latent_willingness": state.willingness[who],
-            "latent_proximity": state.proximity[who],
-        }
-    )
+    """One cross-sectional wave (as :func:`survey_wave` without a panel roster)."""
+    return survey_wave(label, day, state, area_names, area, eligible, cfg, rng)[0]
 
 
 def empty_microdata() -> pd.DataFrame:
     """A microdata table with the shared columns and no rows."""
-    return pd.DataFrame({c: pd.Series(dtype="object") for c in MICRODATA_COLUMNS})
+    cols = {**MICRODATA_COLUMNS, **OPTIONAL_COLUMNS}
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in cols})
 
 
 # --------------------------------------------------------------------------- analysis
