@@ -140,7 +140,8 @@ class Engine:
                 progress(i + 1, days)
 
     # -- measurement -----------------------------------------------------------------------
-    def _record(self, ev, resp, traffic, arrests, joined: int, left: int) -> None:
+    def _levels(self) -> dict[str, float]:
+        """Members and the mean levels of members and non-members now."""
         st, pop = self.state, self.pop
         n_members = int(st.members_per_group.sum()) if pop.n_groups else 0
         sums, n_unsafe = _sums(
@@ -159,13 +160,7 @@ class Engine:
                 _,
                 (unsafe_m, unsafe_n),
             ) = (sums / counts).tolist()
-        kinds = np.bincount(ev.kind, minlength=4)
-        caller_member = st.member[resp.caller]
-        crimes_reported = np.zeros(len(ev.kind), dtype=bool)
-        crimes_reported[resp.caller_event] = True
-        n_112 = int(resp.call_112.sum())
-        rec = {
-            "day": st.day,
+        return {
             "members": n_members,
             "worry_members": worry_m,
             "worry_nonmembers": worry_n,
@@ -178,6 +173,22 @@ class Engine:
             "proximity_nonmembers": prox_n,
             "efficacy_members": eff_m,
             "efficacy_nonmembers": eff_n,
+        }
+
+    def start_record(self) -> dict[str, float]:
+        """A record of the state before day 0 (levels now, no events yet)."""
+        return {**self._levels(), **dict.fromkeys(COUNT_COLUMNS, 0)}
+
+    def _record(self, ev, resp, traffic, arrests, joined: int, left: int) -> None:
+        st, pop = self.state, self.pop
+        kinds = np.bincount(ev.kind, minlength=4)
+        caller_member = st.member[resp.caller]
+        crimes_reported = np.zeros(len(ev.kind), dtype=bool)
+        crimes_reported[resp.caller_event] = True
+        n_112 = int(resp.call_112.sum())
+        rec = {
+            "day": st.day,
+            **self._levels(),
             "crimes": int(len(ev.kind) - kinds[rules.SUSPICIOUS]),
             "burglaries": int(kinds[rules.BURGLARY]),
             "suspicious": int(kinds[rules.SUSPICIOUS]),

@@ -90,6 +90,7 @@ class EventLog:
         self.n_groups = pop.n_groups
         # groups
         self._acc = np.zeros((pop.n_groups, len(GROUP_COUNTS)))
+        self._closed = np.zeros_like(self._acc)  # totals of the closed weeks
         self._weeks: list[tuple[int, int, np.ndarray, np.ndarray]] = []
         self._week_days = 0
         # incidents
@@ -179,6 +180,7 @@ class EventLog:
         st = self.engine.state
         week = st.day // 7
         self._weeks.append((week, self._week_days, st.members_per_group.copy(), self._acc.copy()))
+        self._closed += self._acc
         self._acc[:] = 0
         self._week_days = 0
 
@@ -232,6 +234,11 @@ class EventLog:
         row["fatigue"] = st.fatigue[i].copy()
         row["victimisations"] = self._victimisations[i].copy()
         return pd.DataFrame(row)
+
+    def running_total(self, group: int, name: str) -> int:
+        """``name`` (one of :data:`GROUP_COUNTS`) of ``group`` so far."""
+        k = _C[name]
+        return int(self._closed[group, k] + self._acc[group, k])
 
     # -- tables -----------------------------------------------------------------------
     def group_weeks(self) -> pd.DataFrame:

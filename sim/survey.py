@@ -317,13 +317,55 @@ def changes(
     return pd.DataFrame(rows, columns=["respondents", "indicator", "change", "ci_low", "ci_high"])
 
 
+STATUS = {
+    (False, True): "joined",
+    (True, True): "stayed_members",
+    (True, False): "left",
+    (False, False): "stayed_non_participants",
+}
+
+
+def paired_changes(
+    microdata: pd.DataFrame, before: str | None = None, after: str | None = None
+) -> pd.DataFrame:
+    """Within-person change from wave ``before`` to ``after`` (default: first and last) for
+    respondents interviewed in both (linked by ``respondent_id``: a panel), by membership
+    path — ``joined`` (non-participant before, participant after), ``stayed_members``,
+    ``left``, ``stayed_non_participants`` — and ``all``; mean of the individual changes with
+    a 95 % t interval (percentage points for pct_* indicators). A cross-section has no
+    repeated respondents and gives ``n = 0`` rows.
+    """
+    cols = ["respondents", "indicator", "change", "ci_low", "ci_high", "n"]
+    waves = list(dict.fromkeys(microdata["wave"]))
+    if len(waves) < 2 or "respondent_id" not in microdata.columns:
+        return pd.DataFrame(columns=cols)
+    before, after = before or waves[0], after or waves[-1]
+    pre = microdata[microdata["wave"] == before].set_index("respondent_id")
+    post = microdata[microdata["wave"] == after].set_index("respondent_id")
+    both = pre.index.intersection(post.index)
+    pre, post = pre.loc[both], post.loc[both]
+    pairs = zip(pre["participant"], post["participant"], strict=True)
+    path = pd.Series([STATUS[(bool(a), bool(b))] for a, b in pairs], index=both, dtype=object)
+    rows = []
+    for status in ("all", *STATUS.values()):
+        keep = np.ones(len(both), bool) if status == "all" else (path == status).to_numpy()
+        for ind in INDICATORS:
+            (x1, is_prop), (x0, _) = _item(post[keep], ind), _item(pre[keep], ind)
+            d = (x1 - x0) * (100.0 if is_prop else 1.0)
+            est, lo, hi = _mean(d)
+            rows.append((status, ind, est, lo, hi, int(keep.sum())))
+    return pd.DataFrame(rows, columns=cols)
+
+
 # --------------------------------------------------------------------------- field data
 
 
 def read_field_data(path: str | Path) -> pd.DataFrame:
     """Read and check real survey microdata (CSV in the shared schema).
 
-    Errors name the file, row (as numbered in the file, header = row 1) and column.
+    Errors name the file, row (as numbered in the file, header = row 1) and column. The
+    optional column ``respondent_id`` links the waves of a panel; without it every row is a
+    different person (repeated cross-sections). An id twice in one wave is an error.
     """
     path = Path(path)
     try:
@@ -339,18 +381,31 @@ def read_field_data(path: str | Path) -> pd.DataFrame:
             f"{', '.join(MICRODATA_COLUMNS)}"
         )
     out = pd.DataFrame({"wave": df["wave"], "area": df["area"]})
-    for col in ("respondent", "safety_grade", "report_willingness", "gov_proximity"):
+    ids = ("respondent", "respondent_id")
+    numbers = ("safety_grade", "report_willingness", "gov_proximity")
+    for col in [c for c in ids if c in df.columns] + list(numbers):
         num = pd.to_numeric(df[col], errors="coerce")
-        lo, hi = (0, np.inf) if col == "respondent" else MICRODATA_COLUMNS[col][1]
+        lo, hi = (0, np.inf) if col in ids else MICRODATA_COLUMNS[col][1]
         bad = num.isna() | (num != num.round()) | (num < lo) | (num > hi)
         if bad.any():
             row = int(np.flatnonzero(bad.to_numpy())[0])
-            allowed = "a whole number ≥ 0" if col == "respondent" else f"whole numbers {lo}–{hi}"
+            allowed = "a whole number ≥ 0" if col in ids else f"whole numbers {lo}–{hi}"
             raise UserError(
                 f"{path}: row {row + 2}, column {col!r}: {df[col].iloc[row]!r} is "
                 f"not allowed; allowed: {allowed}"
             )
-        out[col] = num.astype(int)
+        out[col] = num.astype(np.int64)
+    for col in [c for c in ids if c in out.columns]:
+        dup = out.duplicated(["wave", col])
+        if dup.any():
+            row = int(np.flatnonzero(dup.to_numpy())[0])
+            raise UserError(
+                f"{path}: row {row + 2}, column {col!r}: {out[col].iloc[row]} occurs twice in "
+                f"wave {out['wave'].iloc[row]!r}; each person answers a wave once (a panel "
+                f"repeats an id across waves, not within one)"
+            )
+    if "respondent_id" not in out.columns:  # a cross-section: every row is another person
+        out["respondent_id"] = np.arange(len(out), dtype=np.int64)
     truth = {
         "true": True,
         "1": True,
@@ -391,4 +446,4 @@ def read_field_data(path: str | Path) -> pd.DataFrame:
                     f"{path}: wave {wave!r} has no {name.replace('_', '-')}; "
                     f"column 'participant' needs both groups in every wave"
                 )
-    return out[list(MICRODATA_COLUMNS)]
+    return out[[*MICRODATA_COLUMNS, *OPTIONAL_COLUMNS]]
