@@ -192,7 +192,11 @@ SURVEY = {
     "report_willingness": ("Likert 1–5", "willingness to report to the police"),
     "gov_proximity": ("Likert 1–5", "experienced proximity of government"),
     "day": ("day", "day the wave was taken"),
-    "joined_day": ("day", "day the respondent first joined a group (-1: never)"),
+    "joined_day": (
+        "day",
+        "day the respondent last joined a group (start of the current or latest membership; "
+        "0: founding member; -1: never)",
+    ),
     "latent_worry": (_LEVEL_UNITS, "latent worry behind the answers"),
     "latent_willingness": (_LEVEL_UNITS, "latent willingness"),
     "latent_proximity": (_LEVEL_UNITS, "latent government proximity"),

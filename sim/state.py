@@ -45,6 +45,7 @@ class State:
         self.member = np.zeros(pop.n, dtype=bool)
         self.admin = np.zeros(pop.n, dtype=bool)
         self.first_joined = np.full(pop.n, -1, dtype=np.int64)  # day of first joining, -1 never
+        self.last_joined = np.full(pop.n, -1, dtype=np.int64)  # day of the latest joining
         #: Called as ``on_membership(who, joined)`` after each change (event logs; None = off).
         self.on_membership = None
         self.factors = {k: v.copy() for k, v in pop.factors.items()}
@@ -84,6 +85,7 @@ class State:
         self._set_member(who, True)
         first = who[self.first_joined[who] < 0]
         self.first_joined[first] = self.day
+        self.last_joined[who] = self.day
         if self.on_membership is not None and len(who):
             self.on_membership(who, True)
 

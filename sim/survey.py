@@ -181,7 +181,7 @@ def survey_wave(
             "participant": np.concatenate([np.ones(len(p), bool), np.zeros(len(q), bool)]),
             **answers,
             "day": day,
-            "joined_day": state.first_joined[who],
+            "joined_day": state.last_joined[who],
             "latent_worry": state.worry[who],
             "latent_willingness": state.willingness[who],
             "latent_proximity": state.proximity[who],
