@@ -136,13 +136,14 @@ class NeighbourhoodModel(mesa.Model):
         self.engine = Engine(scenario, self.rng, extras)
         self.headless = headless
         pop = self.engine.pop
-        self.residents = None
+        self.residents: list[Resident] | None = None
         if not headless:
             layout = {i: (float(x), float(y)) for i, (x, y) in enumerate(pop.pos)}
             self.grid = Network(pop.graph(), capacity=1, random=self.random, layout=layout)
-            self.residents = Resident.create_agents(
+            agents = Resident.create_agents(
                 self, pop.n, list(range(pop.n)), [self.grid[i] for i in range(pop.n)]
             )
+            self.residents = agents.to_list()  # residents[i] is resident i
         self.groups = (
             Group.create_agents(self, pop.n_groups, list(range(pop.n_groups)))
             if "groups" in collect
