@@ -261,7 +261,8 @@ Tables marked *groups*, *incidents* or *panel* are extras, written only when ask
 `--outputs` (for example `--outputs groups,incidents,panel`, or `--outputs all`); without
 them the run records nothing extra and costs nothing extra. The panel follows a systematic
 sample of `--panel-size` residents (default 2,000; all if fewer), observed every
-`--panel-every` days (default 30), at every survey wave and at the end of the run.
+`--panel-every` days (default 30), at every survey wave and at the end of the run. What
+the extras cost in time and disk space: [outputs-cost.md](outputs-cost.md).
 
 In Python, `sim.engine.simulate(scenario, seed, extras=Extras.parse("all"))` returns the
 same tables: `result.daily`, `result.groups`, `result.survey` and `result.extras[name]`.
