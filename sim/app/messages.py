@@ -82,12 +82,21 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Start again at day 0 with the current settings",
     },
     "speed": {"nl": "Snelheid (dagen per seconde)", "en": "Speed (days per second)"},
+    "speed_value": {
+        "nl": "Snelheid: {speed} dagen per seconde",
+        "en": "Speed: {speed} days per second",
+    },
     "day": {"nl": "Dag {day}", "en": "Day {day}"},
     "day_week": {
         "nl": "Dag {day} · week {week} · {members} van {residents} bewoners in een groep",
         "en": "Day {day} · week {week} · {members} of {residents} residents in a group",
     },
-    "step_time": {"nl": "laatste stap: {ms} ms", "en": "last step: {ms} ms"},
+    "run_finished": {
+        "nl": "Klaar: de run is aan het eind van het scenario ({day} dagen). "
+        "Kies Opnieuw om bij dag 0 te beginnen.",
+        "en": "Finished: the run reached the end of the scenario ({day} days). "
+        "Press Restart to begin again at day 0.",
+    },
     # factors
     "factors": {
         "nl": "Succesfactoren van de appgroepen",
@@ -443,6 +452,21 @@ def t(key: str, lang: str = DEFAULT_LANGUAGE, **values: object) -> str:
     """
     text = MESSAGES[key][check_language(lang)]
     return text.format(**values) if values else text
+
+
+def number(x: float, lang: str = DEFAULT_LANGUAGE, digits: int | None = None) -> str:
+    """``x`` as a reader of ``lang`` writes it: decimal comma and thin-space thousands in Dutch.
+
+    >>> number(0.01, "nl"), number(2000, "nl"), number(2.75, "en", 1), number(12345.6, "en", 0)
+    ('0,01', '2000', '2.8', '12,346')
+    """
+    if digits is None:
+        text = f"{x:g}" if abs(x) < 1e6 else f"{x:.0f}"
+    else:
+        text = f"{x:,.{digits}f}"
+    if check_language(lang) == "nl":
+        text = text.replace(",", "\u202f").replace(".", ",")
+    return text
 
 
 def factor_label(name: str, lang: str = DEFAULT_LANGUAGE) -> str:

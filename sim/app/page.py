@@ -33,7 +33,7 @@ from sim.app.compare import (
     comparison_for,
 )
 from sim.app.drawing import ChartsFigure, MapFigure, expected_tops
-from sim.app.messages import LANGUAGES, factor_label, factor_tooltip, t
+from sim.app.messages import LANGUAGES, factor_label, factor_tooltip, number, t
 from sim.app.session import (
     MAX_RESIDENTS,
     MAX_SEED,
@@ -47,6 +47,7 @@ from sim.app.session import (
     playback_plan,
     posterior_file,
     scale_population,
+    slider_step,
     wave_title,
 )
 from sim.errors import UserError
@@ -136,7 +137,7 @@ def FactorControl(
 ):
     """One success factor: plain label (value shown), tooltip with explanation and source."""
     kind = factor_kind(name)
-    shown = "" if kind == "switch" else f": {value:g}"
+    shown = "" if kind == "switch" else f": {number(value, lang)}"
     label = factor_label(name, lang) + shown + (f" ({t('changed', lang)})" if changed else "")
     style = {"font-weight": "bold"} if changed else {}
     with (
@@ -148,6 +149,8 @@ def FactorControl(
             return
         solara.Text(label, style={"font-size": "0.9em", **style})
         lo, hi, step = factor_bounds(name)
+        if kind == "float":
+            step = slider_step(name, float(value))  # the scenario's exact value is a stop
         if kind == "int":
             solara.SliderInt(
                 "",
@@ -172,8 +175,11 @@ def FactorControl(
 
 
 @solara.component
-def ScenarioCard(live: Live, lang: str, on_rebuilt: Callable[[], None]):
+def ScenarioCard(
+    live: Live, lang: str, build: solara.Reactive[int], on_rebuilt: Callable[[], None]
+):
     s = live.session
+    _ = build.value  # re-render whenever the model is rebuilt: the card shows what runs
     error, set_error = solara.use_state(s.load_error or "")
     items = []
     for key in s.files:
@@ -211,7 +217,11 @@ def ScenarioCard(live: Live, lang: str, on_rebuilt: Callable[[], None]):
                 error_messages=[error] if error else [],
             )
         if s.base.description:
-            solara.Text(s.base.description.strip(), style={"font-size": "0.85em", "color": "#555"})
+            solara.Text(
+                s.base.description.strip(),
+                classes=["scenario-description"],
+                style={"font-size": "0.85em", "color": "#555"},
+            )
         NumberField(
             t("residents", lang),
             s.settings.residents or s.engine.pop.n,
@@ -240,6 +250,7 @@ def Player(
     playing: solara.Reactive[bool],
     speed: solara.Reactive[int],
     version: solara.Reactive[int],
+    finished: solara.Reactive[bool],
 ):
     """Runs days while mounted (only while playing): never faster than the view redraws."""
     s = live.session
@@ -251,11 +262,12 @@ def Player(
             start = time.perf_counter()
             with live.lock:
                 s.step(days)
-                finished = s.finished
+                done = s.finished
             version.value += 1  # asks for a redraw of the map and charts
             live.wait_drawn(version.value)  # never run ahead of what the user sees
             render_seconds = time.perf_counter() - start
-            if finished:
+            if done:
+                finished.value = True
                 playing.value = False
                 break
             time.sleep(wait)
@@ -270,14 +282,19 @@ def TimeCard(
     playing: solara.Reactive[bool],
     speed: solara.Reactive[int],
     version: solara.Reactive[int],
+    build: solara.Reactive[int],
+    finished: solara.Reactive[bool],
     on_rebuilt: Callable[[], None],
 ):
     s = live.session
+    _ = build.value  # a rebuilt model starts at day 0: the buttons follow it
+    done = finished.value
 
     def step():
         t0 = time.perf_counter()
         with live.lock:
             s.step(1)
+            finished.value = s.finished
         version.value += 1
         if TIMING:
             print(f"step handler: {1000 * (time.perf_counter() - t0):.0f} ms", flush=True)
@@ -288,7 +305,7 @@ def TimeCard(
         on_rebuilt()
 
     if playing.value:
-        Player(live, playing, speed, version)  # its thread exists only while playing
+        Player(live, playing, speed, version, finished)  # its thread exists only while playing
 
     with solara.Card(t("controls", lang)):
         with solara.Row(gap="6px"):
@@ -297,30 +314,41 @@ def TimeCard(
                     t("step", lang),
                     on_click=step,
                     color="primary",
-                    disabled=playing.value or s.finished,
+                    disabled=playing.value or done,
                     classes=["btn-step"],
                 )
             solara.Button(
                 t("pause", lang) if playing.value else t("play", lang),
                 on_click=lambda: playing.set(not playing.value),
                 color="primary",
-                disabled=s.finished and not playing.value,
+                disabled=done and not playing.value,
                 classes=["btn-play"],
             )
             with solara.Tooltip(t("reset_help", lang)):
                 solara.Button(
                     t("reset", lang), on_click=reset, outlined=True, classes=["btn-reset"]
                 )
-        solara.SliderInt(
-            t("speed", lang), value=speed, min=1, max=MAX_SPEED, step=1, thumb_label=True
-        )
+        with solara.Div(classes=["speed"]):
+            solara.SliderInt(
+                t("speed_value", lang, speed=speed.value),
+                value=speed,
+                min=1,
+                max=MAX_SPEED,
+                step=1,
+                thumb_label=True,
+            )
 
 
 @solara.component
 def FactorsCard(
-    live: Live, lang: str, version: solara.Reactive[int], on_rebuilt: Callable[[], None]
+    live: Live,
+    lang: str,
+    version: solara.Reactive[int],
+    build: solara.Reactive[int],
+    on_rebuilt: Callable[[], None],
 ):
     s = live.session
+    _ = build.value  # another scenario or a reset: show its factor values
     current = s.current_factors()
     _, refresh = solara.use_state(0)
 
@@ -386,10 +414,8 @@ def ModelView(live: Live, lang: str, version: solara.Reactive[int], build: solar
             t("day_week", lang, day=day, week=day // 7, members=members, residents=s.engine.pop.n),
             classes=["status-day"],
         )
-        solara.Text(
-            t("step_time", lang, ms=f"{s.last_step_ms:.1f}"),
-            style={"font-size": "0.8em", "color": "#777"},
-        )
+        if s.finished:
+            solara.Success(t("run_finished", lang, day=day), classes=["run-finished"])
         with solara.Row(style={"flex-wrap": "wrap", "align-items": "flex-start"}):
             with solara.Div(classes=["buurt-map"]):
                 rw.Image(value=map_png, format="jpeg")
@@ -707,11 +733,13 @@ def Page():
     version = solara.use_reactive(0)
     build = solara.use_reactive(0)
     playing = solara.use_reactive(False)
+    finished = solara.use_reactive(False)
     speed = solara.use_reactive(5)
     tab = solara.use_reactive(0)
 
     def make_on_rebuilt():
         def on_rebuilt():
+            finished.value = live.session.finished
             build.value = live.build
             version.value += 1
 
@@ -724,9 +752,9 @@ def Page():
     with solara.AppBar():
         solara.AppBarTitle(t("app_title", lang.value))
     with solara.Sidebar():
-        ScenarioCard(live, lang.value, on_rebuilt)
-        TimeCard(live, lang.value, playing, speed, version, on_rebuilt)
-        FactorsCard(live, lang.value, version, on_rebuilt)
+        ScenarioCard(live, lang.value, build, on_rebuilt)
+        TimeCard(live, lang.value, playing, speed, version, build, finished, on_rebuilt)
+        FactorsCard(live, lang.value, version, build, on_rebuilt)
 
     with solara.Row(style={"align-items": "center", "margin-bottom": "8px"}):
         solara.Text(t("intro", lang.value), style={"flex": "1"})

@@ -190,6 +190,23 @@ def factor_bounds(name: str) -> tuple[float, float, float]:
     return lo, hi, step
 
 
+def slider_step(name: str, value: float) -> float:
+    """The slider step of a numeric factor that lands exactly on ``value``: the schema's
+    step (:func:`factor_bounds`), finer when the scenario's value lies between two steps
+    (``0.01`` on a 0–60 scale keeps its ``0.01``).
+
+    >>> slider_step("police_feedback", 0.9), slider_step("police_feedback", 0.33)
+    (0.05, 0.01)
+    >>> slider_step("feedback_delay_days", 0.01) if "feedback_delay_days" in FACTOR_NAMES else 0.01
+    0.01
+    """
+    lo, _, step = factor_bounds(name)
+    for candidate in [step] + [10.0**-k for k in range(7) if 10.0**-k < step]:
+        if abs(round((value - lo) / candidate) * candidate + lo - value) < 1e-9:
+            return candidate
+    return 1e-6
+
+
 def factor_kind(name: str) -> str:
     """'switch' for on/off factors, 'int' or 'float' for levels."""
     ann = SuccessFactors.model_fields[name].annotation
