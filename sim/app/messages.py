@@ -27,6 +27,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Digital neighbourhood watch – simulation",
     },
     "language": {"nl": "Taal", "en": "Language"},
+    "server_full": {
+        "nl": "Vol: deze computer bedient al {limit} pagina's tegelijk, het maximum dat de "
+        "docent instelde. Probeer het over een minuut opnieuw (herlaad de pagina), of vraag "
+        "iemand een tabblad te sluiten.",
+        "en": "Full: this computer already serves {limit} pages at once, the limit the teacher "
+        "set. Try again in a minute (reload the page), or ask someone to close a tab.",
+    },
     "tab_model": {"nl": "Model", "en": "Model"},
     "tab_compare": {"nl": "Vergelijken", "en": "Compare"},
     "tab_survey": {"nl": "Enquête", "en": "Survey"},

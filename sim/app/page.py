@@ -726,8 +726,51 @@ def CompareView(live: Live, lang: str):
 # --------------------------------------------------------------------------- the page
 
 
+class SessionSlots:
+    """Open pages against the limit ``BUURTSIM_APP_MAX_SESSIONS`` (``buurtsim app
+    --max-sessions``): one more page is told the class is full instead of slowing everyone."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.open = 0
+
+    @staticmethod
+    def limit() -> int | None:
+        raw = os.environ.get("BUURTSIM_APP_MAX_SESSIONS", "")
+        return int(raw) if raw.isdigit() and int(raw) > 0 else None
+
+    def take(self) -> bool:
+        with self.lock:
+            limit = self.limit()
+            if limit is not None and self.open >= limit:
+                return False
+            self.open += 1
+            return True
+
+    def give_back(self) -> None:
+        with self.lock:
+            self.open = max(0, self.open - 1)
+
+
+SLOTS = SessionSlots()
+
+
 @solara.component
 def Page():
+    """One browser tab: the model page, or a 'full' message when the limit is reached."""
+    admitted = solara.use_memo(SLOTS.take, [])
+    solara.use_effect(lambda: SLOTS.give_back if admitted else None, [])
+    if not admitted:
+        solara.Title(t("app_title", "nl"))
+        with solara.Div(classes=["server-full"], style={"padding": "2em", "max-width": "40em"}):
+            for lang in LANGUAGES:
+                solara.Warning(t("server_full", lang, limit=SLOTS.limit()))
+        return
+    ModelPage()
+
+
+@solara.component
+def ModelPage():
     live = solara.use_memo(Live, [])
     lang = solara.use_reactive(LANGUAGES[0])
     version = solara.use_reactive(0)
