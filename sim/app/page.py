@@ -28,12 +28,12 @@ from solara.alias import rw
 from sim.app.compare import (
     BAND_SERIES,
     MAX_REPLICATIONS,
-    SUMMARY_OUTCOMES,
     Comparison,
     comparison_for,
 )
-from sim.app.drawing import ChartsFigure, MapFigure, expected_tops
+from sim.app.drawing import ChartsFigure, MapFigure, expected_tops, png
 from sim.app.messages import LANGUAGES, factor_label, factor_tooltip, number, t
+from sim.app.scenario_texts import scenario_description, scenario_name
 from sim.app.session import (
     MAX_RESIDENTS,
     MAX_SEED,
@@ -50,6 +50,7 @@ from sim.app.session import (
     slider_step,
     wave_title,
 )
+from sim.app.takeaway import run_table, to_csv
 from sim.errors import UserError
 from sim.scenario import FACTOR_NAMES
 
@@ -181,10 +182,7 @@ def ScenarioCard(
     s = live.session
     _ = build.value  # re-render whenever the model is rebuilt: the card shows what runs
     error, set_error = solara.use_state(s.load_error or "")
-    items = []
-    for key in s.files:
-        suffix = f" ({t('teaching', lang)})" if key.startswith("teaching/") else ""
-        items.append({"text": key.split("/")[-1] + suffix, "value": key})
+    items = [{"text": scenario_name(key, lang), "value": key} for key in s.files]
 
     def choose(key):
         if not key or key == s.settings.scenario:
@@ -216,9 +214,10 @@ def ScenarioCard(
                 persistent_hint=True,
                 error_messages=[error] if error else [],
             )
-        if s.base.description:
+        description = scenario_description(s.settings.scenario, s.base.description, lang)
+        if description:
             solara.Text(
-                s.base.description.strip(),
+                description,
                 classes=["scenario-description"],
                 style={"font-size": "0.85em", "color": "#555"},
             )
@@ -422,6 +421,52 @@ def ModelView(live: Live, lang: str, version: solara.Reactive[int], build: solar
             with solara.Div(classes=["buurt-charts"]):
                 rw.Image(value=charts_png, format="jpeg")
 
+    def run_data() -> pd.DataFrame:
+        with live.lock:
+            return run_table(s.weekly(), settings_record(s))
+
+    def charts_picture() -> bytes:
+        with live.lock:
+            return charts.png_image()
+
+    Downloads(lang, f"buurtsim-dag{day}", run_data, charts_picture, "run-downloads")
+
+
+@solara.component
+def Downloads(
+    lang: str,
+    name: str,
+    table: Callable[[], pd.DataFrame],
+    picture: Callable[[], bytes],
+    testid: str,
+):
+    """Take-away buttons: the data as CSV (Dutch or international notation) and a PNG."""
+    dutch, set_dutch = solara.use_state(lang == "nl")
+    with solara.Row(
+        classes=["downloads", testid], style={"align-items": "center", "flex-wrap": "wrap"}
+    ):
+        solara.FileDownload(
+            lambda: to_csv(table(), dutch),
+            filename=f"{name}.csv",
+            label=t("download_csv", lang),
+            mime_type="text/csv",
+        )
+        solara.FileDownload(
+            picture, filename=f"{name}.png", label=t("download_png", lang), mime_type="image/png"
+        )
+        solara.Checkbox(label=t("csv_dutch", lang), value=dutch, on_value=set_dutch)
+
+
+def settings_record(s: Session) -> dict[str, object]:
+    """The settings of a run as columns of its CSV (scenario, size, seed, changed factors)."""
+    record: dict[str, object] = {
+        "scenario": s.settings.scenario,
+        "residents": s.engine.pop.n,
+        "seed": s.settings.seed,
+    }
+    record.update({f"factor_{k}": v for k, v in s.settings.factors.items()})
+    return record
+
 
 # --------------------------------------------------------------------------- survey
 
@@ -463,7 +508,20 @@ def SurveyView(live: Live, lang: str, version: solara.Reactive[int], build: sola
         solara.FigureMatplotlib(
             fig, format="png", dependencies=[len(ind), lang, tuple(ind["wave"].unique())]
         )
-        solara.DataFrame(survey_table(ind, lang), items_per_page=20)
+        Table(survey_table(ind, lang), "survey-table")
+
+
+TABLE_STYLE = (
+    "<style>.buurt-table table{border-collapse:collapse;font-size:0.9em;margin:6px 0}"
+    ".buurt-table th,.buurt-table td{border-bottom:1px solid #ddd;padding:3px 10px;"
+    "text-align:left}.buurt-table th{background:#f4f4f4}</style>"
+)
+
+
+def Table(df: pd.DataFrame, testid: str):
+    """A plain table: every row at once, no pager or index column (no English chrome)."""
+    html = df.to_html(index=False, border=0, escape=True)
+    return solara.HTML(unsafe_innerHTML=TABLE_STYLE + html, classes=["buurt-table", testid])
 
 
 def survey_table(ind: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -475,9 +533,8 @@ def survey_table(ind: pd.DataFrame, lang: str) -> pd.DataFrame:
             t("col_indicator", lang): t(f"ind_{name}", lang),
         }
         for _, r in g.iterrows():
-            row[t(r["respondents"], lang)] = (
-                f"{r['estimate']:.1f} [{r['ci_low']:.1f}–{r['ci_high']:.1f}] (n={int(r['n'])})"
-            )
+            est, lo, hi = (number(r[k], lang, 1) for k in ("estimate", "ci_low", "ci_high"))
+            row[t(r["respondents"], lang)] = f"{est} [{lo}–{hi}] (n={int(r['n'])})"
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -492,38 +549,37 @@ def show_value(value, lang: str) -> str:
 
 
 def compare_figure(cmp: Comparison, lang: str):
+    """One panel per series with A and B drawn over each other: median line and 10–90 %
+    band, both sides on the same axes (complete weeks only, see :func:`replicate`)."""
     from matplotlib.figure import Figure
 
     keys = list(BAND_SERIES)
-    fig = Figure(figsize=(11, 2.1 * len(keys) / 2 + 0.6), layout="constrained")
-    axes = fig.subplots(len(keys) // 2, 4, sharex=True)
+    rows = (len(keys) + 2) // 3
+    fig = Figure(figsize=(11, 2.4 * rows + 0.5), layout="constrained")
+    axes = fig.subplots(rows, 3, sharex=True, squeeze=False).ravel()
     colours = {"A": "#1f77b4", "B": "#d62728"}
-    for i, key in enumerate(keys):
+    for ax, key in zip(axes, keys, strict=False):
         label, scale = BAND_SERIES[key]
         bands = cmp.bands(key)
-        row, col = divmod(i, 2)
-        pair = axes[row, 2 * col : 2 * col + 2]
+        ax.set_title(t(label, lang), fontsize=9)
+        ax.tick_params(labelsize=7)
+        ax.grid(alpha=0.3)
         top = 0.0
-        for ax, side in zip(pair, ("A", "B"), strict=True):
-            ax.set_title(f"{side}: {t(label, lang)}", fontsize=9)
-            ax.tick_params(labelsize=7)
-            ax.grid(alpha=0.3)
-            if side in bands:
-                b = bands[side]
-                ax.fill_between(
-                    b["week"],
-                    b["low"] * scale,
-                    b["high"] * scale,
-                    color=colours[side],
-                    alpha=0.25,
-                    lw=0,
-                )
-                ax.plot(b["week"], b["median"] * scale, color=colours[side], lw=1.4)
-                top = max(top, float((b["high"] * scale).max()))
-        for ax in pair:
-            ax.set_ylim(0, top * 1.1 if top > 0 else 1)
-    for ax in axes[-1]:
+        for side in ("A", "B"):
+            if side not in bands:
+                continue
+            b = bands[side]
+            ax.fill_between(
+                b["week"], b["low"] * scale, b["high"] * scale, color=colours[side], alpha=0.2, lw=0
+            )
+            ax.plot(b["week"], b["median"] * scale, color=colours[side], lw=1.5, label=side)
+            top = max(top, float((b["high"] * scale).max()))
+        ax.set_ylim(0, top * 1.1 if top > 0 else 1)
+    for ax in axes[len(keys) :]:
+        ax.set_visible(False)
+    for ax in axes[-3:]:
         ax.set_xlabel(t("week", lang), fontsize=8)
+    axes[0].legend(fontsize=8, loc="upper left")
     return fig
 
 
@@ -531,7 +587,8 @@ def compare_table(cmp: Comparison, lang: str) -> pd.DataFrame:
     table = cmp.summary_table()
 
     def fmt(r, p):
-        return f"{r[p + '_median']:.1f} [{r[p + '_low']:.1f} – {r[p + '_high']:.1f}]"
+        values = [number(r[p + k], lang, 1) for k in ("_median", "_low", "_high")]
+        return f"{values[0]} [{values[1]} – {values[2]}]"
 
     return pd.DataFrame(
         {
@@ -541,6 +598,14 @@ def compare_table(cmp: Comparison, lang: str) -> pd.DataFrame:
             t("difference", lang): [fmt(r, "diff") for _, r in table.iterrows()],
         }
     )
+
+
+def comparison_data(cmp: Comparison, lang: str) -> pd.DataFrame:
+    """The comparison's table as numbers (for CSV): outcome, A, B and B − A with ranges."""
+    table = cmp.summary_table()
+    table.insert(1, "label", [t(f"sum_{k}", lang) for k in table["outcome"]])
+    table.insert(2, "replications", len(cmp.seeds))
+    return table
 
 
 def posterior_note(files: dict, keys: dict[str, str | None], lang: str) -> str:
@@ -638,7 +703,7 @@ def CompareView(live: Live, lang: str):
             cmp.cancel()
             set_progress(-1)
 
-    items = [{"text": k, "value": k} for k in files]
+    items = [{"text": scenario_name(k, lang), "value": k} for k in files]
     solara.Text(t("compare_intro", lang))
     with solara.Row(style={"flex-wrap": "wrap"}):
         with solara.Card(t("side_a", lang), style={"min-width": "320px"}):
@@ -720,7 +785,27 @@ def CompareView(live: Live, lang: str):
             with solara.Div(classes=["compare-bands"]):
                 solara.FigureMatplotlib(fig, format="png", dependencies=[id(cmp), cmp.done, lang])
             solara.Text(t("median_range", lang), style={"font-size": "0.85em"})
-            solara.DataFrame(compare_table(cmp, lang), items_per_page=len(SUMMARY_OUTCOMES))
+            Table(compare_table(cmp, lang), "compare-table")
+            if cmp.finished:
+                Downloads(
+                    lang,
+                    "buurtsim-vergelijking" if lang == "nl" else "buurtsim-comparison",
+                    lambda: comparison_data(cmp, lang),
+                    lambda: png(compare_figure(cmp, lang), dpi=100),
+                    "compare-downloads",
+                )
+
+
+# --------------------------------------------------------------------------- about
+
+
+@solara.component
+def AboutView(lang: str):
+    """What the model is, what a step means, what the size does, where to read more."""
+    with solara.Div(classes=["about"], style={"max-width": "60em"}):
+        solara.v.Html(tag="h3", children=[t("about_title", lang)])
+        for key in ("about_what", "about_step", "about_size", "about_more"):
+            solara.v.Html(tag="p", children=[t(key, lang)])
 
 
 # --------------------------------------------------------------------------- the page
@@ -814,6 +899,9 @@ def ModelPage():
         with solara.lab.Tab(t("tab_compare", lang.value), classes=["tab-compare"]):
             if tab.value == 2:
                 CompareView(live, lang.value)
+        with solara.lab.Tab(t("tab_about", lang.value), classes=["tab-about"]):
+            if tab.value == 3:
+                AboutView(lang.value)
 
 
 __all__ = ["Page", "Live", "replace"]

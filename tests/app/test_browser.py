@@ -88,6 +88,7 @@ def test_policymaker_walkthrough(page, app_url, capsys):
     page.get_by_role("button", name="Enquête nu afnemen").click()
     page.locator(".survey-result img").wait_for()
     assert page.locator(".survey-result").get_by_text("niet-deelnemers").first.is_visible()
+    assert "Rows per page" not in page.locator(".survey-result").inner_text()
     page.locator(".survey-result").screenshot(path=ARTEFACTS / "app-survey.png")
 
     # compare mode: replications run in the background while the model stays usable
@@ -105,6 +106,16 @@ def test_policymaker_walkthrough(page, app_url, capsys):
     page.get_by_role("tab", name="Vergelijken").click()
     page.get_by_text("Klaar: 6 runs").wait_for(timeout=240_000)
     page.locator(".compare-bands img").wait_for()
+    table = page.locator(".compare-table").inner_text()
+    for outcome in (
+        "bereidheid te melden",
+        "nabijheid van de overheid",
+        "leden per groep",
+        "confrontaties",
+        "kletsberichten",
+    ):
+        assert outcome in table, f"the compare table lacks {outcome!r}"
+    assert "Rows per page" not in page.content() and "1-10 of" not in page.content()
     page.screenshot(path=ARTEFACTS / "app-compare.png")
     page.locator(".compare-result").screenshot(path=ARTEFACTS / "app-compare-bands.png")
 

@@ -39,11 +39,10 @@ def _choose_scenario(page, name: str) -> None:
 
 def test_picker_description_and_factors_follow_the_chosen_scenario(page, app_url):
     _open(page, app_url)
-    assert "baseline" in page.locator(".field-scenario").inner_text()
-    _choose_scenario(page, "tilburg_style")
+    assert "Uitgangssituatie" in page.locator(".field-scenario").inner_text()
+    _choose_scenario(page, "Zoals in Tilburg")
     picker = page.locator(".field-scenario .v-select__selections")
-    assert "tilburg" in picker.inner_text().lower()
-    assert "baseline" not in picker.inner_text().lower()
+    assert picker.inner_text() == "Zoals in Tilburg"
     description = page.locator(".scenario-description").inner_text()
     assert "police feedback" in description.lower() or "terugkoppeling" in description.lower()
     # tilburg_style sets police_feedback = 0.9 and feedback after about ten minutes (0.01 days)
@@ -87,13 +86,14 @@ def test_restart_after_a_finished_run_enables_step_and_play(page, app_url):
 
 def test_language_switch_keeps_the_controls(page, app_url):
     _open(page, app_url)
-    _choose_scenario(page, "tilburg_style")
+    _choose_scenario(page, "Zoals in Tilburg")
     page.locator(".factor-signs label").click()
     page.locator(".factor-signs").get_by_text("(gewijzigd)").wait_for()
     page.evaluate(STEP_JS, [60_000])
     page.locator(".lang-switch").get_by_role("button", name="en").click()
     page.get_by_role("button", name="Step").wait_for()
-    assert "tilburg" in page.locator(".field-scenario .v-select__selections").inner_text()
+    picker = page.locator(".field-scenario .v-select__selections").inner_text()
+    assert picker == "Tilburg style", picker
     assert _status(page).startswith("Day 1 ")
     assert page.locator(".factor").filter(has_text="(changed)").count() == 1
     assert "0.9" in page.locator(".factor-police_feedback").inner_text()
