@@ -98,7 +98,7 @@ def take_screenshots(url: str, out: Path) -> list[Path]:
         page.mouse.move(700, 5)
         shot(page, "app-compare.png")
         shot(page.locator(".compare-result"), "app-compare-bands.png")
-        page.get_by_role("tab", name="Model").click()
+        page.get_by_role("tab", name="Model", exact=True).click()
         page.locator(".lang-switch").get_by_role("button", name="en").click()
         page.get_by_role("button", name="Step").wait_for()
         page.mouse.move(700, 5)
@@ -129,7 +129,9 @@ def load_block(results: dict[int, dict]) -> str:
     lines.append(
         f"*Gemeten op {results[min(results)]['machine']} met `uv run python -m sim.app.guide "
         "load`: elke sessie 2.000 bewoners, eigen seed en succesfactor, een minuut zo snel "
-        "mogelijk stappen; daarna start elke sessie tegelijk de standaardvergelijking.*"
+        "mogelijk stappen; daarna start elke sessie tegelijk een vergelijking van "
+        "2 herhalingen van "
+        "90 dagen voor A en B.*"
     )
     lines.append(END)
     return "\n".join(lines)

@@ -111,6 +111,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nl": "CSV voor Nederlandse Excel (; en decimale komma)",
         "en": "CSV for Dutch Excel (; and decimal comma)",
     },
+    "link_problems": {
+        "nl": "De link bevat waarden die niet kunnen; die blijven op hun standaard: {problems}",
+        "en": "The link holds values that cannot be used; they keep their default: {problems}",
+    },
     "factor_folder": {"nl": "succesfactor", "en": "success factor"},
     "factor_scenario": {
         "nl": "De uitgangssituatie met één succesfactor sterk aanwezig: {factor}.",

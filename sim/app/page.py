@@ -39,6 +39,7 @@ from sim.app.session import (
     MAX_SEED,
     MIN_RESIDENTS,
     Session,
+    Settings,
     apply_factors,
     factor_bounds,
     factor_kind,
@@ -47,6 +48,9 @@ from sim.app.session import (
     playback_plan,
     posterior_file,
     scale_population,
+    scenario_files,
+    settings_from_query,
+    settings_query,
     slider_step,
     wave_title,
 )
@@ -63,8 +67,8 @@ class Live:
     """One session's mutable model plus a lock, shared by the page's components and the
     play thread of that session only."""
 
-    def __init__(self) -> None:
-        self.session = Session()
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.session = Session(settings)
         self.lock = threading.RLock()
         self.build = 0  # bumps when the model is rebuilt (new population → new map)
         self.drawn = threading.Condition()
@@ -345,6 +349,7 @@ def FactorsCard(
     version: solara.Reactive[int],
     build: solara.Reactive[int],
     on_rebuilt: Callable[[], None],
+    shared: solara.Reactive[int],
 ):
     s = live.session
     _ = build.value  # another scenario or a reset: show its factor values
@@ -356,6 +361,7 @@ def FactorsCard(
             s.set_factor(name, value)
         refresh(lambda n: n + 1)
         version.value += 1
+        shared.value += 1  # the link in the address bar records the change
 
     def back():
         live.rebuild(s.reset_factors)
@@ -856,8 +862,14 @@ def Page():
 
 @solara.component
 def ModelPage():
-    live = solara.use_memo(Live, [])
-    lang = solara.use_reactive(LANGUAGES[0])
+    router = solara.use_router()
+    linked = solara.use_memo(
+        lambda: settings_from_query(router.search, scenario_files(), LANGUAGES), []
+    )
+    settings, linked_lang, link_problems = linked
+    live = solara.use_memo(lambda: Live(settings), [])
+    lang = solara.use_reactive(linked_lang or LANGUAGES[0])
+    shared = solara.use_reactive(0)  # bumps when the settings a link records change
     version = solara.use_reactive(0)
     build = solara.use_reactive(0)
     playing = solara.use_reactive(False)
@@ -870,11 +882,19 @@ def ModelPage():
             finished.value = live.session.finished
             build.value = live.build
             version.value += 1
+            shared.value += 1
 
         return on_rebuilt
 
     # one function for the page's lifetime, so a step does not re-render the sidebar
     on_rebuilt = solara.use_memo(make_on_rebuilt, [])
+
+    def put_settings_in_the_address():
+        query = settings_query(live.session.settings, lang.value)
+        if router.search != query:
+            router.push(f"{router.path}?{query}")
+
+    solara.use_effect(put_settings_in_the_address, [shared.value, lang.value])
 
     solara.Title(t("app_title", lang.value))
     with solara.AppBar():
@@ -882,8 +902,13 @@ def ModelPage():
     with solara.Sidebar():
         ScenarioCard(live, lang.value, build, on_rebuilt)
         TimeCard(live, lang.value, playing, speed, version, build, finished, on_rebuilt)
-        FactorsCard(live, lang.value, version, build, on_rebuilt)
+        FactorsCard(live, lang.value, version, build, on_rebuilt, shared)
 
+    if link_problems:
+        solara.Warning(
+            t("link_problems", lang.value, problems="; ".join(link_problems)),
+            classes=["link-problems"],
+        )
     with solara.Row(style={"align-items": "center", "margin-bottom": "8px"}):
         solara.Text(t("intro", lang.value), style={"flex": "1"})
         with solara.Div(classes=["lang-switch"]):

@@ -15,6 +15,15 @@ from sim.app.drive import CHROMIUM_ARGS, ROOT, free_port, start_app, stop_app
 
 __all__ = ["ARTEFACTS", "CHROMIUM_ARGS", "free_port", "start_app", "stop_app"]
 
+# Playwright's expect() waits 5 s by default; a shared machine under load needs longer
+# (waiting costs nothing when the page is quick).
+try:
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=60_000)
+except ImportError:  # pragma: no cover - playwright is a development dependency
+    pass
+
 ARTEFACTS = ROOT / "tests" / "app" / "artefacts"  # git-ignored: screenshots, logs, timings
 
 

@@ -99,7 +99,7 @@ def test_policymaker_walkthrough(page, app_url, capsys):
         box.press("Enter")
     page.get_by_role("button", name="Vergelijking starten").click()
     page.locator(".compare-status").wait_for()
-    page.get_by_role("tab", name="Model").click()
+    page.get_by_role("tab", name="Model", exact=True).click()
     before = _day(page)
     page.evaluate(STEP_JS, [30_000])
     assert _day(page) == before + 1, "the model did not respond while replications ran"
@@ -120,7 +120,7 @@ def test_policymaker_walkthrough(page, app_url, capsys):
     page.locator(".compare-result").screenshot(path=ARTEFACTS / "app-compare-bands.png")
 
     # English at the flick of a switch
-    page.get_by_role("tab", name="Model").click()
+    page.get_by_role("tab", name="Model", exact=True).click()
     page.locator(".lang-switch").get_by_role("button", name="en").click()
     page.get_by_role("button", name="Step").wait_for()
     assert page.get_by_text("Street signs (changed)").is_visible()

@@ -62,3 +62,25 @@ def test_the_about_tab_explains_the_model(page, app_url):
     page.locator(".lang-switch").get_by_role("button", name="en").click()
     page.get_by_role("tab", name="About").wait_for()
     assert "One step is one day" in page.locator(".about").inner_text()
+
+
+def test_a_link_restores_the_settings(page, app_url):
+    page.goto(f"{app_url}/?scenario=tilburg_style&residents=500&seed=7&lang=en&signs=1")
+    page.locator(".buurt-map img").wait_for()
+    assert page.locator(".field-scenario .v-select__selections").inner_text() == "Tilburg style"
+    assert page.locator(".field-seed input").input_value() == "7"
+    assert page.locator(".field-residents input").input_value() == "500"
+    assert "of 5" in page.locator(".status-day").inner_text()  # about 500 residents
+    assert page.locator(".factor-signs").get_by_text("(changed)").count() == 1
+    # a change goes into the address, so copying it keeps the change
+    page.locator(".factor-social_channel label").click()
+    page.wait_for_url(lambda url: "social_channel=1" in url)
+    assert "seed=7" in page.url and "lang=en" in page.url
+
+
+def test_a_bad_link_says_what_it_ignored(page, app_url):
+    page.goto(f"{app_url}/?seed=twaalf&scenario=nope")
+    page.locator(".buurt-map img").wait_for()
+    warning = page.locator(".link-problems").inner_text()
+    assert "seed=twaalf" in warning and "scenario=nope" in warning and "baseline" in warning
+    assert page.locator(".field-seed input").input_value() == "1"
