@@ -178,7 +178,7 @@ class Resident(mesa.Agent):
         # Alerts raise worry (vicarious victimisation); feedback relieves it.
         self.worry += self.alarm(read_alerts)
         self.worry -= repeated(m.feedback_relief, read_feedback) * self.worry
-        self.reassure(read_responses, read_chatter + g.social)
+        self.reassure(read_responses, read_chatter, g.social)
         self.worry = min(max(self.worry, 0.0), 1.0)
         # Feedback raises efficacy, government proximity and willingness to report.
         self.efficacy = toward(self.efficacy, repeated(m.feedback_efficacy, read_feedback))
@@ -197,7 +197,7 @@ class Resident(mesa.Agent):
         self.alarmed += read_alerts
         self.reassured += read_feedback
 
-    def reassure(self, read_responses: float, social_contact: float) -> None:
+    def reassure(self, read_responses: float, read_chatter: float, social: float) -> None:
         """The reassuring side of membership: alerts that show members acted, social
         contact, the visible watch (times own cohesion: collective efficacy) and a known
         wijkagent and administrator each relieve a share of worry."""
@@ -209,7 +209,11 @@ class Resident(mesa.Agent):
             + r.admin_relief * g.factors["active_admin"],
             1.0,
         )
-        keep = (1 - r.response_relief) ** read_responses * (1 - r.social_relief) ** social_contact
+        keep = (
+            (1 - r.response_relief) ** read_responses
+            * (1 - r.social_relief) ** social
+            * (1 - r.chatter_relief) ** read_chatter
+        )
         self.worry *= keep * (1 - daily)
 
     def alarm(self, read_alerts: float) -> float:
@@ -423,8 +427,8 @@ class Group(mesa.Agent):
         )
         fade = 1 + self.quiet_days / m.quiet_fade_days
         self.attention = 1 / (1 + volume / m.attention_half_volume) / fade
-        posted = self.alerts + self.chatter + self.feedback + self.keepalive
-        self.quiet_days = 0 if posted > 0 else self.quiet_days + 1
+        alarm_traffic = self.alerts + self.feedback + self.keepalive  # chatter does not count
+        self.quiet_days = 0 if alarm_traffic > 0 else self.quiet_days + 1
 
     def feedback_probability(self) -> float:
         """Chance that the outcome of a report is posted back (more with a professional)."""

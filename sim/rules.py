@@ -476,8 +476,9 @@ def group_messages(
 def attention(st: State, traffic: GroupTraffic, scn: Scenario) -> np.ndarray:
     """Share of today's group messages a member reads: it halves at
     ``messages.attention_half_volume`` messages a day that reach members (in a layered
-    group only the relayed share of alerts and chatter), and fades in quiet spells
-    (halved after ``messages.quiet_fade_days``) unless a keep-alive message ends them."""
+    group only the relayed share of alerts and chatter), and fades in quiet spells of the
+    alarm function (days without an alert, feedback or keep-alive message; halved after
+    ``messages.quiet_fade_days``) unless a keep-alive test message ends them."""
     m = scn.messages
     volume = (
         traffic.relay * (traffic.alerts * m.alert_replies + traffic.chatter)
@@ -540,6 +541,7 @@ def read_messages(pop: Population, st: State, traffic: GroupTraffic, scn: Scenar
                 r.watch_relief,
                 np.log1p(-r.response_relief),
                 np.log1p(-r.social_relief),
+                np.log1p(-r.chatter_relief),
             ]
         ),
         np.log1p(
@@ -555,8 +557,9 @@ def read_messages(pop: Population, st: State, traffic: GroupTraffic, scn: Scenar
             )
         ),
     )
-    posted = traffic.alerts + traffic.chatter + traffic.feedback + traffic.keepalive
-    st.quiet_days = np.where(posted > 0, 0, st.quiet_days + 1)
+    # Only messages of the alarm function end a quiet spell; chatter does not.
+    alarm_traffic = traffic.alerts + traffic.feedback + traffic.keepalive
+    st.quiet_days = np.where(alarm_traffic > 0, 0, st.quiet_days + 1)
 
 
 @compiled
@@ -584,7 +587,9 @@ def _read(
     """One member at a time: what they read today and what it does to them. ``log_keep`` is
     log(1 − gain) per message effect, so n messages keep (1 − gain)ⁿ = exp(n·log_keep).
     ``reassure`` holds per group the visible watch (row 0) and the daily relief (row 1)."""
-    near_weight, alert_worry, fatigue_attention, watch_relief, log_resp, log_social = weight
+    near_weight, alert_worry, fatigue_attention, watch_relief, log_resp, log_social, log_chat = (
+        weight
+    )
     for i in members:
         g = group[i]
         att = attention[g] * (1 - fatigue_attention * fatigue[i])
@@ -599,7 +604,7 @@ def _read(
                 x = levels[row, i]
                 levels[row, i] = x + (1 - np.exp(read_fb * log_keep[row])) * (1 - x)
         # Reassurance: members who acted, social contact, the watch, known faces.
-        keep = np.exp(att * responded[g] * log_resp + (read_chat + social[g]) * log_social)
+        keep = np.exp(att * responded[g] * log_resp + social[g] * log_social + read_chat * log_chat)
         daily = min(watch_relief * levels[4, i] * reassure[0, g] + reassure[1, g], 1.0)
         w *= keep * (1 - daily)
         levels[0, i] = min(max(w, 0.0), 1.0)

@@ -716,12 +716,21 @@ class Reassurance(Strict):
         le=1,
     )
     social_relief: float = _f(
-        0.001,
-        "Share of worry relieved per social message read (chatter in the group or a "
-        "message in its social channel).",
+        0.01,
+        "Share of worry relieved per message in the group's separate social channel (room "
+        "for social contact).",
         unit="share/message",
         source="Zoutendijk; Van Steden & Mehlbaum 2022 (social contact helps safety "
         "perception); size: assumption",
+        ge=0,
+        le=1,
+    )
+    chatter_relief: float = _f(
+        0.0,
+        "Share of worry relieved per off-topic message read in the alarm group itself.",
+        unit="share/message",
+        source="assumption: 0, chatter among alerts irritates (Akkermans & Vollaard 2015: "
+        "chatter makes members leave)",
         ge=0,
         le=1,
     )
