@@ -48,8 +48,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "teaching": {"nl": "les", "en": "class"},
     "residents": {"nl": "Aantal bewoners (ongeveer)", "en": "Number of residents (about)"},
     "residents_help": {
-        "nl": "Tussen {lo} en {hi}. Meer bewoners = trager.",
-        "en": "Between {lo} and {hi}. More residents = slower.",
+        "nl": "Tussen {lo} en {hi}. Meer bewoners = trager. Het aantal groepen groeit mee, "
+        "zodat een groep even groot blijft en aandelen vergelijkbaar zijn.",
+        "en": "Between {lo} and {hi}. More residents = slower. The number of groups grows "
+        "with it, so a group keeps its size and shares stay comparable.",
     },
     "seed": {"nl": "Toevalsgetal (seed)", "en": "Random seed"},
     "seed_help": {
