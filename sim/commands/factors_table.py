@@ -15,15 +15,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "literature's directions and explanations to docs/success-factors.md.",
     )
     p.add_argument("--workers", type=int, default=0, help="parallel workers (0 = serial)")
+    p.add_argument(
+        "--render-only",
+        action="store_true",
+        help="rewrite the page from the stored effects (docs/success-factors.csv) without "
+        "running anything, e.g. after editing the explanations",
+    )
     p.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace) -> int:
     from sim.errors import UserError
-    from sim.experiments.factors_table import generate
+    from sim.experiments.factors_table import TABLE, generate, write_page
 
     if args.workers < 0:
         raise UserError(f"argument --workers: must be 0 or more, got {args.workers}")
+    if args.render_only:
+        if not TABLE.is_file():
+            raise UserError(f"{TABLE}: no stored effects; run 'buurtsim factors-table' first")
+        print(f"page → {write_page()}")
+        return 0
     table, page = generate(workers=args.workers)
     print(f"{len(table)} effects → {page}")
     return 0
