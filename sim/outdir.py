@@ -23,10 +23,11 @@ from pathlib import Path
 
 from sim.errors import UserError
 
-#: What each kind of result folder may hold (top-level names) and the file that marks it.
+#: What each kind of result folder may hold (top-level names) and the file that marks it
+#: (a regular expression).
 KINDS: dict[str, tuple[str, frozenset[str]]] = {
     "run": (
-        "metadata.json",
+        r"metadata\.json",
         frozenset(
             {
                 "metadata.json",
@@ -37,23 +38,28 @@ KINDS: dict[str, tuple[str, frozenset[str]]] = {
                 "indicators.parquet",
                 "gaps.parquet",
                 "key_series.png",
+                # opt-in event logs (sim.logs)
+                "group_weeks.parquet",
+                "incidents.parquet",
+                "panel.parquet",
+                "panel_events.parquet",
             }
         ),
     ),
     "sweep": (
-        "manifest.json",
+        r"manifest\.json",
         frozenset({"manifest.json", "design.parquet", "runs", "weekly", "survey", "compare"}),
     ),
     "analysis": (
-        "report.md",
+        r"report\.md",
         frozenset({"report.md", "effects.csv", "effects.png", "indices.csv", "indices.png"}),
     ),
     "calibration": (
-        "abc.db",
+        r"abc(-run\d+)?\.db|results",
         frozenset({"abc.db", "abc.db-journal", "abc.db-wal", "abc.db-shm", "results"}),
     ),
     "calibration results": (
-        "calibration.json",
+        r"calibration\.json",
         frozenset(
             {
                 "calibration.json",
@@ -66,6 +72,8 @@ KINDS: dict[str, tuple[str, frozenset[str]]] = {
                 "predictive_draws.parquet",
                 "gaps.parquet",
                 "selection_vs_exposure.csv",
+                "target_conflicts.csv",
+                "runs_compared.csv",
                 "report.md",
                 "figures",
             }
@@ -89,6 +97,8 @@ def safe_name(name: str, fallback: str = "unnamed") -> str:
 def _allowed(kind: str, name: str) -> bool:
     if kind == "sweep" and name.startswith(("sensitivity-", ".tmp-")):
         return True
+    if kind == "calibration" and re.fullmatch(r"abc-run\d+\.db(-journal|-wal|-shm)?", name):
+        return True
     return name in KINDS[kind][1]
 
 
@@ -100,8 +110,8 @@ def output_kind(path: Path) -> str | None:
     except OSError:
         return None
     for kind, (marker, _) in KINDS.items():
-        if marker in names and all(_allowed(kind, n) for n in names):
-            if kind == "run" and not _is_run_metadata(path / marker):
+        if any(re.fullmatch(marker, n) for n in names) and all(_allowed(kind, n) for n in names):
+            if kind == "run" and not _is_run_metadata(path / "metadata.json"):
                 continue
             return kind
     return None

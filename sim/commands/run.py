@@ -57,7 +57,41 @@ def register(sub) -> None:
         action="store_true",
         help="run even if the scenario is over the size budget (residents × days)",
     )
+    add_outputs_arguments(p)
     p.set_defaults(handler=handle)
+
+
+def outputs_list(text: str):
+    """An argparse type: ``groups,incidents,panel`` (any subset) or ``all``."""
+    from sim.logs import Extras
+
+    try:
+        return Extras.parse(text).names
+    except Exception as e:  # UserError: the message names the allowed values
+        raise argparse.ArgumentTypeError(str(e).removeprefix("--outputs: ")) from None
+
+
+def add_outputs_arguments(p) -> None:
+    """``--outputs`` and the panel's options (see docs/outputs.md)."""
+    p.add_argument(
+        "--outputs",
+        type=outputs_list,
+        default=(),
+        metavar="LIST",
+        help="extra tables: any of groups,incidents,panel (comma-separated) or all",
+    )
+    p.add_argument(
+        "--panel-size",
+        type=whole_number(1, 1_000_000),
+        default=2000,
+        help="residents followed in panel.parquet (default 2000; all if fewer)",
+    )
+    p.add_argument(
+        "--panel-every",
+        type=whole_number(1, 36_500),
+        default=30,
+        help="days between panel observations (default 30)",
+    )
 
 
 ROWS = [  # (summary key, label, scale, format)
@@ -128,9 +162,15 @@ def handle(args) -> int:
     from tqdm import tqdm
 
     from sim.engine import Engine
+    from sim.logs import Extras
     from sim.outputs import write_run
 
-    engine = Engine(scenario, np.random.default_rng(seed))
+    extras = Extras(
+        **{name: True for name in args.outputs},
+        panel_size=args.panel_size,
+        panel_every=args.panel_every,
+    )
+    engine = Engine(scenario, np.random.default_rng(seed), extras)
     print(
         f"{path}: {engine.pop.n} residents, {engine.pop.n_streets} streets, "
         f"{engine.pop.n_groups} groups; {days} days, seed {seed}",

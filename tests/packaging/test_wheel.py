@@ -46,6 +46,7 @@ def installed(tmp_path_factory) -> Path:
         "sim/_data/scenarios/calibrated_posterior.parquet",
         "sim/_data/calibration/targets.toml",
         "sim/_data/calibration/priors.toml",
+        "sim/_data/calibration/structures.toml",
     ):
         assert shipped in names, shipped
     req = tmp / "core.txt"
