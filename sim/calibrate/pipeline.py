@@ -376,8 +376,10 @@ def install(out: Path, dest_dir: Path | None = None, force: bool = False) -> lis
     structure falls below :data:`~sim.calibrate.joint.INSTALL_THRESHOLD`, unless ``force``.
     """
     from sim.calibrate.joint import refusal
-    from sim.shipped import DATA_ROOT, SCENARIO_DIR
+    from sim import scenario
+    from sim.shipped import DATA_ROOT
 
+    SCENARIO_DIR = scenario.SCENARIO_DIR  # noqa: N806 - read here so tests can redirect it
     if dest_dir is None and DATA_ROOT.name == "_data":
         raise CalibrationError(
             "--install writes into the scenarios/ folder of a buurtsim checkout, but this "
