@@ -129,8 +129,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "residents": {"nl": "Aantal bewoners (ongeveer)", "en": "Number of residents (about)"},
     "residents_help": {
-        "nl": "Tussen {lo} en {hi}. Meer bewoners = trager.",
-        "en": "Between {lo} and {hi}. More residents = slower.",
+        "nl": "Tussen {lo} en {hi}. Meer bewoners = trager. Het aantal groepen groeit mee, "
+        "zodat een groep even groot blijft en aandelen vergelijkbaar zijn.",
+        "en": "Between {lo} and {hi}. More residents = slower. The number of groups grows "
+        "with it, so a group keeps its size and shares stay comparable.",
     },
     "seed": {"nl": "Toevalsgetal (seed)", "en": "Random seed"},
     "seed_help": {
@@ -423,11 +425,13 @@ FACTORS: dict[str, dict[str, tuple[str, str]]] = {
     "linked_professional": {
         "nl": (
             "Wijkagent of boa in de groep",
-            "Een professional zit in of naast de groep: korte lijnen en vaker terugkoppeling.",
+            "Een professional zit in of naast de groep: korte lijnen, vaker terugkoppeling "
+            "en een bekend gezicht dat geruststelt.",
         ),
         "en": (
             "Community officer in the group",
-            "A professional is in or next to the group: short lines and more feedback.",
+            "A professional is in or next to the group: short lines, more feedback and a "
+            "known face that reassures.",
         ),
     },
     "group_rules": {
@@ -443,11 +447,13 @@ FACTORS: dict[str, dict[str, tuple[str, str]]] = {
     "social_channel": {
         "nl": (
             "Aparte groep voor sociaal contact",
-            "Buren kunnen elders kletsen, zodat de alarmgroep rustig blijft.",
+            "Buren kunnen elders kletsen, zodat de alarmgroep rustig blijft; dat contact "
+            "geeft leden een veiliger gevoel.",
         ),
         "en": (
             "Separate group for social contact",
-            "Neighbours can chat elsewhere, so the alarm group stays quiet.",
+            "Neighbours can chat elsewhere, so the alarm group stays quiet; that contact "
+            "makes members feel safer.",
         ),
     },
     "saar_training": {

@@ -110,7 +110,11 @@ def expected_residents(scn: Scenario) -> float:
 def scale_population(scn: Scenario, residents: int | None) -> Scenario:
     """``scn`` with the streets of every area scaled so it holds about ``residents`` adults.
 
-    Survey sample sizes shrink with it when the population gets too small to ask them all.
+    The number of groups scales with the streets, so a group covers about as many streets
+    (and has about as many members) at any size: shares and per-member rates then do not
+    drift with the size (with a fixed number of groups, bigger groups post more alerts per
+    member and hit the size cap). Survey sample sizes shrink with it when the population
+    gets too small to ask them all.
     """
     if residents is None:
         return scn
@@ -121,6 +125,8 @@ def scale_population(scn: Scenario, residents: int | None) -> Scenario:
     for i, area in enumerate(scn.areas):
         streets = max(1, round(area.streets * factor))
         overrides[f"areas.{i}.streets"] = streets
+        if area.groups and streets != area.streets:
+            overrides[f"areas.{i}.groups"] = max(1, round(area.groups * streets / area.streets))
         households += streets * (area.households_per_street or per_street)
     sv = scn.survey
     if sv.participants + sv.non_participants > households // 2:
