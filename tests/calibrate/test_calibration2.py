@@ -124,11 +124,11 @@ def test_model_selection_prefers_the_structure_that_can_reach_the_target(tmp_pat
         distance,
         {"y": 0.5},
         tmp_path / "abc.db",
-        population_size=40,
-        budget=400,
+        population_size=30,
+        budget=200,
         client=None,
         meta={"test": "1"},
-        max_generations=4,
+        max_generations=3,
         seed=3,
     )
     probs = history.get_model_probabilities(t=history.max_t)["p"]
