@@ -254,14 +254,14 @@ def _finished_calibration(out: Path, share_h: float) -> None:
 
 def test_install_refuses_a_calibration_that_fails_the_joint_check(tmp_path, monkeypatch, capsys):
     import sim.calibrate.pipeline as pipeline
-    import sim.scenario
+    import sim.shipped
 
     out = tmp_path / "run"
     _finished_calibration(out, share_h=0.1)
     dest = tmp_path / "scenarios"
     dest.mkdir()
     (dest / "calibrated.toml").write_text("# the old one\n", encoding="utf-8")
-    monkeypatch.setattr(sim.scenario, "SCENARIO_DIR", dest)
+    monkeypatch.setattr(sim.shipped, "SCENARIO_DIR", dest)
     monkeypatch.setattr(pipeline, "calibrate", lambda settings: out / "results" / "report.md")
     code = main(["calibrate", "--install", "--out", str(out)])
     err = capsys.readouterr().err
