@@ -961,7 +961,9 @@ class Survey(Strict):
         "Panel only: top up each later wave with fresh respondents to the quotas "
         "(participants, non_participants).",
     )
-    nonresponse: Nonresponse = Nonresponse()
+    nonresponse: Nonresponse = _f(
+        Nonresponse(), "Who answers a door-to-door survey: see [survey.nonresponse]."
+    )
 
     @model_validator(mode="after")
     def _panel_options(self) -> Survey:

@@ -67,7 +67,7 @@ def outputs_list(text: str):
 
     try:
         return Extras.parse(text).names
-    except Exception as e:  # UserError: the message names the allowed values
+    except UserError as e:  # the message names the allowed values
         raise argparse.ArgumentTypeError(str(e).removeprefix("--outputs: ")) from None
 
 
@@ -83,13 +83,11 @@ def add_outputs_arguments(p) -> None:
     p.add_argument(
         "--panel-size",
         type=whole_number(1, 1_000_000),
-        default=2000,
         help="residents followed in panel.parquet (default 2000; all if fewer)",
     )
     p.add_argument(
         "--panel-every",
         type=whole_number(1, 36_500),
-        default=30,
         help="days between panel observations (default 30)",
     )
 
@@ -122,7 +120,18 @@ def summary_table(summary: dict[str, float]) -> str:
     return "\n".join(lines)
 
 
+def panel_options(args) -> dict[str, int]:
+    """The panel options given on the command line; an error without ``--outputs panel``."""
+    given = {"panel_size": args.panel_size, "panel_every": args.panel_every}
+    panel = {k: v for k, v in given.items() if v is not None}
+    if panel and "panel" not in args.outputs:
+        flag = "--" + next(iter(panel)).replace("_", "-")
+        raise UserError(f"{flag} applies to the panel only: add --outputs panel (or all)")
+    return panel
+
+
 def handle(args) -> int:
+    panel = panel_options(args)
     from sim.budget import check_size
     from sim.outdir import check_out, safe_name
     from sim.scenario import ScenarioError, feasibility_problems, load_scenario
@@ -165,11 +174,7 @@ def handle(args) -> int:
     from sim.logs import Extras
     from sim.outputs import write_run
 
-    extras = Extras(
-        **{name: True for name in args.outputs},
-        panel_size=args.panel_size,
-        panel_every=args.panel_every,
-    )
+    extras = Extras(**{name: True for name in args.outputs}, **panel)
     engine = Engine(scenario, np.random.default_rng(seed), extras)
     print(
         f"{path}: {engine.pop.n} residents, {engine.pop.n_streets} streets, "
