@@ -375,12 +375,11 @@ def install(out: Path, dest_dir: Path | None = None, force: bool = False) -> lis
     Refused (nothing written) when the joint posterior-predictive check of the installed
     structure falls below :data:`~sim.calibrate.joint.INSTALL_THRESHOLD`, unless ``force``.
     """
+    from sim import shipped
     from sim.calibrate.joint import refusal
-    from sim import scenario
-    from sim.shipped import DATA_ROOT
 
-    SCENARIO_DIR = scenario.SCENARIO_DIR  # noqa: N806 - read here so tests can redirect it
-    if dest_dir is None and DATA_ROOT.name == "_data":
+    SCENARIO_DIR = shipped.SCENARIO_DIR  # noqa: N806 - read here so tests can redirect it
+    if dest_dir is None and shipped.DATA_ROOT.name == "_data":
         raise CalibrationError(
             "--install writes into the scenarios/ folder of a buurtsim checkout, but this "
             "buurtsim is an installed package; copy the files from "
