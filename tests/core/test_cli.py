@@ -153,3 +153,13 @@ def test_validate_checks_every_shipped_scenario(capsys):
     )
     assert main(["validate", *files]) == 0
     assert capsys.readouterr().out.count("ok: ") == len(files)
+
+
+def test_help_texts_show_percent_signs_once():
+    from sim.cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    for name, command in sub.choices.items():
+        text = command.format_help()
+        assert "%%" not in text, name
