@@ -163,3 +163,24 @@ def test_help_texts_show_percent_signs_once():
     for name, command in sub.choices.items():
         text = command.format_help()
         assert "%%" not in text, name
+
+
+def test_writing_figures_keeps_a_notebooks_matplotlib_backend(tmp_path):
+    import tomllib
+
+    import matplotlib
+
+    from sim.engine import simulate
+    from sim.outputs import plot_key_series
+    from sim.scenario import validate_scenario
+    from tests.tiny import TINY_SCENARIO
+
+    before = matplotlib.get_backend()
+    matplotlib.use("svg")
+    try:
+        result = simulate(validate_scenario(tomllib.loads(TINY_SCENARIO)), seed=1)
+        plot_key_series(result, tmp_path / "k.png")
+        assert matplotlib.get_backend() == "svg"
+        assert (tmp_path / "k.png").read_bytes()[:4] == b"\x89PNG"
+    finally:
+        matplotlib.use(before)
