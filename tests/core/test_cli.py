@@ -184,3 +184,22 @@ def test_writing_figures_keeps_a_notebooks_matplotlib_backend(tmp_path):
         assert (tmp_path / "k.png").read_bytes()[:4] == b"\x89PNG"
     finally:
         matplotlib.use(before)
+
+
+def test_messages_agree_with_what_the_run_did(tmp_path, capsys, monkeypatch):
+    from tests.tiny import TINY_SCENARIO
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "tiny.toml").write_text(TINY_SCENARIO)
+    assert main(["run", "tiny.toml", "--no-plot", "--out", "a"]) == 0
+    printed = capsys.readouterr()
+    assert "key_series.png" not in printed.out and "gaps.parquet" in printed.out
+    assert main(["run", "tiny.toml", "--days", "10", "--out", "b", "--no-plot"]) == 2
+    assert "--days 10" in capsys.readouterr().err  # its survey waves would never happen
+    (tmp_path / "short.toml").write_text(
+        TINY_SCENARIO.replace("day = 29", "day = 5").replace("day = 59", "day = 9")
+    )
+    assert main(["run", "short.toml", "--days", "15", "--out", "c", "--no-plot"]) == 0
+    printed = capsys.readouterr()
+    assert "summary covers all days" in printed.err
+    assert "measured over all days" in printed.out and "after day" not in printed.out
