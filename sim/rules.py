@@ -57,7 +57,7 @@ class Responses:
     alerted: np.ndarray  # bool[E], posted in the street's group
     stigmatising: np.ndarray  # bool[E], the alert stigmatises
     confrontations: int
-    confronted: np.ndarray  # bool[E], a member confronted someone
+    confronted: np.ndarray | None = None  # bool[E], a member confronted someone (respond sets it)
     # Filled in by :func:`police` (for the event logs):
     police_came: np.ndarray | None = None  # bool[E]
     feedback: np.ndarray | None = None  # bool[E], the outcome is fed back to the group
