@@ -20,6 +20,7 @@ from sim import __version__, rules
 from sim.population import build_population
 from sim.scenario import FACTOR_NAMES, Scenario
 from sim.state import State
+from sim.streams import spawn_streams
 from sim.survey import empty_microdata, virtual_survey
 
 #: Counts summed per week (everything else in ``daily`` is a level, averaged per week).
@@ -48,14 +49,17 @@ class Engine:
     """One neighbourhood and its state; :meth:`step` advances one day.
 
     The public arrays (``pop`` and ``state``) are what the Mesa face and the app read.
+    Each submodel draws from its own stream of ``rng`` (:mod:`sim.streams`), so runs that
+    differ in one mechanism share the other submodels' random numbers.
     """
 
     def __init__(self, scenario: Scenario, rng: np.random.Generator):
         self.scenario = scenario
         self.rng = rng
-        self.pop = build_population(scenario, rng)
-        self.state = State(self.pop, scenario, rng)
-        rules.form_groups(self.pop, self.state, scenario, rng)
+        self.streams = spawn_streams(rng)
+        self.pop = build_population(scenario, self.streams["population"])
+        self.state = State(self.pop, scenario, self.streams["population"])
+        rules.form_groups(self.pop, self.state, scenario, self.streams["formation"])
         self.records: list[dict[str, float]] = []
         self.surveys: list[pd.DataFrame] = []
         self.group_totals = np.zeros((self.pop.n_groups, 5))  # alerts chatter fb reports silent
@@ -108,19 +112,19 @@ class Engine:
     # -- the day ---------------------------------------------------------------------------
     def step(self) -> None:
         """Advance one day (the order is documented in :mod:`sim.rules`)."""
-        pop, st, scn, rng = self.pop, self.state, self.scenario, self.rng
+        pop, st, scn, rs = self.pop, self.state, self.scenario, self.streams
         self._interventions()
-        ev = rules.incidents(pop, st, scn, rng)
+        ev = rules.incidents(pop, st, scn, rs["incidents"])
         rules.victimise(st, ev, scn)
-        witness_event, witness = rules.notice(pop, st, ev, rng)
-        resp = rules.respond(pop, st, ev, witness_event, witness, scn, rng)
-        arrests = rules.police(pop, st, ev, resp, scn, rng)
-        traffic = rules.group_messages(pop, st, ev, resp, scn, rng)
+        witness_event, witness = rules.notice(pop, st, ev, rs["noticing"])
+        resp = rules.respond(pop, st, ev, witness_event, witness, scn, rs["response"])
+        arrests = rules.police(pop, st, ev, resp, scn, rs["police"])
+        traffic = rules.group_messages(pop, st, ev, resp, scn, rs["messages"])
         rules.read_messages(pop, st, traffic, scn)
         rules.word_of_mouth(pop, st, resp, scn)
         rules.remember(st, scn)
-        left = rules.leave_groups(pop, st, scn, rng)
-        joined = rules.join_groups(pop, st, scn, rng)
+        left = rules.leave_groups(pop, st, scn, rs["leaving"])
+        joined = rules.join_groups(pop, st, scn, rs["joining"])
         self._record(ev, resp, traffic, arrests, joined, left)
         if self.day in self._waves:
             self._survey(self._waves[self.day])
@@ -225,7 +229,7 @@ class Engine:
                 self.pop.area,
                 eligible,
                 cfg,
-                self.rng,
+                self.streams["survey"],
             )
         )
 

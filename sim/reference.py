@@ -34,6 +34,7 @@ from sim import __version__
 from sim.engine import RunResult
 from sim.population import build_population
 from sim.scenario import FACTOR_NAMES, Scenario
+from sim.streams import spawn_streams
 from sim.survey import UNSAFE_ANSWERS, empty_microdata
 
 KINDS = ("burglary", "theft", "vandalism", "suspicious")
@@ -449,7 +450,8 @@ class ReferenceModel(mesa.Model):
         self.spec = scenario
         self.seed = seed
         self.day = 0
-        pop = build_population(scenario, self.rng)  # numpy stream: as the engine's
+        # the engine's population stream: the same neighbourhood as the engine's
+        pop = build_population(scenario, spawn_streams(self.rng, ("population",))["population"])
         self.pop = pop
         self.streets = [
             Street(self, s, int(pop.area_of_street[s]), int(pop.households_of_street[s]))
