@@ -42,6 +42,10 @@ COUNT_COLUMNS = (
     "joined",
     "left",
     "crimes_reported",
+    "went_to_look",
+    "escalations",
+    "conflicts",
+    "left_after_conflict",
 )
 
 
@@ -118,6 +122,7 @@ class Engine:
         rules.victimise(st, ev, scn)
         witness_event, witness = rules.notice(pop, st, ev, rs["noticing"])
         resp = rules.respond(pop, st, ev, witness_event, witness, scn, rs["response"])
+        rules.go_and_look(pop, st, ev, resp, scn, rs["response"])
         arrests = rules.police(pop, st, ev, resp, scn, rs["police"])
         traffic = rules.group_messages(pop, st, ev, resp, scn, rs["messages"])
         rules.read_messages(pop, st, traffic, scn)
@@ -193,6 +198,12 @@ class Engine:
             "confrontations": resp.confrontations,
             "joined": joined,
             "left": left,
+            "minutes_to_call": _mean(resp.call_minutes),
+            "arrival_minutes_112": _mean(resp.arrival_minutes[resp.caller_event[resp.call_112]]),
+            "went_to_look": int(resp.went_to_look.sum()),
+            "escalations": int(resp.escalated.sum()),
+            "conflicts": int(resp.conflict.sum()),
+            "left_after_conflict": int(st.left_after_conflict),
         }
         self.records.append(rec)
         if pop.n_groups:
@@ -291,6 +302,12 @@ class Engine:
                 "groups": self.pop.n_groups,
             },
         )
+
+
+def _mean(x: np.ndarray) -> float:
+    """Mean of the values that are not NaN (NaN when there are none)."""
+    x = x[~np.isnan(x)]
+    return float(x.mean()) if len(x) else float("nan")
 
 
 @njit(cache=True, nogil=True, fastmath=True)  # sums in any order: last-bit differences only

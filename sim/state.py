@@ -62,7 +62,9 @@ class State:
             for k in ("worry", "efficacy", "cohesion")
         ]
         self.selection_mean, self.selection_sd = np.array(moments).T
-        self._feedback: dict[int, list[int]] = defaultdict(list)
+        self._feedback: dict[int, list[tuple[int, float]]] = defaultdict(list)
+        self.conflicts = np.zeros(pop.n_groups)  # conflicts after confrontations today
+        self.left_after_conflict = 0  # members who left today because of a conflict
         # What residents saw, suffered and read today: set by the day's rules, used up (back
         # to zero) by word of mouth, so no whole-population array is cleared each day.
         self.shaken = np.zeros(pop.n, dtype=bool)  # witnessed an incident or was victimised
@@ -100,14 +102,20 @@ class State:
         ):
             self._members = None
 
-    def queue_feedback(self, day: int, group: int, arrest: bool) -> None:
-        """Feedback on a report reaches ``group`` on ``day``."""
-        self._feedback[day].append(group)
+    def queue_feedback(self, day: int, group: int, arrest: bool, weight: float = 1.0) -> None:
+        """Feedback on a report reaches ``group`` on ``day``; ``weight`` (0–1) is how much it
+        reassures given how late it comes."""
+        self._feedback[day].append((group, weight))
 
-    def feedback_due(self, n_groups: int) -> np.ndarray:
-        """Feedback messages that arrive in each group today."""
+    def feedback_due(self, n_groups: int) -> tuple[np.ndarray, np.ndarray]:
+        """Feedback messages that arrive in each group today, and their summed weights."""
         due = self._feedback.pop(self.day, [])
-        return np.bincount(np.asarray(due, dtype=np.int64), minlength=n_groups).astype(float)
+        groups = np.array([g for g, _ in due], dtype=np.int64)
+        weights = np.array([w for _, w in due], dtype=float)
+        return (
+            np.bincount(groups, minlength=n_groups).astype(float),
+            np.bincount(groups, weights, minlength=n_groups),
+        )
 
 
 @compiled

@@ -187,6 +187,8 @@ def factor_bounds(name: str) -> tuple[float, float, float]:
     lo = 0.0 if lo is None else float(lo)
     hi = 1.0 if hi is None else float(hi)
     step = 1.0 if info.annotation is int else (0.5 if hi > 1 else 0.05)
+    extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+    step = float(extra.get("step") or step)  # e.g. feedback delay: ten minutes
     return lo, hi, step
 
 
