@@ -44,6 +44,10 @@ class State:
         self.fatigue = np.zeros(pop.n)
         self.member = np.zeros(pop.n, dtype=bool)
         self.admin = np.zeros(pop.n, dtype=bool)
+        self.first_joined = np.full(pop.n, -1, dtype=np.int64)  # day of first joining, -1 never
+        self.last_joined = np.full(pop.n, -1, dtype=np.int64)  # day of the latest joining
+        #: Called as ``on_membership(who, joined)`` after each change (event logs; None = off).
+        self.on_membership = None
         self.factors = {k: v.copy() for k, v in pop.factors.items()}
         self.resident_group = pop.group
         self.covered = self.resident_group >= 0
@@ -62,7 +66,9 @@ class State:
             for k in ("worry", "efficacy", "cohesion")
         ]
         self.selection_mean, self.selection_sd = np.array(moments).T
-        self._feedback: dict[int, list[tuple[int, float]]] = defaultdict(list)
+        # day due → (group, day of the report, weight) of each feedback message
+        self._feedback: dict[int, list[tuple[int, int, float]]] = defaultdict(list)
+        self.feedback_today = np.zeros((0, 2), dtype=np.int64)
         self.conflicts = np.zeros(pop.n_groups)  # conflicts after confrontations today
         self.left_after_conflict = 0  # members who left today because of a conflict
         # What residents saw, suffered and read today: set by the day's rules, used up (back
@@ -76,11 +82,24 @@ class State:
     # -- bookkeeping -------------------------------------------------------------------
     def join(self, who: np.ndarray) -> None:
         """``who`` (non-members on covered streets) become members."""
+        who = np.asarray(who, dtype=np.int64)
+        if self.on_membership is not None:
+            who = who[~self.member[who]]
         self._set_member(who, True)
+        first = who[self.first_joined[who] < 0]
+        self.first_joined[first] = self.day
+        self.last_joined[who] = self.day
+        if self.on_membership is not None and len(who):
+            self.on_membership(who, True)
 
     def leave(self, who: np.ndarray) -> None:
         """``who`` (members) leave their group."""
+        who = np.asarray(who, dtype=np.int64)
+        if self.on_membership is not None:
+            who = who[self.member[who]]
         self._set_member(who, False)
+        if self.on_membership is not None and len(who):
+            self.on_membership(who, False)
 
     def members(self) -> np.ndarray:
         """Indices of today's members (sorted); do not modify."""
@@ -103,15 +122,18 @@ class State:
             self._members = None
 
     def queue_feedback(self, day: int, group: int, arrest: bool, weight: float = 1.0) -> None:
-        """Feedback on a report reaches ``group`` on ``day``; ``weight`` (0–1) is how much it
-        reassures given how late it comes."""
-        self._feedback[day].append((group, weight))
+        """Feedback on a report (made today) reaches ``group`` on ``day``; ``weight`` (0–1) is
+        how much it reassures given how late it comes."""
+        self._feedback[day].append((group, self.day, weight))
 
     def feedback_due(self, n_groups: int) -> tuple[np.ndarray, np.ndarray]:
-        """Feedback messages that arrive in each group today, and their summed weights."""
+        """Feedback messages that arrive in each group today, and their summed weights; their
+        groups and the days of the reports they answer stay in ``feedback_today`` (int[k, 2])
+        for the event logs."""
         due = self._feedback.pop(self.day, [])
-        groups = np.array([g for g, _ in due], dtype=np.int64)
-        weights = np.array([w for _, w in due], dtype=float)
+        groups = np.array([g for g, _, _ in due], dtype=np.int64)
+        weights = np.array([w for _, _, w in due], dtype=float)
+        self.feedback_today = np.array([(g, d) for g, d, _ in due], dtype=np.int64).reshape(-1, 2)
         return (
             np.bincount(groups, minlength=n_groups).astype(float),
             np.bincount(groups, weights, minlength=n_groups),
