@@ -62,17 +62,28 @@ class Responses:
     call_112: np.ndarray  # bool[C], 112 (urgent) or 0900-8844
     alerted: np.ndarray  # bool[E], posted in the street's group
     stigmatising: np.ndarray  # bool[E], the alert stigmatises
-    confrontations: int  # set by :func:`go_and_look`
-    call_minutes: np.ndarray  # float[E], minutes from the start to the first call (NaN: none
-    #                           while it happened; reports afterwards are not timed)
-    went_to_look: np.ndarray  # int[E], members who went out to look after the alert
-    confronted: np.ndarray  # bool[E], a member who went out confronted someone
-    escalated: np.ndarray  # bool[E], the confrontation escalated
-    conflict: np.ndarray  # bool[E], the confrontation caused a conflict in the group
+    confrontations: int = 0  # set by :func:`go_and_look`
+    # Per incident (None: made by hand, filled with 'nothing happened'):
+    call_minutes: np.ndarray | None = None  # float[E], minutes from the start to the first
+    #                                         call (NaN: none while it happened)
+    went_to_look: np.ndarray | None = None  # int[E], members who went out after the alert
+    confronted: np.ndarray | None = None  # bool[E], a member who went out confronted someone
+    escalated: np.ndarray | None = None  # bool[E], the confrontation escalated
+    conflict: np.ndarray | None = None  # bool[E], it caused a conflict in the group
     # Filled in by :func:`police` (also for the event logs):
     police_came: np.ndarray | None = None  # bool[E]
     feedback: np.ndarray | None = None  # bool[E], the outcome is fed back to the group
     arrival_minutes: np.ndarray | None = None  # float[E], first call → arrival; NaN: none came
+
+    def __post_init__(self) -> None:
+        n = len(self.alerted)
+        if self.call_minutes is None:
+            self.call_minutes = np.full(n, np.nan)
+        if self.went_to_look is None:
+            self.went_to_look = np.zeros(n, dtype=np.int64)
+        for name in ("confronted", "escalated", "conflict"):
+            if getattr(self, name) is None:
+                setattr(self, name, np.zeros(n, dtype=bool))
 
 
 # --------------------------------------------------------------------------- 1. incidents
@@ -320,12 +331,7 @@ def respond(
         call_112,
         alerted,
         stigma,
-        confrontations=0,
         call_minutes=minutes,
-        went_to_look=np.zeros(n_ev, dtype=np.int64),
-        confronted=np.zeros(n_ev, dtype=bool),
-        escalated=np.zeros(n_ev, dtype=bool),
-        conflict=np.zeros(n_ev, dtype=bool),
     )
 
 
