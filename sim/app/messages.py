@@ -111,6 +111,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nl": "CSV voor Nederlandse Excel (; en decimale komma)",
         "en": "CSV for Dutch Excel (; and decimal comma)",
     },
+    "settings_link": {"nl": "Link naar deze instellingen", "en": "Link to these settings"},
+    "settings_link_help": {
+        "nl": "Kopieer deze link (rechtermuisknop): wie hem opent, krijgt hetzelfde scenario, "
+        "aantal bewoners, seed, dezelfde succesfactoren en taal.",
+        "en": "Copy this link (right click): whoever opens it gets the same scenario, number "
+        "of residents, seed, success factors and language.",
+    },
     "link_problems": {
         "nl": "De link bevat waarden die niet kunnen; die blijven op hun standaard: {problems}",
         "en": "The link holds values that cannot be used; they keep their default: {problems}",
@@ -405,13 +412,13 @@ FACTORS: dict[str, dict[str, tuple[str, str]]] = {
             "Chance that police or municipality tell the group how a report ended.",
         ),
     },
-    "feedback_delay_days": {
+    "feedback_delay_hours": {
         "nl": (
-            "Wachttijd op terugkoppeling (dagen)",
+            "Wachttijd op terugkoppeling (uren)",
             "Hoe lang het gemiddeld duurt voor de terugkoppeling in de groep staat.",
         ),
         "en": (
-            "Waiting time for feedback (days)",
+            "Waiting time for feedback (hours)",
             "How long it takes on average before feedback reaches the group.",
         ),
     },

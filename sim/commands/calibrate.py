@@ -42,9 +42,12 @@ def _float_in(low: float, high: float):
 
 
 def register(sub) -> None:
-    from sim.calibrate.priors import DEFAULT_PRIORS
-    from sim.calibrate.structures import DEFAULT_STRUCTURES
-    from sim.calibrate.targets import DEFAULT_TARGETS
+    # the shipped defaults, without importing the calibration code (keeps every command fast)
+    from sim.shipped import CALIBRATION_DIR
+
+    DEFAULT_PRIORS = CALIBRATION_DIR / "priors.toml"  # noqa: N806
+    DEFAULT_STRUCTURES = CALIBRATION_DIR / "structures.toml"  # noqa: N806
+    DEFAULT_TARGETS = CALIBRATION_DIR / "targets.toml"  # noqa: N806
 
     p = sub.add_parser(
         "calibrate",
@@ -235,7 +238,12 @@ def handle(args: argparse.Namespace) -> int:
     )
     if args.force and not args.install:
         raise CalibrationError("--force only makes sense with --install")
-    report = calibrate(settings)
+    try:
+        report = calibrate(settings)
+    except OSError as e:
+        from sim.outdir import write_error
+
+        raise write_error(args.out, e) from None
     print(report)
     if args.install:
         for path in install(args.out, force=args.force):
