@@ -110,6 +110,8 @@ class Engine:
         """Advance one day (the order is documented in :mod:`sim.rules`)."""
         pop, st, scn, rng = self.pop, self.state, self.scenario, self.rng
         self._interventions()
+        if scn.membership.invited_share > 0 and self.day == scn.membership.invitation_day:
+            rules.invite_streets(pop, st, scn, rng)
         ev = rules.incidents(pop, st, scn, rng)
         rules.victimise(st, ev, scn)
         witness_event, witness = rules.notice(pop, st, ev, rng)
