@@ -1,5 +1,5 @@
-"""The ``buurtsim`` command: ``run``, ``validate``, ``sweep``, ``sensitivity``, ``compare``,
-``calibrate``, ``app``, ``bench``.
+"""The ``buurtsim`` command: ``run``, ``validate``, ``sweep``, ``study``, ``sensitivity``,
+``compare``, ``calibrate``, ``app``, ``bench``.
 
 Each command lives in ``sim/commands/<name>.py`` with ``register(subparsers)``; heavy imports
 happen inside the handler, so ``buurtsim --help`` stays fast.
@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "run",
     "validate",
     "sweep",
+    "study",
     "sensitivity",
     "compare",
     "calibrate",

@@ -90,7 +90,9 @@ def before_after(md: pd.DataFrame, indicator: str, first: str, last: str) -> Est
 def _ols(formula: str, data: pd.DataFrame, term: str) -> Estimate:
     import statsmodels.formula.api as smf
 
-    fit = smf.ols(formula, data=data).fit(cov_type="HC1")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = smf.ols(formula, data=data).fit(cov_type="HC1")
     if term not in fit.params.index:
         return Estimate.missing(len(data))
     return Estimate.from_se(fit.params[term], fit.bse[term], len(data))

@@ -121,6 +121,11 @@ class DesignSpec(_Strict):
     sample_sizes: list[int] = Field(
         min_length=1, description="Respondents per round; several give a power curve."
     )
+    as_run: int | None = Field(
+        None,
+        description="The sample size the real study used (one of sample_sizes): the report "
+        "reads this size's figures as 'the design as run'.",
+    )
     participant_share: float = Field(
         0.4,
         gt=0,
@@ -156,6 +161,10 @@ class DesignSpec(_Strict):
         if self.sample_sizes != sorted(set(self.sample_sizes)):
             raise ValueError(
                 f"sample_sizes: must increase without repeats, got {self.sample_sizes}"
+            )
+        if self.as_run is not None and self.as_run not in self.sample_sizes:
+            raise ValueError(
+                f"as_run: {self.as_run} must be one of sample_sizes {self.sample_sizes}"
             )
         rounds = len(self.waves) + (self.before_groups and self.kind == "panel")
         if self.kind != "encouragement" and rounds < 2:
@@ -343,14 +352,14 @@ def _check_against_scenario(spec: Study, base: Scenario, path: Path) -> None:
                     f"({base.days - 1})"
                 )
         iv_days = sorted({iv.day for iv in base.interventions})
-        wants_intervention = any(
-            q == "intervention" for q in map(ESTIMATOR_QUESTION.get, d.used_estimators)
-        )
+        needing = [e for e in d.used_estimators if ESTIMATOR_QUESTION[e] == "intervention"]
+        wants_intervention = bool(needing)
         if wants_intervention and not iv_days:
+            other = [e for e in DESIGN_ESTIMATORS[d.kind] if e not in needing]
             raise StudyError(
-                f"{where}.estimators': {base.name!r} has no [[interventions]]; the intervention "
-                f"estimators ({', '.join(e for e in d.used_estimators if ESTIMATOR_QUESTION[e] == 'intervention')}) "
-                f"need one; allowed here: difference_in_means, panel_fe, iv"
+                f"{where}.estimators': {base.name!r} has no [[interventions]], which the "
+                f"intervention estimators ({', '.join(needing)}) need; allowed here: "
+                f"{', '.join(other)}"
             )
         if wants_intervention and not (d.rounds[0][1] < iv_days[0] <= d.rounds[-1][1]):
             raise StudyError(

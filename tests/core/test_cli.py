@@ -149,7 +149,9 @@ def test_bad_cli_arguments(argv, words):
 
 def test_validate_checks_every_shipped_scenario(capsys):
     files = sorted(
-        str(p) for p in Path("scenarios").rglob("*.toml") if "experiments" not in p.parts
+        str(p)
+        for p in Path("scenarios").rglob("*.toml")
+        if "experiments" not in p.parts and p.parent.name != "studies"  # study files
     )
     assert main(["validate", *files]) == 0
     assert capsys.readouterr().out.count("ok: ") == len(files)
