@@ -415,8 +415,8 @@ def write_report(store: Any, out_md: str | Path, timing: dict[str, float] | None
     reps = est["replication"].nunique()
     per_rep = est.groupby("replication").first()
     wall = per_rep["elapsed_s"]
-    cpu = per_rep["cpu_s"] if "cpu_s" in per_rep else wall
-    sim_cpu = per_rep["simulation_cpu_s"] if "simulation_cpu_s" in per_rep else wall
+    cpu = per_rep.get("cpu_s", wall)
+    sim_cpu = per_rep.get("simulation_cpu_s", wall)
     post = m.get("posterior")
     ind_en = INDICATOR_TEXT[study["indicator"]][0]
     lines = [
