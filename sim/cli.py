@@ -1,5 +1,5 @@
 """The ``buurtsim`` command: ``run``, ``validate``, ``sweep``, ``study``, ``sensitivity``,
-``compare``, ``calibrate``, ``app``, ``bench``.
+``compare``, ``factors-table``, ``calibrate``, ``app``, ``bench``.
 
 Each command lives in ``sim/commands/<name>.py`` with ``register(subparsers)``; heavy imports
 happen inside the handler, so ``buurtsim --help`` stays fast.
@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "study",
     "sensitivity",
     "compare",
+    "factors-table",
     "calibrate",
     "app",
     "bench",
@@ -40,9 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMAND_MODULES:
         try:
-            module = importlib.import_module(f"sim.commands.{name}")
+            module = importlib.import_module(f"sim.commands.{name.replace('-', '_')}")
         except ModuleNotFoundError as e:
-            if e.name == f"sim.commands.{name}":
+            if e.name == f"sim.commands.{name.replace('-', '_')}":
                 continue  # command not built in this checkout
             raise
         module.register(sub)

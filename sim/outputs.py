@@ -99,6 +99,8 @@ def write_run(result: RunResult, out: str | Path, *, plot: bool = True) -> Path:
         if len(result.survey):
             indicators(result.survey).to_parquet(tmp / "indicators.parquet", index=False)
             gaps(result.survey).to_parquet(tmp / "gaps.parquet", index=False)
+        for name, table in result.extras.items():  # the opt-in event logs (sim.logs)
+            table.to_parquet(tmp / f"{name}.parquet", index=False)
         meta = {
             **result.metadata,
             "summary": result.summary(),

@@ -41,7 +41,41 @@ def register(sub) -> None:
     )
     p.add_argument("--out", type=Path, help="output folder (default: results/<name>-seed<seed>)")
     p.add_argument("--no-plot", action="store_true", help="skip the PNG")
+    add_outputs_arguments(p)
     p.set_defaults(handler=handle)
+
+
+def outputs_list(text: str):
+    """An argparse type: ``groups,incidents,panel`` (any subset) or ``all``."""
+    from sim.logs import Extras
+
+    try:
+        return Extras.parse(text).names
+    except Exception as e:  # UserError: the message names the allowed values
+        raise argparse.ArgumentTypeError(str(e).removeprefix("--outputs: ")) from None
+
+
+def add_outputs_arguments(p) -> None:
+    """``--outputs`` and the panel's options (see docs/outputs.md)."""
+    p.add_argument(
+        "--outputs",
+        type=outputs_list,
+        default=(),
+        metavar="LIST",
+        help="extra tables: any of groups,incidents,panel (comma-separated) or all",
+    )
+    p.add_argument(
+        "--panel-size",
+        type=whole_number(1, 1_000_000),
+        default=2000,
+        help="residents followed in panel.parquet (default 2000; all if fewer)",
+    )
+    p.add_argument(
+        "--panel-every",
+        type=whole_number(1, 36_500),
+        default=30,
+        help="days between panel observations (default 30)",
+    )
 
 
 ROWS = [  # (summary key, label, scale, format)
@@ -95,7 +129,14 @@ def handle(args) -> int:
     import numpy as np
     from tqdm import tqdm
 
-    engine = Engine(scenario, np.random.default_rng(seed))
+    from sim.logs import Extras
+
+    extras = Extras(
+        **{name: True for name in args.outputs},
+        panel_size=args.panel_size,
+        panel_every=args.panel_every,
+    )
+    engine = Engine(scenario, np.random.default_rng(seed), extras)
     print(
         f"{path}: {engine.pop.n} residents, {engine.pop.n_streets} streets, "
         f"{engine.pop.n_groups} groups; {days} days, seed {seed}",
@@ -128,7 +169,9 @@ def handle(args) -> int:
                 f"  survey '{row.wave}': participants − non-participants feeling unsafe "
                 f"{row.gap:+.1f} points (95 % CI {row.ci_low:+.1f} to {row.ci_high:+.1f})"
             )
+    extra = "".join(f", {name}" for name in result.extras)
     print(
-        f"\noutputs: {out}/ (daily, weekly, groups, survey .parquet; metadata.json; key_series.png)"
+        f"\noutputs: {out}/ (daily, weekly, groups, survey{extra} .parquet; metadata.json;"
+        " key_series.png)"
     )
     return 0

@@ -15,38 +15,32 @@ intervention by that round: stepped wedge).
 - ``encouragement``: a simple random sample of residents of covered streets each round
   (invited and not invited streets alike).
 
-Door-to-door nonresponse (optional): interviewers visit residents in random order until the
-quota is met; each answers with a chance that may depend on worry.
+Door-to-door nonresponse: the scenario's response model (``[survey.nonresponse]``, or the
+design's own ``nonresponse`` table with the same fields): interviewers visit residents in random
+order until the quota is met, each answering with a chance that depends on worry, cohesion and
+membership (:func:`sim.survey.response_probability`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.special import expit, logit
 
 from sim.scenario import Survey
-from sim.study.spec import DesignSpec, Nonresponse
+from sim.study.spec import DesignSpec
 from sim.study.truth import Frame, Simulated, Snapshot
-from sim.survey import answer, sample
+from sim.survey import _door_to_door, answer, sample
 
 
 def door_to_door(
-    pool: np.ndarray,
-    n: int,
-    worry: np.ndarray,
-    nonresponse: Nonresponse | None,
-    rng: np.random.Generator,
+    pool: np.ndarray, n: int, snap: Snapshot, cfg: Survey, rng: np.random.Generator
 ) -> np.ndarray:
-    """Up to ``n`` respondents from ``pool``: a random sample, or with ``nonresponse`` the first
-    ``n`` who answer when visited in random order."""
-    if nonresponse is None:
+    """Up to ``n`` respondents from ``pool``: a random sample, or with the response model of
+    ``cfg.nonresponse`` enabled the first ``n`` who answer when visited in random order
+    (the virtual survey's own door-to-door fieldwork)."""
+    if not cfg.nonresponse.enabled:
         return np.sort(rng.choice(pool, size=min(n, len(pool)), replace=False))
-    order = rng.permutation(pool)
-    w = worry[order]
-    z = (w - w.mean()) / (w.std() or 1.0)
-    p = expit(logit(min(nonresponse.rate, 1 - 1e-9)) + nonresponse.worry * z)
-    return np.sort(order[rng.random(len(order)) < p][:n])
+    return _door_to_door(pool, n, snap, cfg, rng)[0]
 
 
 def _answers(
@@ -77,7 +71,7 @@ def _answers(
 
 def _cross_section(d, snap, frame, cfg, n, rng) -> np.ndarray:
     k = int(round(n * d.participant_share))
-    if d.nonresponse is None:
+    if not cfg.nonresponse.enabled:
         sub = cfg.model_copy(update={"participants": k, "non_participants": n - k})
         p, q = sample(snap.member, frame.eligible, sub, rng)
         return np.concatenate([p, q])
@@ -85,8 +79,8 @@ def _cross_section(d, snap, frame, cfg, n, rng) -> np.ndarray:
     others = np.flatnonzero(~snap.member & frame.eligible)
     return np.concatenate(
         [
-            door_to_door(members, k, snap.worry, d.nonresponse, rng),
-            door_to_door(others, n - k, snap.worry, d.nonresponse, rng),
+            door_to_door(members, k, snap, cfg, rng),
+            door_to_door(others, n - k, snap, cfg, rng),
         ]
     )
 
@@ -96,6 +90,8 @@ def draw_microdata(
 ) -> pd.DataFrame:
     """The microdata ``design`` collects with ``n`` respondents per round."""
     frame, snaps = sim.frame, sim.snapshots["designed"]
+    if design.nonresponse is not None:
+        cfg = cfg.model_copy(update={"nonresponse": design.nonresponse})
     rounds = []
     panel: np.ndarray | None = None
     for label, day in design.rounds:
@@ -104,12 +100,10 @@ def draw_microdata(
             who = _cross_section(design, snap, frame, cfg, n, rng)
         elif design.kind == "encouragement":
             pool = np.flatnonzero(frame.eligible & frame.covered)
-            who = door_to_door(pool, n, snap.worry, design.nonresponse, rng)
+            who = door_to_door(pool, n, snap, cfg, rng)
         else:  # panel: the first round's sample, thinned by attrition
             if panel is None:
-                panel = door_to_door(
-                    np.flatnonzero(frame.eligible), n, snap.worry, design.nonresponse, rng
-                )
+                panel = door_to_door(np.flatnonzero(frame.eligible), n, snap, cfg, rng)
             else:
                 panel = panel[rng.random(len(panel)) >= design.attrition]
             who = panel

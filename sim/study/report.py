@@ -462,11 +462,12 @@ def write_report(store: Any, out_md: str | Path, timing: dict[str, float] | None
                 f"{inv['share']:.0%} of covered streets invited on day {inv['day']}, join "
                 f"chance × {inv['boost']:g}"
             )
-        if d.get("nonresponse"):
+        if d.get("nonresponse") and d["nonresponse"].get("enabled"):
             nr = d["nonresponse"]
             extra.append(
-                f"door-to-door nonresponse: {nr['rate']:.0%} answer, log-odds "
-                f"{nr['worry']:+g} per sd of worry"
+                f"door-to-door nonresponse: {nr['response_rate']:.0%} of average non-members "
+                f"answer; log-odds {nr['worry']:+g} per unit of worry, {nr['cohesion']:+g} per "
+                f"unit of cohesion, {nr['member']:+g} for members"
             )
         if d.get("as_run"):
             extra.append(f"as run: {d['as_run']} respondents per round")

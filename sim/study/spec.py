@@ -38,6 +38,7 @@ from sim.errors import UserError
 from sim.experiments.params import expand_overrides
 from sim.posterior_sample import Draw, PosteriorSample, posterior_path, read_posterior
 from sim.scenario import (
+    Nonresponse,
     Scenario,
     ScenarioError,
     read_scenario_dict,
@@ -86,21 +87,6 @@ class WaveSpec(_Strict):
     day: int = Field(ge=0, description="Day (0-based) at whose end the round is taken.")
 
 
-class Nonresponse(_Strict):
-    """Door-to-door nonresponse: interviewers knock until the round's quota is met; a resident
-    at the door answers with this chance (log-odds shifted by worry). Assumption: no field
-    figure on who answers in the Rotterdam rounds is public."""
-
-    rate: float = Field(gt=0, le=1, description="Chance that a contacted resident answers.")
-    worry: float = Field(
-        0.0,
-        ge=-5,
-        le=5,
-        description="Log-odds of answering per sd of latent worry (negative: the worried "
-        "answer less often).",
-    )
-
-
 class Invitation(_Strict):
     """Randomised encouragement: a random share of covered streets is invited to join."""
 
@@ -140,7 +126,11 @@ class DesignSpec(_Strict):
     )
     attrition: float = Field(0.0, ge=0, lt=1, description="panel: share lost per round.")
     invitation: Invitation | None = None
-    nonresponse: Nonresponse | None = None
+    nonresponse: Nonresponse | None = Field(
+        None,
+        description="Door-to-door response model of this design (the fields of the scenario's "
+        "[survey.nonresponse]); default: the scenario's own.",
+    )
     estimators: list[str] | None = Field(
         None, description="Estimators to apply (default: every one the design feeds)."
     )

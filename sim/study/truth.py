@@ -42,6 +42,7 @@ class Snapshot:
     worry: np.ndarray
     willingness: np.ndarray
     proximity: np.ndarray
+    cohesion: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,14 @@ class Simulated:
 def _snapshot(engine, day: int, before_groups: bool = False) -> Snapshot:
     st = engine.state
     member = np.zeros_like(st.member) if before_groups else st.member.copy()
-    return Snapshot(day, member, st.worry.copy(), st.willingness.copy(), st.proximity.copy())
+    return Snapshot(
+        day,
+        member,
+        st.worry.copy(),
+        st.willingness.copy(),
+        st.proximity.copy(),
+        st.cohesion.copy(),
+    )
 
 
 def _frame(engine, scn: Scenario) -> Frame:
