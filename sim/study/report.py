@@ -92,12 +92,23 @@ def summarise(estimates: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _size_axis(ax, sizes: pd.Series) -> None:
+    """Logarithmic axis of sample sizes, labelled with the sizes themselves."""
+    from matplotlib.ticker import NullFormatter
+
+    ticks = sorted(set(int(x) for x in sizes))
+    ax.set_xscale("log")
+    ax.set_xticks(ticks, [str(t) for t in ticks])
+    ax.xaxis.set_minor_formatter(NullFormatter())
+
+
 def plot_power(summary: pd.DataFrame, as_run: dict[str, int | None], png: Path) -> None:
     """Power over sample size, one panel per question, one line per design × estimator."""
     plt = _plt()
     questions = [q for q in ("intervention", "exposure") if q in set(summary["question"])]
     fig, axes = plt.subplots(1, len(questions), figsize=(6 * len(questions), 4.2), squeeze=False)
     for ax, q in zip(axes.flat, questions, strict=True):
+        ax.set_prop_cycle(color=plt.cm.tab20.colors)
         sub = summary[summary["question"] == q]
         for (design, est), g in sub.groupby(["design", "estimator"], sort=False):
             style = "-" if (g["coverage"] >= VALID_COVERAGE).all() else ":"
@@ -107,7 +118,7 @@ def plot_power(summary: pd.DataFrame, as_run: dict[str, int | None], png: Path) 
                 y = float(g.loc[g["sample_size"] == n0, "power"].iloc[0])
                 ax.plot([n0], [y], marker="*", ms=14, color="black", zorder=5)
         ax.axhline(GOOD_POWER, color="grey", lw=1, ls="--")
-        ax.set_xscale("log")
+        _size_axis(ax, summary["sample_size"])
         ax.set_ylim(-0.02, 1.02)
         ax.set_xlabel("respondents per round")
         ax.set_ylabel("power (95 % interval excludes 0)")
@@ -127,6 +138,8 @@ def plot_accuracy(summary: pd.DataFrame, png: Path) -> None:
     """Bias and coverage of every estimator over sample size."""
     plt = _plt()
     fig, (ax_b, ax_c) = plt.subplots(1, 2, figsize=(12, 4.2))
+    for ax in (ax_b, ax_c):
+        ax.set_prop_cycle(color=plt.cm.tab20.colors)
     for (design, est), g in summary.groupby(["design", "estimator"], sort=False):
         label = f"{design}: {est} ({g['question'].iloc[0]})"
         ax_b.plot(g["sample_size"], g["bias"], marker="o", label=label)
@@ -135,7 +148,7 @@ def plot_accuracy(summary: pd.DataFrame, png: Path) -> None:
     ax_c.axhline(0.95, color="grey", lw=1, ls="--")
     ax_c.axhline(VALID_COVERAGE, color="grey", lw=1, ls=":")
     for ax in (ax_b, ax_c):
-        ax.set_xscale("log")
+        _size_axis(ax, summary["sample_size"])
         ax.set_xlabel("respondents per round")
     ax_b.set_ylabel("bias: mean (estimate − model truth)")
     ax_c.set_ylabel("coverage of the model truth by the 95 % interval")
