@@ -15,15 +15,14 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
+from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 
+from sim import tomlfile
 from sim.errors import UserError
-
-SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+from sim.shipped import SCENARIO_DIR
 
 
 class ScenarioError(UserError):
@@ -983,7 +982,9 @@ class Survey(Strict):
         "Panel only: top up each later wave with fresh respondents to the quotas "
         "(participants, non_participants).",
     )
-    nonresponse: Nonresponse = Nonresponse()
+    nonresponse: Nonresponse = _f(
+        Nonresponse(), "Who answers a door-to-door survey: see [survey.nonresponse]."
+    )
 
     @model_validator(mode="after")
     def _panel_options(self) -> Survey:
@@ -1131,16 +1132,7 @@ def apply_overrides(data: dict, overrides: dict[str, Any], origin: str) -> None:
 
 def read_toml(path: Path, error: type[UserError] = ScenarioError) -> dict:
     """Parse a TOML file; a missing, unreadable or malformed file raises ``error``."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise error(f"{path}: file not found") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise error(f"{path}: cannot read: {e}") from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise error(f"{path}: bad TOML syntax: {e}") from None
+    return tomlfile.read_toml(path, error)
 
 
 def _deep_merge(base: dict, child: dict) -> dict:
@@ -1169,47 +1161,41 @@ def read_scenario_dict(path: str | Path, _chain: tuple[Path, ...] = ()) -> dict:
             f"{path}: field 'extends': must be a file name (string), got {parent!r}"
         )
     parent_path = path.parent / parent
-    if not parent_path.exists():
-        raise ScenarioError(f"{path}: field 'extends': file {parent_path} does not exist")
+    if not parent_path.is_file():
+        what = "does not exist" if not parent_path.exists() else "is not a regular file"
+        raise ScenarioError(f"{path}: field 'extends': file {parent_path} {what}")
     return _deep_merge(read_scenario_dict(parent_path, (*_chain, resolved)), data)
-
-
-def _describe(err: dict) -> str:
-    loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
-    ctx = err.get("ctx") or {}
-    kind = err["type"]
-    got = err.get("input")
-    if kind == "extra_forbidden":
-        return f"field {loc!r}: unknown key (check the spelling)"
-    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
-        bound = {
-            "greater_than_equal": "≥",
-            "less_than_equal": "≤",
-            "greater_than": ">",
-            "less_than": "<",
-        }[kind]
-        limit = next(iter(ctx.values())) if ctx else "?"
-        return f"field {loc!r}: must be {bound} {limit}, got {got!r}"
-    if kind == "literal_error":
-        return f"field {loc!r}: allowed values are {ctx.get('expected')}, got {got!r}"
-    if kind == "value_error":
-        return (
-            f"field {loc!r}: {err['msg'].removeprefix('Value error, ')}"
-            if err["loc"]
-            else err["msg"].removeprefix("Value error, ")
-        )
-    return f"field {loc!r}: {err['msg']}, got {got!r}"
 
 
 def validate_scenario(data: dict, origin: str = "scenario") -> Scenario:
     """Validate a scenario dict; errors become one :class:`ScenarioError` naming each field."""
-    try:
-        return Scenario.model_validate(data)
-    except ValidationError as e:
-        lines = [_describe(err) for err in e.errors()]
-        raise ScenarioError(
-            f"{origin}: " + ("\n  " if len(lines) > 1 else "") + "\n  ".join(lines)
-        ) from None
+    scenario = tomlfile.validate(Scenario, data, origin, ScenarioError)
+    problems = feasibility_problems(scenario)
+    if problems:
+        raise ScenarioError(tomlfile.join(origin, problems))
+    return scenario
+
+
+def feasibility_problems(scenario: Scenario, days: int | None = None) -> list[str]:
+    """Settings that validate one by one but cannot all happen in a run of ``days`` days
+    (default: the scenario's): more groups than covered streets, changes after the last day."""
+    days = scenario.days if days is None else days
+    problems = []
+    for i, area in enumerate(scenario.areas):
+        covered = int(round(area.coverage * area.streets))
+        if area.groups > covered:
+            problems.append(
+                f"field 'areas.{i}.groups': {area.groups} groups in area {area.name!r} but "
+                f"only {covered} covered street(s) (coverage {area.coverage:g} × "
+                f"{area.streets} streets); each group needs a street: at most {covered}"
+            )
+    for i, iv in enumerate(scenario.interventions):
+        if iv.day >= days:
+            problems.append(
+                f"field 'interventions.{i}.day': day {iv.day} is past the run's last day "
+                f"({days - 1}); the change would never happen"
+            )
+    return problems
 
 
 def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
@@ -1225,7 +1211,7 @@ def resolve_scenario_path(name: str | Path, folder: Path = SCENARIO_DIR) -> Path
     p = Path(name)
     if p.exists() or p.is_absolute():
         return p
-    for candidate in (folder / p, folder / f"{p}.toml"):
-        if candidate.exists():
+    for candidate in (folder / p, folder / f"{p}.toml", SCENARIO_DIR.parent / p):
+        if candidate.is_file():
             return candidate
     return p

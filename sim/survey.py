@@ -23,7 +23,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from sim.errors import UserError
 from sim.scenario import Survey
@@ -232,7 +231,9 @@ def _mean(x: np.ndarray) -> tuple[float, float, float]:
     m = float(np.mean(x))
     if n < 2:
         return m, np.nan, np.nan
-    half = stats.t.ppf(0.975, n - 1) * np.std(x, ddof=1) / np.sqrt(n)
+    from scipy.special import stdtrit  # Student t quantile, without importing scipy.stats
+
+    half = stdtrit(n - 1, 0.975) * np.std(x, ddof=1) / np.sqrt(n)
     return m, m - half, m + half
 
 
@@ -375,17 +376,27 @@ def read_field_data(path: str | Path) -> pd.DataFrame:
     different person (repeated cross-sections). An id twice in one wave is an error.
     """
     path = Path(path)
+    if not path.exists():
+        raise UserError(f"{path}: file not found")
+    if not path.is_file():
+        raise UserError(f"{path}: is not a file (a folder?); give the survey CSV file")
     try:
         df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except FileNotFoundError:
-        raise UserError(f"{path}: file not found") from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
         raise UserError(f"{path}: not a readable CSV file: {e}") from None
+    except OSError as e:
+        raise UserError(f"{path}: cannot read: {e.strerror or e}") from None
     missing = [c for c in MICRODATA_COLUMNS if c not in df.columns]
     if missing:
+        hint = ""
+        if len(df.columns) == 1 and ";" in str(df.columns[0]):
+            hint = (
+                "; the file seems to use ';' as separator (a Dutch spreadsheet setting): "
+                "save it as comma-separated CSV"
+            )
         raise UserError(
             f"{path}: missing column(s) {', '.join(missing)}; required columns: "
-            f"{', '.join(MICRODATA_COLUMNS)}"
+            f"{', '.join(MICRODATA_COLUMNS)}{hint}"
         )
     out = pd.DataFrame({"wave": df["wave"], "area": df["area"]})
     ids = ("respondent", "respondent_id")
@@ -442,6 +453,17 @@ def read_field_data(path: str | Path) -> pd.DataFrame:
             f"{', '.join(UNSAFE_ANSWERS)}"
         )
     out["feel_unsafe"] = unsafe
+    twice = out.duplicated(["wave", "respondent"]).to_numpy()
+    if twice.any():
+        second = int(np.flatnonzero(twice)[0])
+        wave, rid = out["wave"].iloc[second], out["respondent"].iloc[second]
+        first = int(
+            np.flatnonzero(((out["wave"] == wave) & (out["respondent"] == rid)).to_numpy())[0]
+        )
+        raise UserError(
+            f"{path}: rows {first + 2} and {second + 2}, column 'respondent': id {rid} "
+            f"appears twice in wave {wave!r}; respondent ids must be unique within a wave"
+        )
     empty = df["wave"].str.strip() == ""
     if empty.any():
         row = int(np.flatnonzero(empty.to_numpy())[0])

@@ -131,7 +131,7 @@ def write_outputs(
         "runs_agree_share": float(chains["agree"].mean()) if len(chains) else None,
         "posterior_median": medians,
     }
-    with atomic_dir(out / "results") as tmp:
+    with atomic_dir(out / "results", "calibration results") as tmp:
         all_post = pd.concat(
             [p.assign(structure=n) for n, p in pooled.posteriors.items()], ignore_index=True
         )

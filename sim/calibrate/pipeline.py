@@ -160,12 +160,17 @@ def calibrate(
 ) -> Path:
     """Run a calibration and write its outputs to ``settings.out``; returns the report path."""
     from sim.calibrate.sampling import dask_client, run_abc_smc
+    from sim.outdir import check_out
 
     started = time.monotonic()
-    prep = prepare(settings)
     out = Path(settings.out)
-    if out.exists() and not out.is_dir():
-        raise CalibrationError(f"--out {out}: exists and is not a folder")
+    check_out(out, "calibration")
+    prep = prepare(settings)
+    if out.is_dir():
+        from sim.calibrate.sampling import has_generations
+
+        for db_path in sorted(out.glob("abc*.db")):
+            has_generations(db_path)  # a damaged database stops here, before a cluster starts
     progress = progress or (
         lambda g: print_progress(g, settings.budget, names=prep.structures.names())
     )
@@ -371,8 +376,14 @@ def install(out: Path, dest_dir: Path | None = None, force: bool = False) -> lis
     structure falls below :data:`~sim.calibrate.joint.INSTALL_THRESHOLD`, unless ``force``.
     """
     from sim.calibrate.joint import refusal
-    from sim.scenario import SCENARIO_DIR
+    from sim.shipped import DATA_ROOT, SCENARIO_DIR
 
+    if dest_dir is None and DATA_ROOT.name == "_data":
+        raise CalibrationError(
+            "--install writes into the scenarios/ folder of a buurtsim checkout, but this "
+            "buurtsim is an installed package; copy the files from "
+            f"{out / 'results'} yourself"
+        )
     SCENARIO_DIR = dest_dir or SCENARIO_DIR  # noqa: N806
 
     res = out / "results"

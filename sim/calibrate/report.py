@@ -346,13 +346,18 @@ def write_report(
             f"{j['targets_used']} | {'yes' if j['passes'] else 'no'} |"
         )
     conf = conflicts.get(best)
-    lines += ["", f"Conflicting pairs of targets under `{best}` (phi of misses < −0.2):", ""]
+    lines += [
+        "",
+        f"The ten most conflicting pairs of targets under `{best}` (phi of the misses < −0.2: "
+        f"meeting one makes meeting the other less likely):",
+        "",
+    ]
     if conf is not None and len(conf[conf["phi"] < -0.2]):
         lines += [
             "| target A | target B | A met | B met | both met | both if independent | phi |",
             "| --- | --- | --- | --- | --- | --- | --- |",
         ]
-        for r in conf[conf["phi"] < -0.2].itertuples():
+        for r in conf[conf["phi"] < -0.2].head(10).itertuples():
             lines.append(
                 f"| {r.target_a} | {r.target_b} | {_pct(r.met_a)} | {_pct(r.met_b)} | "
                 f"{_pct(r.met_both)} | {_pct(r.met_both_if_independent)} | {r.phi:.2f} |"
@@ -368,9 +373,12 @@ def write_report(
         "| parameter | median | 90 % interval | prior | interval / prior width |",
         "| --- | --- | --- | --- | --- |",
     ]
+    switched = set(meta["structures"][best]["overrides"])
     for r in stats.itertuples():
+        paths = set(priors.parameter[r.parameter].targets)
+        note = " (overridden by the structure: not informed)" if paths & switched else ""
         lines.append(
-            f"| `{r.parameter}` | {_fmt(r.median)} | {_fmt(r.q05)} – {_fmt(r.q95)} "
+            f"| `{r.parameter}`{note} | {_fmt(r.median)} | {_fmt(r.q05)} – {_fmt(r.q95)} "
             f"| {_fmt(r.prior_low)} – {_fmt(r.prior_high)} | "
             f"{_fmt(r.width_vs_prior, 2)} |"
         )

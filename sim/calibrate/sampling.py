@@ -67,7 +67,8 @@ def dask_client(workers: int = 2, scheduler: str | None = None) -> Iterator[Any]
             n_workers=workers,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=":0",
+            host="127.0.0.1",
+            dashboard_address="127.0.0.1:0",  # local only: the dashboard has no login
             silence_logs=logging.ERROR,
         ) as cluster,
         Client(cluster) as client,
@@ -296,7 +297,7 @@ def run_abc_smc(
         else DaskDistributedSampler(dask_client=client, batch_size=1)
     )
     db = f"sqlite:///{db_path.resolve()}"
-    resumed = db_path.exists() and _has_generations(db)
+    resumed = db_path.exists() and has_generations(db_path)
     # A fresh run accepts its whole first generation (ε = 1e300) instead of spending a prior
     # sample on calibrating ε; a resumed run takes ε from its last stored generation.
     eps = pyabc.epsilon.QuantileEpsilon(
@@ -377,13 +378,28 @@ def run_abc_smc(
     return history
 
 
-def _has_generations(db: str) -> bool:
+def has_generations(db_path: Path) -> bool:
+    """Whether the database holds a finished generation to resume from. A file that is not
+    an intact pyabc database raises :class:`CalibrationError` and is left untouched."""
+    import sqlite3
+
     import pyabc
 
+    damaged = (
+        f"{db_path}: not an intact calibration database ({{}}); it was left untouched: "
+        f"move it away or choose another --out to start anew"
+    )
     try:
-        return pyabc.History(db, _id=1).max_t >= 0
-    except Exception:  # noqa: BLE001 - an unreadable or empty database means "start anew"
-        return False
+        with contextlib.closing(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)) as con:
+            tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master")}
+    except sqlite3.Error as e:
+        raise CalibrationError(damaged.format(e)) from None
+    if "abc_smc" not in tables:
+        raise CalibrationError(damaged.format("no pyabc tables"))
+    try:
+        return pyabc.History(f"sqlite:///{db_path.resolve()}", _id=1).max_t >= 0
+    except Exception as e:  # noqa: BLE001 - pyabc/sqlalchemy raise many kinds
+        raise CalibrationError(damaged.format(type(e).__name__)) from None
 
 
 def _check_meta(stored: Any, meta: dict[str, Any], db_path: Path) -> None:

@@ -18,10 +18,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
+from sim import tomlfile
 from sim.calibrate.targets import CALIBRATION_DIR, TargetsError, _describe
-from sim.scenario import Scenario, ScenarioError, read_toml
+from sim.scenario import Scenario, ScenarioError
+from sim.tomlfile import read_toml
 
 DEFAULT_STRUCTURES = CALIBRATION_DIR / "structures.toml"
 
@@ -76,13 +78,9 @@ def load_structures(path: str | Path = DEFAULT_STRUCTURES) -> Structures:
     """Read and validate a structures file; mistakes name the file, structure and field."""
     path = Path(path)
     data = read_toml(path, StructuresError)
-    try:
-        structures = Structures.model_validate(data)
-    except ValidationError as e:
-        lines = [_describe(err, data) for err in e.errors()]
-        raise StructuresError(
-            f"{path}: " + ("\n  " if len(lines) > 1 else "") + "\n  ".join(lines)
-        ) from None
+    structures = tomlfile.validate(
+        Structures, data, path, StructuresError, lambda err: _describe(err, data)
+    )
     structures.path = str(path)
     return structures
 

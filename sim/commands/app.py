@@ -25,6 +25,7 @@ OFFLINE_ENV = {
     "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
     "SOLARA_THEME_SHOW_BANNER": "False",
     "SOLARA_THEME_TITLE": "buurtsim",
+    "SOLARA_THEME_LOADER": "buurtsim",  # sim/templates/loader-buurtsim.*: Dutch and English
     "SOLARA_KERNEL_CULL_TIMEOUT": "10m",
 }
 
@@ -43,6 +44,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="address to listen on (default 127.0.0.1: this computer only; "
         "0.0.0.0 makes the page reachable from the network, e.g. a classroom: the network "
         "address is printed with a warning)",
+    )
+    p.add_argument(
+        "--diagnostics",
+        action="store_true",
+        help="also serve Solara's diagnostics page /resourcez (sessions, threads, memory)",
     )
     add_classroom_arguments(p)
     p.set_defaults(handler=handle)
@@ -188,6 +194,9 @@ def handle(args: argparse.Namespace) -> int:
     )
     from solara.__main__ import cli  # heavy import, only when serving
 
+    from sim.app_server import lock_down
+
+    lock_down(diagnostics=args.diagnostics)
     import sim.app.page  # noqa: F401 - load the page before the first visitor waits for it
 
     announce_when_ready(args.host, args.port)

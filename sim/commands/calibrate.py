@@ -235,7 +235,12 @@ def handle(args: argparse.Namespace) -> int:
     )
     if args.force and not args.install:
         raise CalibrationError("--force only makes sense with --install")
-    report = calibrate(settings)
+    try:
+        report = calibrate(settings)
+    except OSError as e:
+        from sim.outdir import write_error
+
+        raise write_error(args.out, e) from None
     print(report)
     if args.install:
         for path in install(args.out, force=args.force):

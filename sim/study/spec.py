@@ -46,9 +46,10 @@ from sim.scenario import (
     resolve_scenario_path,
     validate_scenario,
 )
+from sim.shipped import SCENARIO_DIR
 from sim.survey import INDICATORS
 
-STUDY_DIR = Path(__file__).resolve().parent.parent.parent / "scenarios" / "studies"
+STUDY_DIR = SCENARIO_DIR / "studies"
 
 #: What each estimator estimates: the question it answers.
 ESTIMATOR_QUESTION: dict[str, str] = {

@@ -134,3 +134,11 @@ def test_agents_write_the_engine_arrays():
 def test_the_face_uses_no_private_mesa_attributes():
     for path in ("sim/model.py", "sim/agents.py"):
         assert "._cells" not in Path(path).read_text(encoding="utf-8")
+
+
+def test_panel_options_without_the_panel_are_an_error(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["run", "baseline", "--out", str(out), "--panel-size", "10"]) == 2
+    err = capsys.readouterr().err
+    assert "--panel-size applies to the panel only: add --outputs panel" in err
+    assert not out.exists()

@@ -26,8 +26,7 @@ def test_report_tables_are_its_summary(report: Path):
     assert set(summary["design"]) == {d["name"] for d in study["designs"]}
     for _, row in summary.iterrows():
         cells = (
-            f"| {row['design']} | {row['estimator']} | {row['question']} | "
-            f"{row['sample_size']} |"
+            f"| {row['design']} | {row['estimator']} | {row['question']} | {row['sample_size']} |"
         )
         line = next(x for x in text.splitlines() if x.startswith(cells))
         assert f"| {100 * row['power']:.0f} % | {row['estimated']} |" in line, line
