@@ -344,6 +344,10 @@ def run_study(
         done = store.done()
         todo = [r for r in range(total) if r not in done]
         report = StudyRun(Path(out), total, already=len(done & set(range(total))))
+        if todo:
+            store.manifest["workers"] = (
+                0 if client is None else len(client.scheduler_info().get("workers", {}))
+            )
         with _progress(total, total - len(todo), progress) as bar:
 
             def stored(result: dict) -> None:
@@ -367,7 +371,11 @@ def run_study(
             else:
                 _distributed(client, study, todo, replicate_fn, store, report, stored)
     report.seconds = time.perf_counter() - start
-    store.mark(replications_done=report.already + report.stored, complete=report.complete)
+    store.mark(
+        replications_done=report.already + report.stored,
+        complete=report.complete,
+        wall_seconds=float(store.manifest.get("wall_seconds", 0.0)) + report.seconds,
+    )
     return report
 
 

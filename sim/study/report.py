@@ -407,6 +407,21 @@ def _truth_table(truth: pd.DataFrame, designs: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def _wall_seconds(store: Any) -> float | None:
+    """Wall time spent computing the stored replications: summed over the study's runs, or
+    (results of an older version) from the manifest's creation to the last file written."""
+    import datetime as dt
+
+    m = store.manifest
+    if m.get("wall_seconds"):
+        return float(m["wall_seconds"])
+    files = list((store.root / "estimates").glob("r*.parquet"))
+    if not files or "created" not in m:
+        return None
+    created = dt.datetime.fromisoformat(m["created"]).timestamp()
+    return max(f.stat().st_mtime for f in files) - created
+
+
 def write_report(store: Any, out_md: str | Path, timing: dict[str, float] | None = None) -> Path:
     """Write the Markdown report (and its PNGs, in ``<stem>_img/`` beside it)."""
     out_md = Path(out_md)
@@ -528,10 +543,12 @@ def write_report(store: Any, out_md: str | Path, timing: dict[str, float] | None
         f"estimators. At that CPU time, 200 replications take about "
         f"{200 * cpu.mean() / 2 / 60:.0f} min on 2 workers of a quiet machine.",
     ]
-    if timing:
+    wall_total = _wall_seconds(store)
+    if wall_total:
+        workers = f"--workers {m['workers']}; " if "workers" in m else ""
         lines.append(
-            f"This run: {timing.get('stored', 0):.0f} replications computed in "
-            f"{timing.get('seconds', 0):.0f} s of wall time."
+            f"Computing the {reps} replications took {wall_total / 60:.1f} min of wall time "
+            f"in all ({workers}other jobs shared the machine)."
         )
     lines.append("")
     out_md.write_text("\n".join(lines), encoding="utf-8")
