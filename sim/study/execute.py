@@ -374,8 +374,9 @@ def run_study(
     store.mark(
         replications_done=report.already + report.stored,
         complete=report.complete,
-        wall_seconds=float(store.manifest.get("wall_seconds", 0.0)) + report.seconds,
     )
+    if report.stored:  # time spent computing replications, summed over resumed runs
+        store.mark(wall_seconds=float(store.manifest.get("wall_seconds", 0.0)) + report.seconds)
     return report
 
 
