@@ -1080,6 +1080,27 @@ class Membership(Strict):
     leave_fatigue: float = _f(
         0.01, "Extra daily chance to leave at full fatigue.", unit="1/day", ge=0, le=1
     )
+    invited_share: float = _f(
+        0.0,
+        "Randomised encouragement: share of each area's covered streets whose residents "
+        "are invited to join on invitation_day (drawn at random per run; 0 = no invitation).",
+        unit="share",
+        source="study design (randomised encouragement); assumption",
+        ge=0,
+        le=1,
+    )
+    invitation_boost: float = _f(
+        1.0,
+        "From invitation_day, the join chance of residents of invited streets is multiplied "
+        "by this.",
+        unit="×",
+        source="assumption",
+        ge=1,
+        le=1000,
+    )
+    invitation_day: int = _f(
+        0, "Day the invitations go out (with invited_share > 0).", unit="day", ge=0
+    )
 
 
 # --------------------------------------------------------------------------- survey
