@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import shutil
 import signal
 import socket
@@ -280,7 +281,8 @@ async def _compare(page, wait_s: float) -> float:
         await box.press("Enter")
     t0 = time.monotonic()
     await page.locator(".btn-compare").click()
-    await page.locator(".compare-status").get_by_text("Klaar").wait_for(timeout=wait_s * 1000)
+    done = page.locator(".compare-status").get_by_text(re.compile(r"^Klaar:"))
+    await done.wait_for(timeout=wait_s * 1000)
     seconds = time.monotonic() - t0
     await page.get_by_role("tab", name="Model", exact=True).click()
     return seconds
