@@ -98,7 +98,10 @@ def take_screenshots(url: str, out: Path) -> list[Path]:
         page.locator(".compare-bands img").wait_for()
         page.mouse.move(700, 5)
         shot(page, "app-compare.png")
+        page.set_viewport_size({"width": 1400, "height": 2200})  # bands and the whole table
+        page.wait_for_timeout(1000)
         shot(page.locator(".compare-result"), "app-compare-bands.png")
+        page.set_viewport_size({"width": 1400, "height": 1000})
         page.get_by_role("tab", name="Model", exact=True).click()
         page.locator(".lang-switch").get_by_role("button", name="en").click()
         page.get_by_role("button", name="Step").wait_for()

@@ -126,6 +126,8 @@ def test_policymaker_walkthrough(page, app_url, capsys):
     page.locator(".lang-switch").get_by_role("button", name="en").click()
     page.get_by_role("button", name="Step").wait_for()
     page.get_by_text("Street signs (changed)").wait_for()
+    # the seed field still refuses 'twaalf', now in English
+    expect(page.locator(".field-seed .v-messages__message")).to_contain_text("whole number")
     expect(page.locator(".status-day")).to_have_text(re.compile(r"^Day "))
     page.screenshot(path=ARTEFACTS / "app-english.png")
 
