@@ -846,6 +846,28 @@ def AboutView(lang: str):
 # --------------------------------------------------------------------------- the page
 
 
+def warm_up() -> None:
+    """Build, step, survey and draw one small model before the first visitor comes.
+
+    The first model built in a process loads the numba machine code and runs the lazy
+    imports of model, survey and drawing. When two browser sessions did that at the same
+    moment in their own threads, both could wait for each other for ever (one holding the
+    import lock, the other numba's compiler lock): their pages stayed on the loading screen
+    while the server sat idle — the load test's hang. After this, nothing is loaded for the
+    first time inside a session's thread.
+    """
+    s = Session(Settings(residents=200, seed=0))
+    s.step(8)
+    s.weekly()
+    s.take_survey()
+    s.survey_indicators()
+    for lang in LANGUAGES:
+        MapFigure(s.engine.pop, lang).update(s.engine)
+        charts = ChartsFigure(lang, 10, tops=expected_tops(s.engine))
+        charts.update(s.weekly())
+        charts.image()
+
+
 class SessionSlots:
     """Open pages against the limit ``BUURTSIM_APP_MAX_SESSIONS`` (``buurtsim app
     --max-sessions``): one more page is told the class is full instead of slowing everyone."""
