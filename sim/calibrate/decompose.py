@@ -151,11 +151,13 @@ def distribution(gaps: pd.DataFrame, measure: str = "worry_gap") -> pd.DataFrame
 def verdict(q05: float, q95: float) -> str:
     """What a 90 % band of a contribution allows one to say.
 
-    >>> verdict(0.01, 0.2), verdict(-0.3, -0.02), verdict(-0.1, 0.2)
-    ('widens the gap', 'narrows the gap', 'undetermined')
+    >>> verdict(0.01, 0.2), verdict(-0.3, -0.02), verdict(-0.1, 0.2), verdict(0.0, 0.0)
+    ('widens the gap', 'narrows the gap', 'undetermined', 'no effect')
     """
     if not (np.isfinite(q05) and np.isfinite(q95)):
         return "no value"
+    if abs(q05) < 1e-12 and abs(q95) < 1e-12:
+        return "no effect"  # the mechanism is off in this structure
     if q05 > 0:
         return "widens the gap"
     if q95 < 0:
@@ -189,6 +191,8 @@ def headline(dist: pd.DataFrame, structure: str | None = None) -> str:
             )
         elif r["verdict"] == "no value":
             parts.append(f"{mech}'s contribution could not be measured")
+        elif r["verdict"] == "no effect":
+            parts.append(f"{mech} has no effect (it is off in this structure)")
         else:
             share = ""
             if np.isfinite(r["share_q05"]):

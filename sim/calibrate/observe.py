@@ -93,12 +93,23 @@ def observe_survey(target: Target, microdata: pd.DataFrame, participation: float
 
     if microdata is None or len(microdata) == 0:
         return NAN
-    data = microdata
-    if target.area is not None:
-        data = data[data["area"] == target.area]
-        if len(data) == 0:
-            return NAN
-    return survey_value(target, indicators(data), participation)
+    key = (id(microdata), target.area)
+    cached = _INDICATORS.get(key)
+    if cached is None or cached[0] is not microdata:
+        data = microdata
+        if target.area is not None:
+            data = data[data["area"] == target.area]
+        table = indicators(data) if len(data) else None
+        if len(_INDICATORS) > 64:
+            _INDICATORS.clear()
+        _INDICATORS[key] = cached = (microdata, table)
+    if cached[1] is None:
+        return NAN
+    return survey_value(target, cached[1], participation)
+
+
+# one indicators table per survey (and area): several targets read the same survey
+_INDICATORS: dict[tuple[int, str | None], tuple[Any, Any]] = {}
 
 
 def observe(target: Target, results: Mapping[str, Any]) -> float:

@@ -25,12 +25,10 @@ PAIR_PARAMETERS = (
 
 
 def _plt():
-    import matplotlib
+    """Figures without pyplot's global state (sim.figures)."""
+    from sim import figures
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
+    return figures
 
 
 def plot_marginals(post: pd.DataFrame, priors: Any, png: Path) -> None:
@@ -68,7 +66,6 @@ def plot_marginals(post: pd.DataFrame, priors: Any, png: Path) -> None:
     )
     fig.tight_layout()
     fig.savefig(png, dpi=110)
-    plt.close(fig)
 
 
 def plot_pairs(post: pd.DataFrame, priors: Any, png: Path) -> None:
@@ -104,7 +101,6 @@ def plot_pairs(post: pd.DataFrame, priors: Any, png: Path) -> None:
     fig.suptitle("Posterior pairs of the mechanism parameters", fontsize=9)
     fig.tight_layout()
     fig.savefig(png, dpi=110)
-    plt.close(fig)
 
 
 def plot_targets(pred: pd.DataFrame, draws: list[dict[str, Any]], png: Path) -> None:
@@ -165,7 +161,6 @@ def plot_targets(pred: pd.DataFrame, draws: list[dict[str, Any]], png: Path) -> 
     )
     fig.tight_layout()
     fig.savefig(png, dpi=110)
-    plt.close(fig)
 
 
 def plot_epsilon(gens: pd.DataFrame, png: Path) -> None:
@@ -180,7 +175,6 @@ def plot_epsilon(gens: pd.DataFrame, png: Path) -> None:
     ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(png, dpi=110)
-    plt.close(fig)
 
 
 def plot_decomposition(gaps: pd.DataFrame, png: Path) -> None:
@@ -211,7 +205,6 @@ def plot_decomposition(gaps: pd.DataFrame, png: Path) -> None:
     )
     fig.tight_layout()
     fig.savefig(png, dpi=110)
-    plt.close(fig)
 
 
 def _fmt(x: float, digits: int = 3) -> str:
@@ -346,13 +339,18 @@ def write_report(
             f"{j['targets_used']} | {'yes' if j['passes'] else 'no'} |"
         )
     conf = conflicts.get(best)
-    lines += ["", f"Conflicting pairs of targets under `{best}` (phi of misses < −0.2):", ""]
+    lines += [
+        "",
+        f"The ten most conflicting pairs of targets under `{best}` (phi of the misses < −0.2: "
+        f"meeting one makes meeting the other less likely):",
+        "",
+    ]
     if conf is not None and len(conf[conf["phi"] < -0.2]):
         lines += [
             "| target A | target B | A met | B met | both met | both if independent | phi |",
             "| --- | --- | --- | --- | --- | --- | --- |",
         ]
-        for r in conf[conf["phi"] < -0.2].itertuples():
+        for r in conf[conf["phi"] < -0.2].head(10).itertuples():
             lines.append(
                 f"| {r.target_a} | {r.target_b} | {_pct(r.met_a)} | {_pct(r.met_b)} | "
                 f"{_pct(r.met_both)} | {_pct(r.met_both_if_independent)} | {r.phi:.2f} |"
@@ -368,9 +366,12 @@ def write_report(
         "| parameter | median | 90 % interval | prior | interval / prior width |",
         "| --- | --- | --- | --- | --- |",
     ]
+    switched = set(meta["structures"][best]["overrides"])
     for r in stats.itertuples():
+        paths = set(priors.parameter[r.parameter].targets)
+        note = " (overridden by the structure: not informed)" if paths & switched else ""
         lines.append(
-            f"| `{r.parameter}` | {_fmt(r.median)} | {_fmt(r.q05)} – {_fmt(r.q95)} "
+            f"| `{r.parameter}`{note} | {_fmt(r.median)} | {_fmt(r.q05)} – {_fmt(r.q95)} "
             f"| {_fmt(r.prior_low)} – {_fmt(r.prior_high)} | "
             f"{_fmt(r.width_vs_prior, 2)} |"
         )

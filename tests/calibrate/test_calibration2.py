@@ -124,11 +124,11 @@ def test_model_selection_prefers_the_structure_that_can_reach_the_target(tmp_pat
         distance,
         {"y": 0.5},
         tmp_path / "abc.db",
-        population_size=40,
-        budget=400,
+        population_size=30,
+        budget=200,
         client=None,
         meta={"test": "1"},
-        max_generations=4,
+        max_generations=3,
         seed=3,
     )
     probs = history.get_model_probabilities(t=history.max_t)["p"]
@@ -254,14 +254,14 @@ def _finished_calibration(out: Path, share_h: float) -> None:
 
 def test_install_refuses_a_calibration_that_fails_the_joint_check(tmp_path, monkeypatch, capsys):
     import sim.calibrate.pipeline as pipeline
-    import sim.scenario
+    import sim.shipped
 
     out = tmp_path / "run"
     _finished_calibration(out, share_h=0.1)
     dest = tmp_path / "scenarios"
     dest.mkdir()
     (dest / "calibrated.toml").write_text("# the old one\n", encoding="utf-8")
-    monkeypatch.setattr(sim.scenario, "SCENARIO_DIR", dest)
+    monkeypatch.setattr(sim.shipped, "SCENARIO_DIR", dest)
     monkeypatch.setattr(pipeline, "calibrate", lambda settings: out / "results" / "report.md")
     code = main(["calibrate", "--install", "--out", str(out)])
     err = capsys.readouterr().err
