@@ -334,6 +334,11 @@ class Street(mesa.Agent):
             KINDS[:3], (c.burglary_rate, c.theft_rate, c.vandalism_rate), strict=True
         ):
             expected[kind] = crime_today * rate / total if total > 0 else 0.0
+        for wave in c.waves:  # burglary waves in the area
+            if wave.area == self.model.spec.areas[self.area].name and (
+                wave.day <= self.model.day < wave.day + wave.days
+            ):
+                expected["burglary"] *= wave.burglary_multiplier
         incidents = []
         for kind in KINDS:
             for _ in range(poisson(rnd, expected[kind])):
@@ -907,6 +912,8 @@ class ReferenceModel(mesa.Model):
                     "latent_worry": r.worry,
                     "latent_willingness": r.willingness,
                     "latent_proximity": r.proximity,
+                    "victim_12m": r.last_victim_day > self.day - 365,
+                    "victim_violence_12m": r.last_violence_day > self.day - 365,
                 }
             )
         return pd.DataFrame(rows)

@@ -146,6 +146,8 @@ def incidents(pop: Population, st: State, scn: Scenario, rng: np.random.Generato
     else:
         lam[:, :3] = 0.0
     lam[:, SUSPICIOUS] = pop.households_of_street * pop.crime_multiplier * c.suspicious_rate / 365
+    if c.waves:
+        lam[:, BURGLARY] *= burglary_waves(pop, st, scn)
     counts = np.zeros((pop.n_streets, len(KINDS)), dtype=np.int64)
     counts[:, :4] = poisson(lam, rng.random(lam.shape))
     if c.violence_rate > 0:  # drawn apart, so that without violence the stream is unchanged
@@ -161,6 +163,15 @@ def incidents(pop: Population, st: State, scn: Scenario, rng: np.random.Generato
         -1,
     )
     return Events(street=street, kind=kind, in_progress=in_progress, victim=victim)
+
+
+def burglary_waves(pop: Population, st: State, scn: Scenario) -> np.ndarray:
+    """Multiplier of each street's burglary rate today from the scenario's burglary waves."""
+    per_area = np.ones(len(pop.area_names))
+    for w in scn.crime.waves:
+        if w.day <= st.day < w.day + w.days:
+            per_area[pop.area_names.index(w.area)] *= w.burglary_multiplier
+    return per_area[pop.area_of_street]
 
 
 @compiled

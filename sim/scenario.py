@@ -327,6 +327,20 @@ class Area(Strict):
 # --------------------------------------------------------------------------- mechanisms
 
 
+class CrimeWave(Strict):
+    """A spell of extra burglaries in one area (e.g. a burglary gang at work)."""
+
+    area: str = Field(description="Name of the area.", min_length=1)
+    day: int = Field(description="First day of the wave.", ge=0)
+    days: int = Field(30, description="Length of the wave in days.", ge=1, le=36_500)
+    burglary_multiplier: float = Field(
+        5.0,
+        description="The area's burglary rate is multiplied by this during the wave.",
+        ge=0,
+        le=100,
+    )
+
+
 class Crime(Strict):
     """Incidents (step 1) and deterrence."""
 
@@ -415,6 +429,9 @@ class Crime(Strict):
         le=0.95,
     )
     arrest_memory_days: int = _f(30, "How long an arrest deters.", unit="days", ge=0, le=365)
+    waves: list[CrimeWave] = _f(
+        [], "Burglary waves: spells of extra burglaries in an area (none = steady rates)."
+    )
 
 
 class Response(Strict):
@@ -928,6 +945,11 @@ class Scenario(Strict):
                 raise ValueError(
                     f"areas[{i}] ({a.name!r}): its groups are never founded; give "
                     f"group_start_day (a day ≥ 0) or found_after_burglaries (> 0)"
+                )
+        for i, w in enumerate(self.crime.waves):
+            if w.area not in names:
+                raise ValueError(
+                    f"crime.waves[{i}].area: unknown area {w.area!r}; allowed: {', '.join(names)}"
                 )
         unknown = [a for a in self.survey.areas if a not in names]
         if unknown:
