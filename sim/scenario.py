@@ -301,13 +301,13 @@ class Area(Strict):
     kind: Literal["independent", "municipal"] = _f(
         "independent", "Who runs the groups: residents themselves or the municipality."
     )
-    group_start_day: int | None = _f(
+    group_start_day: Annotated[int, Field(ge=0)] | Literal["on_wave"] = _f(
         0,
         "Day on which the area's groups are founded (0 = they exist before the run starts; "
-        "none = only a burglary wave founds them). Before it their streets are not covered.",
+        "'on_wave' = only a burglary wave founds them, see found_after_burglaries). Before it "
+        "their streets are not covered: no alerts, no deterrence.",
         unit="day",
         source="assumption (scenario choice)",
-        ge=0,
     )
     found_after_burglaries: float = _f(
         0.0,
@@ -941,10 +941,16 @@ class Scenario(Strict):
                     f"allowed: {', '.join(names)}"
                 )
         for i, a in enumerate(self.areas):
-            if a.groups and a.group_start_day is None and a.found_after_burglaries == 0:
+            if a.group_start_day == "on_wave" and a.found_after_burglaries == 0:
                 raise ValueError(
-                    f"areas[{i}] ({a.name!r}): its groups are never founded; give "
-                    f"group_start_day (a day ≥ 0) or found_after_burglaries (> 0)"
+                    f"areas[{i}] ({a.name!r}): group_start_day = 'on_wave' needs "
+                    f"found_after_burglaries > 0, else the groups are never founded"
+                )
+            if a.group_start_day == 0 and a.found_after_burglaries > 0:
+                raise ValueError(
+                    f"areas[{i}] ({a.name!r}): found_after_burglaries has no effect while "
+                    f"the groups exist from day 0; set group_start_day to a later day or "
+                    f"'on_wave'"
                 )
         for i, w in enumerate(self.crime.waves):
             if w.area not in names:

@@ -52,7 +52,7 @@ class State:
         self.group_active = np.zeros(pop.n_groups, dtype=bool)
         self.group_start_day = np.full(pop.n_groups, -1)
         self.group_end_day = np.full(pop.n_groups, -1)
-        start = [-1 if a.group_start_day is None else a.group_start_day for a in scn.areas]
+        start = [-1 if a.group_start_day == "on_wave" else a.group_start_day for a in scn.areas]
         self.planned_start = np.asarray(start, dtype=np.int64)[pop.group_area]
         self.wave_threshold = np.array([a.found_after_burglaries for a in scn.areas])[
             pop.group_area
@@ -116,7 +116,9 @@ class State:
 
     def _cover(self) -> None:
         planned = self.pop.group_of_street
-        active = (planned >= 0) & self.group_active[np.maximum(planned, 0)]
+        active = planned >= 0
+        if self.pop.n_groups:
+            active &= self.group_active[np.maximum(planned, 0)]
         self.group_of_street[:] = np.where(active, planned, -1)
         self.resident_group[:] = self.group_of_street[self.pop.street]
         self.covered_residents = np.flatnonzero(self.resident_group >= 0)
