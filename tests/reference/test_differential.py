@@ -3,7 +3,7 @@
 Both build the same neighbourhood for a seed and then run on independent random streams, so
 each key output is compared with a paired two-sample test over the seeds (see
 :mod:`tests.reference.differential`). The whole suite has a family-wise false-alarm rate of at
-most 1 %: each of the six scenarios is tested at α = 0.01 / 6 with Holm's correction over its
+most 1 %: each of the seven scenarios is tested at α = 0.01 / 7 with Holm's correction over its
 key outputs. With fixed seeds the outcome is deterministic; the 1 % is the chance that a
 correct pair of implementations fails for an unlucky choice of seeds.
 
@@ -14,7 +14,7 @@ The detection tests change one rule in the reference only and require the suite 
 dropping the bystander discount is caught by the fast tier; doubling the worry an alert
 causes is subtler (in the shrunk neighbourhoods groups are one or two streets and post few
 alerts: members' worry differs at p ≈ 2·10⁻⁴, not enough after correcting for 48 outputs at
-α = 0.01/6), so it is checked at full size in the slow tier.
+α = 0.01/7), so it is checked at full size in the slow tier.
 """
 
 from __future__ import annotations
