@@ -1,5 +1,5 @@
 """The ``buurtsim`` command: ``run``, ``validate``, ``sweep``, ``sensitivity``, ``compare``,
-``calibrate``, ``app``, ``bench``.
+``factors-table``, ``calibrate``, ``app``, ``bench``.
 
 Each command lives in ``sim/commands/<name>.py`` with ``register(subparsers)``; heavy imports
 happen inside the handler, so ``buurtsim --help`` stays fast.
@@ -20,10 +20,40 @@ COMMAND_MODULES = (
     "sweep",
     "sensitivity",
     "compare",
+    "factors-table",
     "calibrate",
     "app",
     "bench",
 )
+
+
+#: Optional dependencies and the extra that installs them (``pip install "buurtsim[EXTRA]"``).
+EXTRA_OF_MODULE = {
+    "solara": "app",
+    "ipyvue": "app",
+    "ipyvuetify": "app",
+    "dask": "sweep",
+    "distributed": "sweep",
+    "SALib": "sweep",
+    "pyabc": "calibrate",
+    "psutil": "bench",
+    "ema_workbench": "ema",
+}
+
+
+def missing_extra_message(command: str, error: ModuleNotFoundError) -> str | None:
+    """The message for a command whose optional dependency is not installed, or ``None``."""
+    top = (error.name or "").split(".")[0]
+    extra = EXTRA_OF_MODULE.get(top)
+    if extra is None:
+        return None
+    if extra == "sweep" and command == "calibrate":
+        extra = "calibrate"
+    return (
+        f"buurtsim {command} needs the optional dependencies '{extra}' (module {top!r} is "
+        f'not installed); install them with: pip install "buurtsim[{extra}]" '
+        f'(or uv pip install "buurtsim[{extra}]")'
+    )
 
 
 class _Parser(argparse.ArgumentParser):
@@ -39,9 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMAND_MODULES:
         try:
-            module = importlib.import_module(f"sim.commands.{name}")
+            module = importlib.import_module(f"sim.commands.{name.replace('-', '_')}")
         except ModuleNotFoundError as e:
-            if e.name == f"sim.commands.{name}":
+            if e.name == f"sim.commands.{name.replace('-', '_')}":
                 continue  # command not built in this checkout
             raise
         module.register(sub)
@@ -59,6 +89,12 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as e:
         print(f"buurtsim {args.command}: error: {e}", file=sys.stderr)
         return e.exit_code
+    except ModuleNotFoundError as e:
+        message = missing_extra_message(args.command, e)
+        if message is None:
+            raise
+        print(f"buurtsim {args.command}: error: {message}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print(f"buurtsim {args.command}: interrupted", file=sys.stderr)
         return 130

@@ -12,7 +12,16 @@ from typing import Annotated, Any, Literal, get_args, get_origin
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from sim.scenario import Area, CrimeWave, Intervention, Scenario, SuccessFactors, Trait, Wave
+from sim.scenario import (
+    Area,
+    CrimeWave,
+    Intervention,
+    Nonresponse,
+    Scenario,
+    SuccessFactors,
+    Trait,
+    Wave,
+)
 
 INTRO = """# Scenario reference
 
@@ -139,6 +148,9 @@ def scenario_reference() -> str:
     )
     parts.append(table(CrimeWave, "crime.waves items"))
     parts.append(table(Wave, "survey.waves items"))
+    parts.append(
+        table(Nonresponse, "[survey.nonresponse]", " ".join((Nonresponse.__doc__ or "").split()))
+    )
     parts.append(
         table(
             Intervention,

@@ -118,6 +118,7 @@ class Resident(mesa.Agent):
         self.vigilance = traits["vigilance"]
         self.fatigue = 0.0
         self.member = False
+        self.joined_day = -1  # day of the latest joining (-1: never)
         self.admin = False
         self.last_victim_day = -NEVER
         self.last_victim_kind = ""
@@ -172,21 +173,25 @@ class Resident(mesa.Agent):
 
     # -- step 4b: reading the group -------------------------------------------------------
     def read_messages(self) -> None:
-        """A member reads today's messages with the group's attention, less when fatigued."""
+        """A member reads what reaches them of today's messages (in a layered group only the
+        relayed share of alerts and chatter) with the group's attention, less when
+        fatigued."""
         m, g = self.model.spec.messages, self.group
-        attention = g.attention * (1 - 0.5 * self.fatigue)
+        attention = g.attention * (1 - m.fatigue_attention * self.fatigue)
         alerts = (
             g.alerts
             + (m.stigma_weight - 1) * g.stigmatising
             + (m.near_weight - 1) * g.alerts_on_street.get(self.street, 0)
         )
-        read_alerts = attention * alerts
+        read_alerts = attention * g.relay * alerts
         read_feedback = attention * g.feedback
-        read_chatter = attention * g.chatter
+        read_chatter = attention * g.relay * g.chatter
+        read_responses = attention * g.relay * g.responded
 
         # Alerts raise worry (vicarious victimisation); feedback relieves it.
         self.worry += self.alarm(read_alerts)
         self.worry -= repeated(m.feedback_relief, read_feedback) * self.worry
+        self.reassure(read_responses, read_chatter, g.social)
         self.worry = min(max(self.worry, 0.0), 1.0)
         # Feedback raises efficacy, government proximity and willingness to report.
         self.efficacy = toward(self.efficacy, repeated(m.feedback_efficacy, read_feedback))
@@ -196,7 +201,7 @@ class Resident(mesa.Agent):
         self.cohesion = toward(self.cohesion, repeated(m.chatter_cohesion, read_chatter + g.social))
         self.fatigue = toward(self.fatigue, repeated(m.chatter_fatigue, read_chatter))
         # An active administrator and a linked professional pull members up a little.
-        admin = 0.002 * g.factors["active_admin"]
+        admin = m.admin_pull * g.factors["active_admin"]
         self.cohesion = toward(self.cohesion, admin)
         self.efficacy = toward(self.efficacy, admin)
         self.proximity = toward(
@@ -204,6 +209,25 @@ class Resident(mesa.Agent):
         )
         self.alarmed += read_alerts
         self.reassured += read_feedback
+
+    def reassure(self, read_responses: float, read_chatter: float, social: float) -> None:
+        """The reassuring side of membership: alerts that show members acted, social
+        contact, the visible watch (times own cohesion: collective efficacy) and a known
+        wijkagent and administrator each relieve a share of worry."""
+        r, g = self.model.spec.reassurance, self.group
+        watch = min(len(g.members) / max(g.adults, 1) / r.full_watch_share, 1.0)
+        daily = min(
+            r.watch_relief * self.cohesion * watch
+            + r.professional_relief * g.factors["linked_professional"]
+            + r.admin_relief * g.factors["active_admin"],
+            1.0,
+        )
+        keep = (
+            (1 - r.response_relief) ** read_responses
+            * (1 - r.social_relief) ** social
+            * (1 - r.chatter_relief) ** read_chatter
+        )
+        self.worry *= keep * (1 - daily)
 
     def alarm(self, read_alerts: float) -> float:
         """Worry gained from reading alerts: alert_worry per alert, times (1 − worry)."""
@@ -215,15 +239,32 @@ class Resident(mesa.Agent):
         """Tell every tie about today's fright (what one saw or suffered; alerts read count
         ``retell_share`` as much) and relief; each story reaches a tie with ``tell_prob`` (we
         add the expected number of stories, as the ODD defines it)."""
-        tell = self.model.spec.contagion.tell_prob
-        retell = self.model.spec.contagion.retell_share  # news read counts less than seen
-        fright = min(retell * self.alarmed + self.witnessed_today + self.victim_today, 1.0)
+        c = self.model.spec.contagion
+        tell = c.tell_prob
+        if self.witnessed_today or self.victim_today:
+            fright = c.witness_signal
+        else:  # news read counts less than what one saw
+            fright = min(c.retell_share * self.alarmed, 1.0)
         relief = min(self.reassured, 1.0)
         if fright == 0 and relief == 0:
             return
         for friend in self.ties:
             friend.heard_fear += tell * fright
             friend.heard_calm += tell * relief
+
+    def talk_about_fear(self, worry_before: dict[Resident, float]) -> None:
+        """'opinion' contagion: talk with a random tie with chance ``tell_prob`` (we take
+        the expected change) and take over a share of the difference in yesterday's worry —
+        more readily from a more worried tie than from a calmer one."""
+        c = self.model.spec.contagion
+        if not self.ties:
+            return
+        mine = worry_before[self]
+        change = 0.0
+        for friend in self.ties:
+            d = worry_before[friend] - mine
+            change += (c.opinion_fear_rate if d > 0 else c.opinion_calm_rate) * d
+        self.worry = min(max(mine + c.tell_prob * change / len(self.ties), 0.0), 1.0)
 
     def hear_stories(self) -> None:
         """Fearful stories raise worry; reassuring ones lower it (more weakly)."""
@@ -313,13 +354,16 @@ class Street(mesa.Agent):
         )
 
     def deterrence(self) -> float:
-        """Relative cut in crime by a visible group: grows with participation (full at 30 %
-        of the adults it covers), doubled by street signs."""
+        """Relative cut in crime by a visible group: grows with participation (full at
+        ``deterrence_full_share`` of the adults it covers); street signs make it fully
+        visible (without: ``deterrence_unsigned``)."""
         if self.group is None:
             return 0.0
-        g = self.group
-        share = min(len(g.members) / max(g.adults, 1) / 0.3, 1.0)
-        return self.model.spec.crime.deterrence * share * (0.5 + 0.5 * g.factors["signs"])
+        g, c = self.group, self.model.spec.crime
+        share = min(len(g.members) / max(g.adults, 1) / c.deterrence_full_share, 1.0)
+        signs = g.factors["signs"]
+        visibility = c.deterrence_unsigned + (1 - c.deterrence_unsigned) * signs
+        return c.deterrence * share * visibility
 
     def step(self, crime_today: float) -> list[Incident]:
         """Step 1: today's incidents, Poisson per kind; crimes have a random resident of the
@@ -377,7 +421,9 @@ class Group(mesa.Agent):
 
     def clear_today(self) -> None:
         self.alerts = self.stigmatising = self.chatter = self.feedback = self.keepalive = 0
+        self.responded = 0  # alerts about incidents a member called the police about
         self.social = 0.0
+        self.relay = 1.0
         self.alerts_on_street: dict[Street, int] = {}
         self.attention = 0.0
 
@@ -391,35 +437,42 @@ class Group(mesa.Agent):
             if inc.alerted and inc.street.group is self:
                 self.alerts += 1
                 self.stigmatising += inc.stigmatising
+                self.responded += any(call.caller.member for call in inc.calls)
                 self.alerts_on_street[inc.street] = self.alerts_on_street.get(inc.street, 0) + 1
-        # Off-topic chatter, cut by rules and moderation; part moves to a social channel.
-        talk = (
-            m.chatter_rate
-            * len(self.members)
-            * (1 - 0.8 * f["group_rules"])
-            * (1 - 0.4 * f["active_admin"])
-        )
-        self.social = talk * 0.7 * f["social_channel"]
-        self.chatter = poisson(rnd, talk - self.social)
+        # Social talk, cut by moderation; rules keep part of it out of the alarm group; with
+        # a social channel a share moves there, and so does what the rules keep out.
+        talk = m.chatter_rate * len(self.members) * (1 - m.admin_chatter_cut * f["active_admin"])
+        kept_out = m.rules_chatter_cut * f["group_rules"]
+        moved = m.social_channel_share * f["social_channel"]
+        self.social = talk * f["social_channel"] * (1 - (1 - kept_out) * (1 - moved))
+        self.chatter = poisson(rnd, talk * (1 - kept_out) * (1 - moved))
         # Feedback due today, plus the administrator's follow-up on some alerts.
-        followups = sum(rnd.random() < 0.5 * f["active_admin"] for _ in range(self.alerts))
+        followups = sum(
+            rnd.random() < m.admin_followup * f["active_admin"] for _ in range(self.alerts)
+        )
         self.feedback = self.feedback_queue.pop(day, 0) + followups
         every = int(f["keep_alive_days"])
         self.keepalive = int(every > 0 and day % every == 0)
-        # Attention: halves at attention_half_volume messages, less in a layered group,
-        # fades during long quiet spells.
-        volume = (3 * self.alerts + self.chatter + self.feedback + self.keepalive) * (
-            1 - 0.5 * f["layered"]
+        # A layered group relays only a share of alerts and chatter to all members.
+        self.relay = 1 - (1 - m.layered_relay) * f["layered"]
+        # Attention: halves at attention_half_volume messages that reach members, fades
+        # during long quiet spells.
+        volume = (
+            self.relay * (m.alert_replies * self.alerts + self.chatter)
+            + self.feedback
+            + self.keepalive
         )
-        self.attention = 1 / (1 + volume / m.attention_half_volume) / (1 + self.quiet_days / 30)
+        fade = 1 + self.quiet_days / m.quiet_fade_days
+        self.attention = 1 / (1 + volume / m.attention_half_volume) / fade
         if self.dormant():
             self.attention = 0.0
-        posted = self.alerts + self.chatter + self.feedback + self.keepalive
-        self.quiet_days = 0 if posted > 0 else self.quiet_days + 1
+        alarm_traffic = self.alerts + self.feedback + self.keepalive  # chatter does not count
+        self.quiet_days = 0 if alarm_traffic > 0 else self.quiet_days + 1
 
     def dormant(self) -> bool:
-        """No post for ``lifecycle.dormant_after_days`` days before today: members have muted
-        the group and read nothing today."""
+        """The alarm function quiet (no alert, feedback or keep-alive message) for
+        ``lifecycle.dormant_after_days`` days before today: members have muted the group and
+        read nothing today."""
         after = self.model.spec.lifecycle.dormant_after_days
         return after > 0 and self.quiet_days >= after
 
@@ -642,6 +695,7 @@ class ReferenceModel(mesa.Model):
             if len(r.group.members) < r.group.factors["size_cap"]:
                 r.group.members[r] = None
                 r.member = True
+                r.joined_day = self.day
                 r.fatigue = 0.0
                 admitted.append(r)
         return admitted
@@ -666,10 +720,15 @@ class ReferenceModel(mesa.Model):
         for r in self.residents:
             if r.member:
                 r.read_messages()
-        for r in self.residents:  # 5
-            r.tell_neighbours()
-        for r in self.residents:
-            r.hear_stories()
+        if self.spec.contagion.model == "opinion":  # 5: fear as a state
+            before = {r: r.worry for r in self.residents}
+            for r in self.residents:
+                r.talk_about_fear(before)
+        else:  # 5: today's events, one hop
+            for r in self.residents:
+                r.tell_neighbours()
+            for r in self.residents:
+                r.hear_stories()
         for r in self.residents:  # 7
             r.remember()
         left = self.leave()
@@ -829,6 +888,11 @@ class ReferenceModel(mesa.Model):
                 "proximity_nonmembers": mean([r.proximity for r in others]),
                 "efficacy_members": mean([r.efficacy for r in members]),
                 "efficacy_nonmembers": mean([r.efficacy for r in others]),
+                "groups_active": sum(g.active for g in self.groups),
+                "violence_victims_12m": len(violence_victims),
+                "unsafe_violence_victims_12m": sum(r.worry >= thr for r in violence_victims),
+                "non_victims_12m": len(non_victims),
+                "unsafe_non_victims_12m": sum(r.worry >= thr for r in non_victims),
                 "crimes": len(crimes),
                 "burglaries": sum(inc.kind == "burglary" for inc in incidents),
                 "violent_crimes": sum(inc.kind == "violence" for inc in incidents),
@@ -847,11 +911,6 @@ class ReferenceModel(mesa.Model):
                 "confrontations": sum(inc.confrontation for inc in incidents),
                 "joined": joined,
                 "left": left,
-                "groups_active": sum(g.active for g in self.groups),
-                "violence_victims_12m": len(violence_victims),
-                "unsafe_violence_victims_12m": sum(r.worry >= thr for r in violence_victims),
-                "non_victims_12m": len(non_victims),
-                "unsafe_non_victims_12m": sum(r.worry >= thr for r in non_victims),
             }
         )
         self.count_group_traffic(calls)
@@ -902,6 +961,7 @@ class ReferenceModel(mesa.Model):
                 {
                     "wave": label,
                     "respondent": r.index,
+                    "respondent_id": r.index,
                     "area": names[r.street.area],
                     "participant": r.member,
                     "feel_unsafe": UNSAFE_ANSWERS[unsafe],
@@ -909,6 +969,7 @@ class ReferenceModel(mesa.Model):
                     "report_willingness": self.likert(r.willingness),
                     "gov_proximity": self.likert(r.proximity),
                     "day": self.day,
+                    "joined_day": r.joined_day,
                     "latent_worry": r.worry,
                     "latent_willingness": r.willingness,
                     "latent_proximity": r.proximity,

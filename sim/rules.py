@@ -57,6 +57,10 @@ class Responses:
     alerted: np.ndarray  # bool[E], posted in the street's group
     stigmatising: np.ndarray  # bool[E], the alert stigmatises
     confrontations: int
+    confronted: np.ndarray  # bool[E], a member confronted someone
+    # Filled in by :func:`police` (for the event logs):
+    police_came: np.ndarray | None = None  # bool[E]
+    feedback: np.ndarray | None = None  # bool[E], the outcome is fed back to the group
 
 
 # --------------------------------------------------------------------------- 1. incidents
@@ -64,16 +68,21 @@ class Responses:
 
 def deterrence(pop: Population, st: State, scn: Scenario) -> np.ndarray:
     """Relative cut in crime per street by a visible group: it grows with the group's
-    participation (full at 30 % of adults) and doubles with street signs (§2 step 1). Only
-    groups that exist today deter."""
+    participation (full at ``crime.deterrence_full_share`` of adults) and street signs make
+    it fully visible (without them: ``crime.deterrence_unsigned``) (§2 step 1). Only groups
+    that exist today deter."""
+    c = scn.crime
     g = st.group_of_street
     cut = np.zeros(pop.n_streets)
     if pop.n_groups == 0:
         return cut
-    share = np.minimum(st.members_per_group / np.maximum(st.group_adults, 1) / 0.3, 1.0)
-    visibility = share * (0.5 + 0.5 * st.factors["signs"])
+    share = np.minimum(
+        st.members_per_group / np.maximum(st.group_adults, 1) / c.deterrence_full_share, 1.0
+    )
+    unsigned = c.deterrence_unsigned
+    visibility = share * (unsigned + (1 - unsigned) * st.factors["signs"])
     covered = g >= 0
-    cut[covered] = scn.crime.deterrence * visibility[g[covered]]
+    cut[covered] = c.deterrence * visibility[g[covered]]
     return cut
 
 
@@ -281,6 +290,7 @@ def respond(
     # App: members who noticed post; victims who are members post afterwards.
     alerted = np.zeros(n_ev, dtype=bool)
     stigma = np.zeros(n_ev, dtype=bool)
+    confronted = np.zeros(n_ev, dtype=bool)
     confrontations = 0
     if pop.n_groups:
         alerted[late[st.member[v] & (u_late[1] < r.post_propensity)]] = True
@@ -304,9 +314,18 @@ def respond(
             u_e,
             alerted,
             stigma,
+            confronted,
         )
     return Responses(
-        witness_event, witness, caller_event, caller, call_112, alerted, stigma, confrontations
+        witness_event,
+        witness,
+        caller_event,
+        caller,
+        call_112,
+        alerted,
+        stigma,
+        confrontations,
+        confronted,
     )
 
 
@@ -371,10 +390,12 @@ def _alerts(
     u,
     alerted,
     stigma,
+    confronted,
 ):
     """Members who noticed post (a suspicious situation less often after recognition
     training); weak rules let stigmatising posts and confrontations through. Marks
-    ``alerted`` and ``stigma`` per event and returns the number of confrontations."""
+    ``alerted``, ``stigma`` and ``confronted`` per event and returns the number of
+    confrontations."""
     for k in range(len(event)):
         e = event[k]
         if member[witness[k]]:
@@ -390,6 +411,7 @@ def _alerts(
         g = group[e]
         stigma[e] = suspicious[e] and u[1, e] < stigma_share * (1 - guard[g]) * (1 - 0.5 * admin[g])
         if in_progress[e] and u[2, e] < vigilante_share * (1 - guard[g]) * (1 - saar[g]):
+            confronted[e] = True
             confrontations += 1
     return confrontations
 
@@ -437,6 +459,7 @@ def police(
             delay = np.rint(rng.exponential(f["feedback_delay_days"][g[fb]])).astype(int)
             for d, group, caught in zip(delay, g[fb], arrest[fb], strict=True):
                 st.queue_feedback(st.day + int(d), int(group), bool(caught))
+    resp.police_came, resp.feedback = came, fb
     heard = fb[resp.caller_event] & st.member[resp.caller]
     personal = ~heard & (rng.random(len(resp.caller)) < pol.caller_feedback)
     unanswered = resp.caller[~heard & ~personal]
@@ -457,83 +480,130 @@ class GroupTraffic:
     alerts: np.ndarray
     stigmatising: np.ndarray
     chatter: np.ndarray
-    social: np.ndarray  # chatter moved to the separate social channel
+    social: np.ndarray  # messages in the separate social channel
     feedback: np.ndarray
     keepalive: np.ndarray
     alert_street: np.ndarray  # alerts per street (for 'close by')
+    responded: np.ndarray  # alerts about incidents a member called the police about
+    relay: np.ndarray  # share of alerts and chatter that reaches all members (layered)
 
 
 def group_messages(
     pop: Population, st: State, ev: Events, resp: Responses, scn: Scenario, rng: np.random.Generator
 ) -> GroupTraffic:
-    """Step 4a: today's posts per group — alerts, off-topic chatter (cut by rules and an
-    active administrator; moved to the social channel if there is one), feedback due today
+    """Step 4a: today's posts per group — alerts (and which of them show that a member
+    called the police), social talk (cut by rules and an active administrator; with a
+    social channel, part of it and what the rules keep out move there), feedback due today
     (plus administrators' follow-up after alerts) and keep-alive test messages."""
-    f, n_g = st.factors, pop.n_groups
+    f, n_g, m = st.factors, pop.n_groups, scn.messages
     g_ev = np.maximum(st.group_of_street[ev.street], 0)
     alerts = np.bincount(g_ev[resp.alerted], minlength=n_g).astype(float)
     stigma = np.bincount(g_ev[resp.stigmatising], minlength=n_g).astype(float)
-    talk = (
-        scn.messages.chatter_rate
-        * st.members_per_group
-        * (1 - 0.8 * f["group_rules"])
-        * (1 - 0.4 * f["active_admin"])
+    member_called = np.zeros(len(ev.kind), dtype=bool)
+    member_called[resp.caller_event[st.member[resp.caller]]] = True
+    responded = np.bincount(g_ev[resp.alerted & member_called], minlength=n_g).astype(float)
+    talk = m.chatter_rate * st.members_per_group * (1 - m.admin_chatter_cut * f["active_admin"])
+    kept_out = m.rules_chatter_cut * f["group_rules"]
+    moved = m.social_channel_share * f["social_channel"]
+    in_group = talk * (1 - kept_out) * (1 - moved)
+    social = talk * f["social_channel"] * (1 - (1 - kept_out) * (1 - moved))
+    chatter = poisson(in_group, rng.random(n_g)).astype(float)
+    followup = (
+        rng.binomial(alerts.astype(int), m.admin_followup * f["active_admin"])
+        if alerts.any()
+        else 0
     )
-    social = talk * 0.7 * f["social_channel"]
-    chatter = poisson(talk - social, rng.random(n_g)).astype(float)
-    followup = rng.binomial(alerts.astype(int), 0.5 * f["active_admin"]) if alerts.any() else 0
     feedback = (st.feedback_due(n_g) + followup) * st.group_active  # lost once a group ends
     every = f["keep_alive_days"]
     keepalive = ((every > 0) & (st.day % np.maximum(every, 1) == 0) & st.group_active).astype(float)
     alert_street = np.bincount(ev.street[resp.alerted], minlength=pop.n_streets)
-    return GroupTraffic(alerts, stigma, chatter, social, feedback, keepalive, alert_street)
+    relay = 1 - (1 - m.layered_relay) * f["layered"]
+    return GroupTraffic(
+        alerts, stigma, chatter, social, feedback, keepalive, alert_street, responded, relay
+    )
 
 
 def attention(st: State, traffic: GroupTraffic, scn: Scenario) -> np.ndarray:
     """Share of today's group messages a member reads: it halves at
-    ``messages.attention_half_volume`` messages a day (a layered group relays only half),
-    falls with fatigue, and fades in long quiet spells unless a keep-alive message arrives;
-    nothing is read in a dormant group (see :func:`dormant`)."""
-    volume = traffic.alerts * 3 + traffic.chatter + traffic.feedback + traffic.keepalive
-    volume = volume * (1 - 0.5 * st.factors["layered"])
-    group = 1 / (1 + volume / scn.messages.attention_half_volume)
-    group = group / (1 + st.quiet_days / 30)
+    ``messages.attention_half_volume`` messages a day that reach members (in a layered
+    group only the relayed share of alerts and chatter), and fades in quiet spells of the
+    alarm function (days without an alert, feedback or keep-alive message; halved after
+    ``messages.quiet_fade_days``) unless a keep-alive test message ends them; nothing is
+    read in a dormant group (see :func:`dormant`)."""
+    m = scn.messages
+    volume = (
+        traffic.relay * (traffic.alerts * m.alert_replies + traffic.chatter)
+        + traffic.feedback
+        + traffic.keepalive
+    )
+    group = 1 / (1 + volume / m.attention_half_volume)
+    group = group / (1 + st.quiet_days / m.quiet_fade_days)
     return np.where(dormant(st, scn), 0.0, group)
 
 
 def dormant(st: State, scn: Scenario) -> np.ndarray:
-    """Groups that are dormant today: active, and no post for ``lifecycle.dormant_after_days``
-    days before today (members have muted them)."""
+    """Groups that are dormant today: they exist and their alarm function has been quiet (no
+    alert, feedback or keep-alive message) for ``lifecycle.dormant_after_days`` days before
+    today; members have muted them and read nothing."""
     after = scn.lifecycle.dormant_after_days
     return st.group_active & (after > 0) & (st.quiet_days >= max(after, 1))
 
 
+def reassurance(pop: Population, st: State, traffic: GroupTraffic, scn: Scenario) -> np.ndarray:
+    """Step 4c, per group: the reassuring side of membership that does not depend on the
+    member — the visible watch (participation ÷ ``reassurance.full_watch_share``, at most
+    1; a member's relief from it also scales with their cohesion) and the daily relief of a
+    known wijkagent and a known, active administrator. Returns rows (watch, daily relief);
+    :func:`read_messages` applies them with the message-borne relief (members who acted,
+    social contact)."""
+    r, f = scn.reassurance, st.factors
+    watch = np.minimum(
+        st.members_per_group / np.maximum(st.group_adults, 1) / r.full_watch_share, 1.0
+    )
+    daily = r.professional_relief * f["linked_professional"] + r.admin_relief * f["active_admin"]
+    return np.stack([watch, np.minimum(daily, 1.0)])
+
+
 def read_messages(pop: Population, st: State, traffic: GroupTraffic, scn: Scenario) -> None:
-    """Step 4b: members read with their attention. Alerts raise worry (more for the own
-    street and for stigmatising posts), feedback lowers worry and raises efficacy,
-    willingness and government proximity, chatter builds cohesion and fatigue; an active
-    administrator and a linked professional pull efficacy and proximity up."""
-    m = scn.messages
+    """Step 4b: members read with their attention what reaches them. Alerts raise worry
+    (more for the own street and for stigmatising posts), feedback lowers worry and raises
+    efficacy, willingness and government proximity, chatter builds cohesion and fatigue; an
+    active administrator and a linked professional pull efficacy and proximity up. Then
+    the reassurance pathways (:func:`reassurance`) relieve worry."""
+    m, r = scn.messages, scn.reassurance
     if pop.n_groups == 0:
         return
     f = st.factors
+    relay = traffic.relay
     _read(
         st.members(),
         st.resident_group,
         pop.street,
         attention(st, traffic, scn),
-        traffic.alerts + (m.stigma_weight - 1) * traffic.stigmatising,
-        traffic.alert_street,
+        relay * (traffic.alerts + (m.stigma_weight - 1) * traffic.stigmatising),
+        traffic.alert_street * relay[np.maximum(pop.group_of_street, 0)],
         traffic.feedback,
-        traffic.chatter,
+        relay * traffic.chatter,
         traffic.social,
-        0.002 * f["active_admin"],
+        m.admin_pull * f["active_admin"],
         m.professional_proximity * f["linked_professional"],
+        relay * traffic.responded,
+        reassurance(pop, st, traffic, scn),
         st.levels,
         st.fatigue,
         st.today_alarmed,
         st.today_reassured,
-        np.array([m.near_weight - 1, m.exposure * m.alert_worry]),
+        np.array(
+            [
+                m.near_weight - 1,
+                m.exposure * m.alert_worry,
+                m.fatigue_attention,
+                r.watch_relief,
+                np.log1p(-r.response_relief),
+                np.log1p(-r.social_relief),
+                np.log1p(-r.chatter_relief),
+            ]
+        ),
         np.log1p(
             -np.array(
                 [
@@ -547,8 +617,10 @@ def read_messages(pop: Population, st: State, traffic: GroupTraffic, scn: Scenar
             )
         ),
     )
-    posted = traffic.alerts + traffic.chatter + traffic.feedback + traffic.keepalive
-    st.quiet_days = np.where((posted > 0) | ~st.group_active, 0, st.quiet_days + 1)
+    # Only messages of the alarm function end a quiet spell; chatter does not. Groups that do
+    # not exist (yet, or any more) have no quiet spell.
+    alarm_traffic = traffic.alerts + traffic.feedback + traffic.keepalive
+    st.quiet_days = np.where((alarm_traffic > 0) | ~st.group_active, 0, st.quiet_days + 1)
 
 
 @compiled
@@ -564,6 +636,8 @@ def _read(
     social,
     admin,
     professional,
+    responded,
+    reassure,
     levels,
     fatigue,
     alarmed,
@@ -572,11 +646,14 @@ def _read(
     log_keep,
 ):
     """One member at a time: what they read today and what it does to them. ``log_keep`` is
-    log(1 − gain) per message effect, so n messages keep (1 − gain)ⁿ = exp(n·log_keep)."""
-    near_weight, alert_worry = weight
+    log(1 − gain) per message effect, so n messages keep (1 − gain)ⁿ = exp(n·log_keep).
+    ``reassure`` holds per group the visible watch (row 0) and the daily relief (row 1)."""
+    near_weight, alert_worry, fatigue_attention, watch_relief, log_resp, log_social, log_chat = (
+        weight
+    )
     for i in members:
         g = group[i]
-        att = attention[g] * (1 - 0.5 * fatigue[i])
+        att = attention[g] * (1 - fatigue_attention * fatigue[i])
         read_alerts = att * (alerts[g] + near_weight * alert_street[street[i]])
         read_fb = att * feedback[g]
         read_chat = att * chatter[g]
@@ -587,6 +664,10 @@ def _read(
             for row in range(1, 4):  # willingness, efficacy, proximity
                 x = levels[row, i]
                 levels[row, i] = x + (1 - np.exp(read_fb * log_keep[row])) * (1 - x)
+        # Reassurance: members who acted, social contact, the watch, known faces.
+        keep = np.exp(att * responded[g] * log_resp + social[g] * log_social + read_chat * log_chat)
+        daily = min(watch_relief * levels[4, i] * reassure[0, g] + reassure[1, g], 1.0)
+        w *= keep * (1 - daily)
         levels[0, i] = min(max(w, 0.0), 1.0)
         c = levels[4, i]
         c += (1 - np.exp((read_chat + social[g]) * log_keep[4])) * (1 - c)
@@ -602,12 +683,17 @@ def _read(
 
 
 def word_of_mouth(pop: Population, st: State, resp: Responses, scn: Scenario) -> None:
-    """Step 5: residents who saw, suffered or read something today tell network neighbours
-    (expected number of stories heard = tell_prob × tellers among one's ties). Fearful stories
-    raise worry faster than reassuring ones lower it (asymmetric contagion); non-members are
-    reached this way too, less strongly than readers of the group."""
+    """Step 5 with ``contagion.model = "event"``: residents who saw, suffered or read
+    something today tell network neighbours (expected number of stories heard = tell_prob ×
+    tellers among one's ties). Fearful stories raise worry faster than reassuring ones lower
+    it (asymmetric contagion); non-members are reached this way too, less strongly than
+    readers of the group. With ``"opinion"`` fear spreads as a state instead
+    (:func:`fear_contagion`)."""
     c = scn.contagion
     st.shaken[resp.witness] = True
+    if c.model == "opinion":
+        fear_contagion(pop, st, scn)
+        return
     tellers = np.concatenate([st.members(), resp.witness, resp.caller, st.victims_today])
     _tell(
         tellers,
@@ -620,6 +706,7 @@ def word_of_mouth(pop: Population, st: State, resp: Responses, scn: Scenario) ->
         st.heard,
         c.retell_share,
         c.tell_prob,
+        c.witness_signal,
         np.log1p(-np.array([c.fear_weight, c.reassurance_weight])),
     )
 
@@ -636,6 +723,7 @@ def _tell(
     heard,
     retell_share,
     tell_prob,
+    witness_signal,
     log_keep,
 ):
     """Everyone in ``tellers`` (who may have something to tell; repeats allowed) passes one
@@ -645,11 +733,11 @@ def _tell(
     hearers = np.empty(len(worry), dtype=np.int64)
     n_hearers = 0
     for i in tellers:
-        fear = 1.0 if shaken[i] else min(retell_share * alarmed[i], 1.0)
+        fear = witness_signal if shaken[i] else min(retell_share * alarmed[i], 1.0)
         calm = min(reassured[i], 1.0)
+        alarmed[i] = reassured[i] = 0.0
+        shaken[i] = False
         if fear > 0 or calm > 0:
-            alarmed[i] = reassured[i] = 0.0
-            shaken[i] = False
             for k in range(indptr[i], indptr[i + 1]):
                 j = indices[k]
                 if heard[j, 0] == 0 and heard[j, 1] == 0:
@@ -663,6 +751,46 @@ def _tell(
         if heard[j, 1] > 0:
             worry[j] -= (1 - np.exp(tell_prob * heard[j, 1] * log_keep[1])) * worry[j]
         heard[j, 0] = heard[j, 1] = 0.0
+
+
+def fear_contagion(pop: Population, st: State, scn: Scenario) -> None:
+    """Step 5 with ``contagion.model = "opinion"``: fear as a contagious state (Prieto
+    Curiel & Bishop 2017; Pulido et al. 2019). Every resident talks about safety with a
+    random tie with chance ``tell_prob`` a day and takes over a share of the difference in
+    worry — ``opinion_fear_rate`` from a more worried tie, ``opinion_calm_rate`` (smaller)
+    from a calmer one. All residents update at once from yesterday's worry, so fear travels
+    one hop a day and many hops over days; victimisation sets it high and memory
+    (:func:`remember`) lets it fade. The day's event signals are used up unused."""
+    c = scn.contagion
+    _opinion(
+        pop.adjacency.indptr,
+        pop.adjacency.indices,
+        st.worry,
+        np.array([c.tell_prob, c.opinion_fear_rate, c.opinion_calm_rate]),
+    )
+    st.today_alarmed[:] = 0.0
+    st.today_reassured[:] = 0.0
+    st.shaken[:] = False
+
+
+@compiled
+def _opinion(indptr, indices, worry, rates):
+    """Synchronous averaging with asymmetric rates over each resident's ties."""
+    talk, up_rate, down_rate = rates
+    before = worry.copy()
+    for i in range(len(worry)):
+        n = indptr[i + 1] - indptr[i]
+        if n == 0:
+            continue
+        up = down = 0.0
+        for k in range(indptr[i], indptr[i + 1]):
+            d = before[indices[k]] - before[i]
+            if d > 0:
+                up += d
+            else:
+                down -= d
+        w = before[i] + talk * (up_rate * up - down_rate * down) / n
+        worry[i] = min(max(w, 0.0), 1.0)
 
 
 # --------------------------------------------------------------------------- 7. memory

@@ -15,15 +15,14 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
+from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 
+from sim import tomlfile
 from sim.errors import UserError
-
-SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+from sim.shipped import SCENARIO_DIR
 
 
 class ScenarioError(UserError):
@@ -299,7 +298,10 @@ class Area(Strict):
         le=1,
     )
     kind: Literal["independent", "municipal"] = _f(
-        "independent", "Who runs the groups: residents themselves or the municipality."
+        "independent",
+        "Who runs the groups: residents themselves or the municipality. Municipal groups "
+        "have municipal_coordination switched on unless this area's factors say otherwise.",
+        source="Akkermans & Vollaard 2015 (municipality invites, instructs, coordinates)",
     )
     group_start_day: Annotated[int, Field(ge=0)] | Literal["on_wave"] = _f(
         0,
@@ -412,6 +414,23 @@ class Crime(Strict):
         source="Akkermans & Vollaard 2015 (F13: −40 to −50 %)",
         ge=0,
         le=0.95,
+    )
+    deterrence_full_share: float = _f(
+        0.3,
+        "Participation (members ÷ adults on the group's streets) at which a group deters "
+        "fully; below it deterrence grows in proportion.",
+        unit="share",
+        source="assumption (F11: 15–27 % participation in working groups)",
+        gt=0,
+        le=1,
+    )
+    deterrence_unsigned: float = _f(
+        0.5,
+        "Visibility of a group without street signs, relative to one with signs.",
+        unit="share",
+        source="assumption (Akkermans & Vollaard 2015: signs make the group visible)",
+        ge=0,
+        le=1,
     )
     displacement: float = _f(
         0.5,
@@ -556,10 +575,94 @@ class Messages(Strict):
         ge=0,
         le=1,
     )
+    alert_replies: float = _f(
+        3.0,
+        "Messages an alert adds to the day's volume (the alert and the replies it draws).",
+        unit="messages/alert",
+        source="assumption (Seufert et al. 2015: messages come in bursts)",
+        ge=1,
+        le=50,
+    )
+    layered_relay: float = _f(
+        0.5,
+        "Share of alerts and chatter the coordinating layer of a layered group relays to all "
+        "members.",
+        unit="share",
+        source="assumption (police guidance, Ede model: a small layer relays)",
+        ge=0,
+        le=1,
+    )
+    quiet_fade_days: float = _f(
+        30.0,
+        "Quiet days after which attention has halved (attention ÷ (1 + quiet days / this)).",
+        unit="days",
+        source="assumption (WABP Belgium: test messages keep members alert)",
+        gt=0,
+        le=3650,
+    )
+    fatigue_attention: float = _f(
+        0.5,
+        "Share of attention lost at full fatigue.",
+        unit="share",
+        source="assumption",
+        ge=0,
+        le=1,
+    )
+    rules_chatter_cut: float = _f(
+        0.8,
+        "Share of chatter that strict group rules (level 1) keep out of the alarm group.",
+        unit="share",
+        source="assumption (Akkermans & Vollaard 2015: only crime-related messages)",
+        ge=0,
+        le=1,
+    )
+    admin_chatter_cut: float = _f(
+        0.4,
+        "Share of chatter a fully active administrator stops.",
+        unit="share",
+        source="assumption (Zoutendijk: the administrator enforces the rules)",
+        ge=0,
+        le=1,
+    )
+    social_channel_share: float = _f(
+        0.7,
+        "Share of members' social talk that moves to a separate social channel when there "
+        "is one (the talk the rules keep out of the alarm group moves there too).",
+        unit="share",
+        source="assumption (Zoutendijk; Van Steden & Mehlbaum 2022)",
+        ge=0,
+        le=1,
+    )
+    admin_followup: float = _f(
+        0.5,
+        "Chance that a fully active administrator follows an alert up with a message "
+        "(counts as feedback).",
+        unit="probability",
+        source="assumption (Zoutendijk: rings doorbells after a report)",
+        ge=0,
+        le=1,
+    )
+    admin_pull: float = _f(
+        0.002,
+        "Daily pull of members' cohesion and efficacy towards 1 by a fully active administrator.",
+        unit="1/day",
+        source="assumption (Zoutendijk)",
+        ge=0,
+        le=1,
+    )
 
 
 class Contagion(Strict):
     """Word of mouth (step 5): fear spreads faster than reassurance."""
+
+    model: Literal["event", "opinion"] = _f(
+        "event",
+        "How fear travels over the network: 'event' — whoever saw, suffered or read "
+        "something today tells their ties once (one hop); 'opinion' — fear is a state that "
+        "every resident passes on to ties every day (many hops), adopted more readily than "
+        "reassurance.",
+        source="Prieto Curiel & Bishop 2017; Pulido et al. 2019 (opinion)",
+    )
 
     tell_prob: float = _f(
         0.25,
@@ -587,6 +690,99 @@ class Contagion(Strict):
         0.01,
         "Share of worry relieved per reassuring story heard.",
         source="Prieto Curiel & Bishop 2017 (asymmetry)",
+        ge=0,
+        le=1,
+    )
+    witness_signal: float = _f(
+        1.0,
+        "Fear signal of a resident who saw or suffered an incident today ('event' model; "
+        "the signal is capped at 1).",
+        unit="stories",
+        source="assumption",
+        ge=0,
+        le=1,
+    )
+    opinion_fear_rate: float = _f(
+        0.1,
+        "'opinion' model: share of the difference a resident takes over from a more "
+        "worried tie they talk with.",
+        unit="share",
+        source="Prieto Curiel & Bishop 2017 (fear adopted more readily); assumption (size)",
+        ge=0,
+        le=1,
+    )
+    opinion_calm_rate: float = _f(
+        0.03,
+        "'opinion' model: share of the difference taken over from a calmer tie.",
+        unit="share",
+        source="Prieto Curiel & Bishop 2017 (reassurance adopted less readily); assumption",
+        ge=0,
+        le=1,
+    )
+
+
+class Reassurance(Strict):
+    """Reassurance pathways (step 4c): what in a group makes its members feel safer."""
+
+    watch_relief: float = _f(
+        0.0005,
+        "Daily share of worry relieved for a member with full cohesion in a fully visible "
+        "watch (collective efficacy: trust in neighbours × seeing that they watch).",
+        unit="1/day",
+        source="Sampson et al. 1997; Hardyns et al. 2022 (M5); size: assumption",
+        ge=0,
+        le=1,
+    )
+    full_watch_share: float = _f(
+        0.3,
+        "Participation (members ÷ adults covered) at which members see the watch as "
+        "complete; below it the watch term grows in proportion.",
+        unit="share",
+        source="assumption (F11)",
+        gt=0,
+        le=1,
+    )
+    response_relief: float = _f(
+        0.01,
+        "Share of worry relieved per alert read that shows members acted (a member called "
+        "the police: '112 is gebeld').",
+        unit="share/message",
+        source="Sampson et al. 1997 (M5: neighbours act); assumption (size)",
+        ge=0,
+        le=1,
+    )
+    professional_relief: float = _f(
+        0.0005,
+        "Daily share of worry relieved by a known wijkagent or BOA linked to the group.",
+        unit="1/day",
+        source="Alerte burgers (Inholland 2019); M4 (organising lowers fear); size: assumption",
+        ge=0,
+        le=1,
+    )
+    admin_relief: float = _f(
+        0.0005,
+        "Daily share of worry relieved by a fully active, known administrator.",
+        unit="1/day",
+        source="Zoutendijk (Inholland); M4; size: assumption",
+        ge=0,
+        le=1,
+    )
+    social_relief: float = _f(
+        0.01,
+        "Share of worry relieved per message in the group's separate social channel (room "
+        "for social contact).",
+        unit="share/message",
+        source="Zoutendijk; Van Steden & Mehlbaum 2022 (social contact helps safety "
+        "perception); size: assumption",
+        ge=0,
+        le=1,
+    )
+    chatter_relief: float = _f(
+        0.0,
+        "Share of worry relieved per off-topic message read in the alarm group itself.",
+        unit="share/message",
+        source="assumption: 0, chatter among alerts irritates (Akkermans & Vollaard 2015: "
+        "chatter makes members leave)",
         ge=0,
         le=1,
     )
@@ -842,8 +1038,60 @@ class Wave(Strict):
     day: int = Field(description="Day (0-based) at whose end the wave is taken.", ge=0)
 
 
+class Nonresponse(Strict):
+    """Who answers a door-to-door survey (off by default: everyone asked answers).
+
+    A resident asked answers with probability p, where logit p = logit(``response_rate``)
+    + ``worry`` × (worry − 0.5) + ``cohesion`` × (cohesion − 0.5) + ``member`` × [member];
+    interviewers go on knocking until the wave's quota is reached (or the pool runs out), so
+    the sample sizes stay but the respondents are selected.
+    """
+
+    enabled: bool = _f(False, "Apply the response model (false = everyone asked answers).")
+    response_rate: float = _f(
+        0.5,
+        "Probability of answering for a non-member with worry and cohesion at 0.5.",
+        unit="probability",
+        source="assumption (door-to-door surveys in Dutch neighbourhoods reach roughly half)",
+        gt=0,
+        lt=1,
+    )
+    worry: float = _f(
+        -1.0,
+        "Change in the log-odds of answering per unit of worry (negative: the very worried "
+        "open the door less readily).",
+        unit="log-odds per unit",
+        source="assumption",
+        ge=-10,
+        le=10,
+    )
+    cohesion: float = _f(
+        1.5,
+        "Change in the log-odds of answering per unit of social cohesion (engaged residents "
+        "answer more often).",
+        unit="log-odds per unit",
+        source="assumption; direction as for civic engagement in Abraham, Helms & Presser "
+        "2009 (AJS 114:1129)",
+        ge=-10,
+        le=10,
+    )
+    member: float = _f(
+        0.0,
+        "Change in the log-odds of answering for members of an app group.",
+        unit="log-odds",
+        source="assumption",
+        ge=-10,
+        le=10,
+    )
+
+
 class Survey(Strict):
-    """The virtual survey: who is asked and how latent state maps to the field instruments."""
+    """The virtual survey: who is asked and how latent state maps to the field instruments.
+
+    With ``panel = true`` every wave after the first re-interviews the previous wave's
+    respondents (less ``attrition``), so the same people are measured before and after they
+    join; ``respondent_id`` in the microdata links them.
+    """
 
     waves: list[Wave] = _f([], "Survey waves; none = no survey.")
     participants: int = _f(
@@ -880,6 +1128,36 @@ class Survey(Strict):
     )
     grade_top: float = _f(9.0, "Safety grade (1–10) of a resident with zero worry.", ge=1, le=10)
     grade_slope: float = _f(6.0, "Grade points lost from zero to full worry.", ge=0, le=9)
+    panel: bool = _f(
+        False,
+        "Re-interview the previous wave's respondents at each later wave (a panel) instead "
+        "of drawing a fresh sample (repeated cross-sections).",
+    )
+    attrition: float = _f(
+        0.0,
+        "Panel only: share of the previous wave's respondents lost before each later wave.",
+        unit="share per wave",
+        source="assumption (set it to the panel's observed loss)",
+        ge=0,
+        le=1,
+    )
+    refresh: bool = _f(
+        False,
+        "Panel only: top up each later wave with fresh respondents to the quotas "
+        "(participants, non_participants).",
+    )
+    nonresponse: Nonresponse = _f(
+        Nonresponse(), "Who answers a door-to-door survey: see [survey.nonresponse]."
+    )
+
+    @model_validator(mode="after")
+    def _panel_options(self) -> Survey:
+        if not self.panel and (self.attrition > 0 or self.refresh):
+            raise ValueError(
+                "survey.attrition and survey.refresh apply to a panel only; set survey.panel "
+                "= true or leave them out"
+            )
+        return self
 
 
 class Intervention(Strict):
@@ -916,6 +1194,7 @@ class Scenario(Strict):
     response: Response = Response()
     messages: Messages = Messages()
     contagion: Contagion = Contagion()
+    reassurance: Reassurance = Reassurance()
     police: Police = Police()
     memory: Memory = Memory()
     membership: Membership = Membership()
@@ -984,8 +1263,11 @@ class Scenario(Strict):
 
     # -- derived -------------------------------------------------------------------------
     def group_factors(self, area: Area) -> SuccessFactors:
-        """The success factors of the groups in ``area`` at day 0."""
-        return self.factors.model_copy(update=area.factors.model_dump(exclude_none=True))
+        """The success factors of the groups in ``area`` at day 0: the scenario's, then what
+        the area's kind implies (a municipality coordinates its groups), then the area's own."""
+        update = {"municipal_coordination": True} if area.kind == "municipal" else {}
+        update |= area.factors.model_dump(exclude_none=True)
+        return self.factors.model_copy(update=update)
 
     def content_hash(self) -> str:
         """SHA-256 of the resolved content (independent of file layout and ``extends``)."""
@@ -1032,16 +1314,7 @@ def apply_overrides(data: dict, overrides: dict[str, Any], origin: str) -> None:
 
 def read_toml(path: Path, error: type[UserError] = ScenarioError) -> dict:
     """Parse a TOML file; a missing, unreadable or malformed file raises ``error``."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise error(f"{path}: file not found") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise error(f"{path}: cannot read: {e}") from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise error(f"{path}: bad TOML syntax: {e}") from None
+    return tomlfile.read_toml(path, error)
 
 
 def _deep_merge(base: dict, child: dict) -> dict:
@@ -1070,47 +1343,41 @@ def read_scenario_dict(path: str | Path, _chain: tuple[Path, ...] = ()) -> dict:
             f"{path}: field 'extends': must be a file name (string), got {parent!r}"
         )
     parent_path = path.parent / parent
-    if not parent_path.exists():
-        raise ScenarioError(f"{path}: field 'extends': file {parent_path} does not exist")
+    if not parent_path.is_file():
+        what = "does not exist" if not parent_path.exists() else "is not a regular file"
+        raise ScenarioError(f"{path}: field 'extends': file {parent_path} {what}")
     return _deep_merge(read_scenario_dict(parent_path, (*_chain, resolved)), data)
-
-
-def _describe(err: dict) -> str:
-    loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
-    ctx = err.get("ctx") or {}
-    kind = err["type"]
-    got = err.get("input")
-    if kind == "extra_forbidden":
-        return f"field {loc!r}: unknown key (check the spelling)"
-    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
-        bound = {
-            "greater_than_equal": "≥",
-            "less_than_equal": "≤",
-            "greater_than": ">",
-            "less_than": "<",
-        }[kind]
-        limit = next(iter(ctx.values())) if ctx else "?"
-        return f"field {loc!r}: must be {bound} {limit}, got {got!r}"
-    if kind == "literal_error":
-        return f"field {loc!r}: allowed values are {ctx.get('expected')}, got {got!r}"
-    if kind == "value_error":
-        return (
-            f"field {loc!r}: {err['msg'].removeprefix('Value error, ')}"
-            if err["loc"]
-            else err["msg"].removeprefix("Value error, ")
-        )
-    return f"field {loc!r}: {err['msg']}, got {got!r}"
 
 
 def validate_scenario(data: dict, origin: str = "scenario") -> Scenario:
     """Validate a scenario dict; errors become one :class:`ScenarioError` naming each field."""
-    try:
-        return Scenario.model_validate(data)
-    except ValidationError as e:
-        lines = [_describe(err) for err in e.errors()]
-        raise ScenarioError(
-            f"{origin}: " + ("\n  " if len(lines) > 1 else "") + "\n  ".join(lines)
-        ) from None
+    scenario = tomlfile.validate(Scenario, data, origin, ScenarioError)
+    problems = feasibility_problems(scenario)
+    if problems:
+        raise ScenarioError(tomlfile.join(origin, problems))
+    return scenario
+
+
+def feasibility_problems(scenario: Scenario, days: int | None = None) -> list[str]:
+    """Settings that validate one by one but cannot all happen in a run of ``days`` days
+    (default: the scenario's): more groups than covered streets, changes after the last day."""
+    days = scenario.days if days is None else days
+    problems = []
+    for i, area in enumerate(scenario.areas):
+        covered = int(round(area.coverage * area.streets))
+        if area.groups > covered:
+            problems.append(
+                f"field 'areas.{i}.groups': {area.groups} groups in area {area.name!r} but "
+                f"only {covered} covered street(s) (coverage {area.coverage:g} × "
+                f"{area.streets} streets); each group needs a street: at most {covered}"
+            )
+    for i, iv in enumerate(scenario.interventions):
+        if iv.day >= days:
+            problems.append(
+                f"field 'interventions.{i}.day': day {iv.day} is past the run's last day "
+                f"({days - 1}); the change would never happen"
+            )
+    return problems
 
 
 def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
@@ -1126,7 +1393,7 @@ def resolve_scenario_path(name: str | Path, folder: Path = SCENARIO_DIR) -> Path
     p = Path(name)
     if p.exists() or p.is_absolute():
         return p
-    for candidate in (folder / p, folder / f"{p}.toml"):
-        if candidate.exists():
+    for candidate in (folder / p, folder / f"{p}.toml", SCENARIO_DIR.parent / p):
+        if candidate.is_file():
             return candidate
     return p

@@ -44,6 +44,8 @@ SCENARIOS = (
     "rotterdam_experiment",
     "factors/police_feedback",
     "factors/saar_training",
+    "mechanisms/group_reassures",
+    "mechanisms/opinion_contagion",
     "mechanisms/burglary_wave_group",
 )
 

@@ -3,9 +3,9 @@
 Both build the same neighbourhood for a seed and then run on independent random streams, so
 each key output is compared with a paired two-sample test over the seeds (see
 :mod:`tests.reference.differential`). The whole suite has a family-wise false-alarm rate of at
-most 1 %: each of the seven scenarios is tested at α = 0.01 / 7 with Holm's correction over its
-key outputs. With fixed seeds the outcome is deterministic; the 1 % is the chance that a
-correct pair of implementations fails for an unlucky choice of seeds.
+most 1 %: each of the scenarios is tested at α = 0.01 / (number of scenarios) with Holm's
+correction over its key outputs. With fixed seeds the outcome is deterministic; the 1 % is the
+chance that a correct pair of implementations fails for an unlucky choice of seeds.
 
 Fast tier (default run): each scenario shrunk to 5 streets per area and 150 days, 20 seeds.
 Slow tier (``-m slow``): the scenario files as shipped, 30 seeds each.
