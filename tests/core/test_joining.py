@@ -145,7 +145,7 @@ def test_recent_victims_join_more_and_joiners_are_then_more_worried(monkeypatch)
         assert paired_greater(a, b), (key, a, b)
     for r in rec_on:
         assert r["victims_joiners"] > 2 * r["victims_candidates"]
-        assert r["worry_gap"] > 0
+    assert np.mean([r["worry_gap"] for r in rec_on]) > 0  # despite F12's calm selection
     assert np.mean([r["worry_gap"] for r in rec_off]) < 0  # F12: the calm join
 
 
