@@ -7,13 +7,14 @@ fails while the committed file differs from what the schema says.
 from __future__ import annotations
 
 import sys
-from typing import Any, get_args, get_origin
+from typing import Annotated, Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from sim.scenario import (
     Area,
+    CrimeWave,
     Intervention,
     Nonresponse,
     Scenario,
@@ -46,13 +47,27 @@ def _type(info: FieldInfo) -> str:
     if args and len(args) == 1:
         return f"{getattr(args[0], '__name__', str(args[0]))} (optional)"
     if get_origin(ann) is not None and args:
-        return " or ".join(repr(a) for a in args)
+        return " or ".join(_name(a) for a in args)
+    return getattr(ann, "__name__", str(ann))
+
+
+def _name(ann: Any) -> str:
+    """A readable name of one member of a union: int, 'on_wave', …"""
+    if get_origin(ann) is Annotated:
+        return _name(get_args(ann)[0])
+    if get_origin(ann) is Literal:
+        return " or ".join(repr(a) for a in get_args(ann))
     return getattr(ann, "__name__", str(ann))
 
 
 def _range(info: FieldInfo) -> str:
     lo = hi = None
-    for m in info.metadata:
+    metadata = list(info.metadata)
+    for arg in get_args(info.annotation):  # constraints inside a union (int ≥ 0 | 'on_wave')
+        if get_origin(arg) is Annotated:
+            metadata += [m for m in get_args(arg)[1:] if hasattr(m, "__dict__")]
+            metadata += list(getattr(get_args(arg)[1], "metadata", []))
+    for m in metadata:
         for name in ("ge", "gt"):
             if getattr(m, name, None) is not None:
                 lo = f"{'≥' if name == 'ge' else '>'} {getattr(m, name)}"
@@ -131,6 +146,7 @@ def scenario_reference() -> str:
             "interventions' `set` take the same keys, each optional.",
         )
     )
+    parts.append(table(CrimeWave, "crime.waves items"))
     parts.append(table(Wave, "survey.waves items"))
     parts.append(
         table(Nonresponse, "[survey.nonresponse]", " ".join((Nonresponse.__doc__ or "").split()))

@@ -28,6 +28,7 @@ from sim.survey import empty_microdata, survey_wave
 COUNT_COLUMNS = (
     "crimes",
     "burglaries",
+    "violent_crimes",
     "suspicious",
     "victims",
     "reports_112",
@@ -66,13 +67,14 @@ class Engine:
         self.streams = spawn_streams(rng)
         self.pop = build_population(scenario, self.streams["population"])
         self.state = State(self.pop, scenario, self.streams["population"])
+        self.state.open_groups(np.flatnonzero(self.state.planned_start == 0))
         rules.form_groups(self.pop, self.state, scenario, self.streams["formation"])
         self.records: list[dict[str, float]] = []
         self.surveys: list[pd.DataFrame] = []
         self.group_totals = np.zeros((self.pop.n_groups, 5))  # alerts chatter fb reports silent
         self.today: dict[str, Any] = {}
         self._week_alerts = np.zeros(self.pop.n_groups)
-        self._weeks_measured = 0
+        self._weeks_measured = np.zeros(self.pop.n_groups, dtype=np.int64)
         self._with_groups = (
             np.isin(self.pop.area, np.unique(self.pop.group_area))
             if self.pop.n_groups
@@ -126,8 +128,9 @@ class Engine:
         self._interventions()
         if scn.membership.invited_share > 0 and self.day == scn.membership.invitation_day:
             rules.invite_streets(pop, st, scn, rs["invitation"])
+        rules.found_groups(pop, st, scn, rs["founding"])
         ev = rules.incidents(pop, st, scn, rs["incidents"])
-        rules.victimise(st, ev, scn)
+        rules.victimise(pop, st, ev, scn)
         witness_event, witness = rules.notice(pop, st, ev, rs["noticing"])
         resp = rules.respond(pop, st, ev, witness_event, witness, scn, rs["response"])
         rules.go_and_look(pop, st, ev, resp, scn, rs["response"])
@@ -138,6 +141,7 @@ class Engine:
         rules.remember(st, scn)
         left = rules.leave_groups(pop, st, scn, rs["leaving"])
         joined = rules.join_groups(pop, st, scn, rs["joining"])
+        rules.end_groups(pop, st, scn)
         self._record(ev, resp, traffic, arrests, joined, left)
         if self.day in self.waves:
             self._survey(self.waves[self.day])
@@ -155,11 +159,14 @@ class Engine:
         """Members and the mean levels of members and non-members now."""
         st, pop = self.state, self.pop
         n_members = int(st.members_per_group.sum()) if pop.n_groups else 0
-        sums, n_unsafe = _sums(
+        sums, n_unsafe, victims = _sums(
             st.levels,
             st.member.view(np.uint8),
             self._with_groups_u8,
             self.scenario.survey.unsafe_sometimes,
+            st.last_violence_day,
+            st.last_victim_day,
+            st.day - 365,
         )
         counts = np.array([n_members, self._n_with_groups - n_members])
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -184,6 +191,11 @@ class Engine:
             "proximity_nonmembers": prox_n,
             "efficacy_members": eff_m,
             "efficacy_nonmembers": eff_n,
+            "groups_active": int(st.group_active.sum()),
+            "violence_victims_12m": int(victims[0]),
+            "unsafe_violence_victims_12m": int(victims[1]),
+            "non_victims_12m": int(victims[2]),
+            "unsafe_non_victims_12m": int(victims[3]),
         }
 
     def start_record(self) -> dict[str, float]:
@@ -192,7 +204,7 @@ class Engine:
 
     def _record(self, ev, resp, traffic, arrests, joined: int, left: int) -> None:
         st, pop = self.state, self.pop
-        kinds = np.bincount(ev.kind, minlength=4)
+        kinds = np.bincount(ev.kind, minlength=len(rules.KINDS))
         caller_member = st.member[resp.caller]
         crimes_reported = np.zeros(len(ev.kind), dtype=bool)
         crimes_reported[resp.caller_event] = True
@@ -202,6 +214,7 @@ class Engine:
             **self._levels(),
             "crimes": int(len(ev.kind) - kinds[rules.SUSPICIOUS]),
             "burglaries": int(kinds[rules.BURGLARY]),
+            "violent_crimes": int(kinds[rules.VIOLENCE]),
             "suspicious": int(kinds[rules.SUSPICIOUS]),
             "victims": int((ev.victim >= 0).sum()),
             "reports_112": n_112,
@@ -226,15 +239,15 @@ class Engine:
         }
         self.records.append(rec)
         if pop.n_groups:
-            g_call = pop.group_of_street[pop.street[resp.caller[caller_member]]]
+            g_call = st.group_of_street[pop.street[resp.caller[caller_member]]]
             reports = np.bincount(g_call[g_call >= 0], minlength=pop.n_groups)
             for k, posts in enumerate((traffic.alerts, traffic.chatter, traffic.feedback, reports)):
                 self.group_totals[:, k] += posts
             self._week_alerts += traffic.alerts
             if st.day % 7 == 6:  # a week ends: count groups that posted no alert in it
                 if st.day >= self.scenario.burn_in_days:
-                    self.group_totals[:, 4] += self._week_alerts == 0
-                    self._weeks_measured += 1
+                    self.group_totals[:, 4] += (self._week_alerts == 0) & st.group_active
+                    self._weeks_measured += st.group_active
                 self._week_alerts[:] = 0
         if self.log is not None:
             self.log.day(ev, resp, traffic, arrests)
@@ -288,6 +301,12 @@ class Engine:
                 "members": members,
                 "participation": members / np.maximum(st.group_adults, 1),
                 "admins": np.bincount(st.resident_group[st.admin], minlength=pop.n_groups),
+                "start_day": pd.array(
+                    np.where(st.group_start_day >= 0, st.group_start_day, None), dtype="Int64"
+                ),
+                "end_day": pd.array(
+                    np.where(st.group_end_day >= 0, st.group_end_day, None), dtype="Int64"
+                ),
                 "worry_members": mem_worry,
                 "alerts": t[:, 0],
                 "chatter": t[:, 1],
@@ -346,9 +365,11 @@ def _mean(x: np.ndarray) -> float:
 
 
 @njit(cache=True, nogil=True, fastmath=True)  # sums in any order: last-bit differences only
-def _sums(levels, member, with_groups, unsafe_from):
+def _sums(levels, member, with_groups, unsafe_from, violence_day, victim_day, year_ago):
     """Sums of each level (rows) and of 'feels unsafe' (last row) over members (column 0) and
-    non-members in areas with groups (column 1); and how many residents feel unsafe."""
+    non-members in areas with groups (column 1); how many residents feel unsafe; and (F4)
+    the residents victimised by violence after ``year_ago`` and those not victimised at all
+    since, each with how many of them feel unsafe."""
     n_rows, n = levels.shape
     sums = np.zeros((n_rows + 1, 2))
     for row in range(n_rows):
@@ -361,15 +382,23 @@ def _sums(levels, member, with_groups, unsafe_from):
         sums[row, 0] = in_members
         sums[row, 1] = in_others
     n_unsafe = in_members = in_others = 0.0
+    victims = np.zeros(4, dtype=np.int64)
     for i in range(n):
-        unsafe = 1.0 if levels[0, i] >= unsafe_from else 0.0
+        afraid = levels[0, i] >= unsafe_from
+        unsafe = 1.0 if afraid else 0.0
         m = float(member[i])
         n_unsafe += unsafe
         in_members += unsafe * m
         in_others += unsafe * (float(with_groups[i]) - m)
+        if violence_day[i] > year_ago:
+            victims[0] += 1
+            victims[1] += afraid
+        elif victim_day[i] <= year_ago:
+            victims[2] += 1
+            victims[3] += afraid
     sums[n_rows, 0] = in_members
     sums[n_rows, 1] = in_others
-    return sums, int(n_unsafe)
+    return sums, int(n_unsafe), victims
 
 
 @dataclass
@@ -449,10 +478,21 @@ class RunResult:
             if has_groups and g["weeks_measured"].sum()
             else float("nan"),
             "confrontations_per_year": m["confrontations"].sum() / years,
+            "victim_fear_ratio": _ratio(
+                m["unsafe_violence_victims_12m"].sum() / max(m["violence_victims_12m"].sum(), 1),
+                m["unsafe_non_victims_12m"].sum() / max(m["non_victims_12m"].sum(), 1),
+            )
+            if m["violence_victims_12m"].sum()
+            else float("nan"),
+            "violence_per_1000": 1000 * m["violent_crimes"].sum() / residents / years,
         }
         out["worry_gap"] = out["worry_members"] - out["worry_nonmembers"]
         out["unsafe_gap"] = out["unsafe_members"] - out["unsafe_nonmembers"]
         return {k: float(v) for k, v in out.items()}
+
+
+def _ratio(a: float, b: float) -> float:
+    return a / b if b > 0 else float("nan")
 
 
 def simulate(

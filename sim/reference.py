@@ -37,7 +37,8 @@ from sim.scenario import FACTOR_NAMES, Scenario
 from sim.streams import spawn_streams
 from sim.survey import UNSAFE_ANSWERS, empty_microdata
 
-KINDS = ("burglary", "theft", "vandalism", "suspicious")
+KINDS = ("burglary", "theft", "vandalism", "suspicious", "violence")
+NEVER = 1 << 40  # "long ago": the day of an event that never happened is -NEVER
 
 
 # --------------------------------------------------------------------------- small helpers
@@ -127,6 +128,10 @@ class Resident(mesa.Agent):
         self.member = False
         self.joined_day = -1  # day of the latest joining (-1: never)
         self.admin = False
+        self.last_victim_day = -NEVER
+        self.last_victim_kind = ""
+        self.victimisations = 0
+        self.last_violence_day = -NEVER
         self.new_day()
 
     @property
@@ -143,9 +148,16 @@ class Resident(mesa.Agent):
         self.heard_calm = 0.0
 
     # -- step 1: victimisation --------------------------------------------------------
-    def become_victim(self) -> None:
-        self.worry = max(self.worry, self.model.spec.crime.victim_worry)
+    def become_victim(self, kind: str) -> None:
+        """Worry jumps (further after violence); the victimisation is remembered."""
+        c, day = self.model.spec.crime, self.model.day
+        self.worry = max(self.worry, c.violence_worry if kind == "violence" else c.victim_worry)
         self.victim_today = True
+        self.last_victim_day, self.last_victim_kind = day, kind
+        self.victimisations += 1
+        if kind == "violence":
+            self.last_violence_day = day
+        self.street.last_crime_day = day
 
     # -- step 3: SAAR response ----------------------------------------------------------
     def call_probability(self, incident: Incident) -> float:
@@ -318,14 +330,19 @@ class Resident(mesa.Agent):
         mb, f = self.model.spec.membership, self.group.factors
         member_ties = sum(friend.member for friend in self.ties)
         share = member_ties / max(len(self.ties), 1)
+        recent = self.model.day - mb.recent_days
+        wave = self.model.burglaries_per_1000(self.group.area) >= mb.wave_burglaries
         p = (
             mb.join_rate
-            * (0.5 + f["recruitment"])
-            * (1 + f["local_problem"])
-            * (1 + 0.5 * f["municipal_coordination"])
+            * (mb.recruitment_floor + f["recruitment"])
+            * (1 + mb.local_problem_join * f["local_problem"])
+            * (1 + mb.municipal_invitation * f["municipal_coordination"])
+            * (1 + mb.wave_join * wave)
             * (1 + mb.social_influence * share)
             * self.selection_weight()
             * self.street.join_boost
+            * (1 + mb.victim_join * (self.last_victim_day > recent))
+            * (1 + mb.street_crime_join * (self.street.last_crime_day > recent))
         )
         return self.model.random.random() < min(p, 1.0)
 
@@ -339,8 +356,15 @@ class Street(mesa.Agent):
         self.area = area
         self.households = households
         self.residents: list[Resident] = []
-        self.group: Group | None = None
+        self.planned_group: Group | None = None  # the group that covers it once founded
+        self.last_crime_day = -NEVER
         self.join_boost = 1.0  # randomised encouragement: invited streets join more
+
+    @property
+    def group(self) -> Group | None:
+        """The group covering the street today (None before its founding and after its end)."""
+        g = self.planned_group
+        return g if g is not None and g.active else None
 
     @property
     def multiplier(self) -> float:
@@ -373,11 +397,19 @@ class Street(mesa.Agent):
         street as victim, and some can be seen while they happen."""
         c, rnd = self.model.spec.crime, self.model.random
         total = c.burglary_rate + c.theft_rate + c.vandalism_rate
-        expected = {"suspicious": self.households * self.multiplier * c.suspicious_rate / 365}
+        expected = {
+            "suspicious": self.households * self.multiplier * c.suspicious_rate / 365,
+            "violence": len(self.residents) * self.multiplier * c.violence_rate / 365,
+        }
         for kind, rate in zip(
             KINDS[:3], (c.burglary_rate, c.theft_rate, c.vandalism_rate), strict=True
         ):
             expected[kind] = crime_today * rate / total if total > 0 else 0.0
+        for wave in c.waves:  # burglary waves in the area
+            if wave.area == self.model.spec.areas[self.area].name and (
+                wave.day <= self.model.day < wave.day + wave.days
+            ):
+                expected["burglary"] *= wave.burglary_multiplier
         incidents = []
         minutes = self.model.spec.police.offence_minutes
         for kind in KINDS:
@@ -407,6 +439,10 @@ class Group(mesa.Agent):
         self.members: dict[Resident, None] = {}  # an ordered set
         self.adults = 0
         self.quiet_days = 0
+        self.active = False
+        self.start_day: int | None = None
+        self.end_day: int | None = None
+        self.weeks_measured = 0
         self.feedback_queue: dict[int, list[float]] = {}  # day → weights of arriving feedback
         self.conflicts = 0  # conflicts after confrontations today
         self.totals = {"alerts": 0, "chatter": 0, "feedback": 0, "reports": 0}
@@ -461,8 +497,17 @@ class Group(mesa.Agent):
         )
         fade = 1 + self.quiet_days / m.quiet_fade_days
         self.attention = 1 / (1 + volume / m.attention_half_volume) / fade
+        if self.dormant():
+            self.attention = 0.0
         alarm_traffic = self.alerts + self.feedback + self.keepalive  # chatter does not count
         self.quiet_days = 0 if alarm_traffic > 0 else self.quiet_days + 1
+
+    def dormant(self) -> bool:
+        """The alarm function quiet (no alert, feedback or keep-alive message) for
+        ``lifecycle.dormant_after_days`` days before today: members have muted the group and
+        read nothing today."""
+        after = self.model.spec.lifecycle.dormant_after_days
+        return after > 0 and self.quiet_days >= after
 
     def feedback_probability(self) -> float:
         """Chance that the outcome of a report is posted back (more with a professional)."""
@@ -581,12 +626,18 @@ class ReferenceModel(mesa.Model):
             for t in ("worry", "efficacy", "cohesion")
         }
         self.arrest_until = [-1] * len(scenario.areas)
+        self.area_households = [0] * len(scenario.areas)
+        for s in self.streets:
+            self.area_households[s.area] += s.households
+        self.burglary_days: list[list[int]] = []  # burglaries per area, one list per day
         self.areas_with_groups = {g.area for g in self.groups}
         self.waves = {w.day: w.label for w in scenario.survey.waves}
         self.records: list[dict[str, float]] = []
-        self.weeks_measured = 0
         self.surveys: list[pd.DataFrame] = []
-        self.form_groups()
+        starting = [g for g in self.groups if scenario.areas[g.area].group_start_day == 0]
+        for g in starting:
+            self.open_group(g)
+        self.form_groups(starting, scenario.membership.initial_participation)
 
     def _connect(self, pop) -> None:
         """Put residents on their streets, streets in their groups, ties between residents."""
@@ -595,9 +646,9 @@ class ReferenceModel(mesa.Model):
         for s in self.streets:
             g = int(pop.group_of_street[s.index])
             if g >= 0:
-                s.group = self.groups[g]
-                s.group.streets.append(s)
-                s.group.adults += len(s.residents)
+                s.planned_group = self.groups[g]
+                s.planned_group.streets.append(s)
+                s.planned_group.adults += len(s.residents)
         adj = pop.adjacency
         for r in self.residents:
             r.ties = [
@@ -610,15 +661,23 @@ class ReferenceModel(mesa.Model):
         return (value - mean) / sd
 
     # -- day 0 ---------------------------------------------------------------------------
-    def form_groups(self) -> None:
-        """Day 0: residents of covered streets join with the selection model, scaled so that
-        on average ``initial_participation`` of them join; each group gets one administrator
-        (two from 30 members): the members with the highest efficacy plus cohesion."""
-        candidates = [r for r in self.residents if r.group is not None]
+    def burglaries_per_1000(self, area: int) -> float:
+        """Burglaries per 1000 households of ``area`` over the last wave window (days)."""
+        window = self.burglary_days[-self.spec.lifecycle.wave_window_days :]
+        return 1000 * sum(day[area] for day in window) / max(self.area_households[area], 1)
+
+    def open_group(self, group: Group) -> None:
+        group.active, group.start_day, group.quiet_days = True, self.day, 0
+
+    def form_groups(self, groups: list[Group], target: float) -> None:
+        """A group's start (day 0 or its founding day): residents of its streets join with
+        the selection model, scaled so that on average ``target`` of them join; each group
+        gets one administrator (two from ``admins_two_from`` members): the members with the
+        highest efficacy plus cohesion."""
+        candidates = [r for r in self.residents if r.group is not None and r.group in groups]
         if not candidates:
             return
         weights = [r.selection_weight() for r in candidates]
-        target = self.spec.membership.initial_participation
         low, high = 0.0, 1.0 / max(min(weights), 1e-12)
         for _ in range(60):  # bisection for the scale that gives the target participation
             mid = (low + high) / 2
@@ -632,10 +691,49 @@ class ReferenceModel(mesa.Model):
             if self.random.random() < min(low * w, 1.0)
         ]
         self.admit(joining)
-        for g in self.groups:
+        two_from = self.spec.membership.admins_two_from
+        for g in groups:
             ranked = sorted(g.members, key=lambda r: r.efficacy + r.cohesion, reverse=True)
-            for r in ranked[: 2 if len(ranked) >= 30 else 1]:
+            for r in ranked[: 2 if len(ranked) >= two_from else 1]:
                 r.admin = True
+
+    def found_groups(self) -> None:
+        """Start of a day: groups not yet founded start on their area's group_start_day or
+        once the area's burglaries over the wave window reach found_after_burglaries per 1000
+        households (then with local_problem on); a founding core joins."""
+        founded = []
+        for g in self.groups:
+            if g.start_day is not None or g.end_day is not None:
+                continue
+            area = self.spec.areas[g.area]
+            threshold = area.found_after_burglaries
+            if area.group_start_day == self.day:
+                founded.append(g)
+            elif threshold > 0 and self.burglaries_per_1000(g.area) >= threshold:
+                g.factors["local_problem"] = 1.0
+                founded.append(g)
+        for g in founded:
+            self.open_group(g)
+        if founded:
+            self.form_groups(founded, self.spec.lifecycle.founding_participation)
+
+    def end_groups(self) -> None:
+        """End of a day: a group with too few members, or dormant for too long, ends: its
+        members become non-members and its streets are no longer covered."""
+        lc = self.spec.lifecycle
+        for g in self.groups:
+            if not g.active:
+                continue
+            silent = (
+                lc.dormant_after_days > 0
+                and lc.end_after_dormant_days > 0
+                and g.quiet_days >= lc.dormant_after_days + lc.end_after_dormant_days
+            )
+            if len(g.members) < lc.min_members or silent:
+                for r in g.members:
+                    r.member = r.admin = False
+                g.members.clear()
+                g.active, g.end_day = False, self.day
 
     def admit(self, newcomers: list[Resident]) -> list[Resident]:
         """Let newcomers in, in random order, as long as their group is below its size cap."""
@@ -657,6 +755,7 @@ class ReferenceModel(mesa.Model):
         mb = self.spec.membership
         if mb.invited_share > 0 and self.day == mb.invitation_day:
             self.invite_streets()
+        self.found_groups()
         for r in self.residents:
             r.new_day()
         incidents = self.incidents()  # 1
@@ -664,7 +763,11 @@ class ReferenceModel(mesa.Model):
         self.respond(incidents)  # 3
         self.police.step(incidents)  # 6 (before reading: feedback can arrive today)
         for g in self.groups:  # 4
-            g.step(incidents)
+            if g.active:
+                g.step(incidents)
+            else:
+                g.clear_today()
+                g.feedback_queue.pop(self.day, None)
         for r in self.residents:
             if r.member:
                 r.read_messages()
@@ -681,6 +784,7 @@ class ReferenceModel(mesa.Model):
             r.remember()
         left = self.leave()
         joined = self.join()
+        self.end_groups()
         self.record(incidents, joined, left)
         if self.day in self.waves:
             self.surveys.append(self.survey(self.waves[self.day]))
@@ -691,7 +795,7 @@ class ReferenceModel(mesa.Model):
         invited; their residents' join chance is multiplied from now on."""
         mb = self.spec.membership
         for a in range(len(self.spec.areas)):
-            covered = [s for s in self.streets if s.area == a and s.group is not None]
+            covered = [s for s in self.streets if s.area == a and s.planned_group is not None]
             for s in self.random.sample(covered, round(mb.invited_share * len(covered))):
                 s.join_boost = mb.invitation_boost
 
@@ -734,7 +838,11 @@ class ReferenceModel(mesa.Model):
             incidents += s.step(expected[s])
         for inc in incidents:
             if inc.victim is not None:
-                inc.victim.become_victim()
+                inc.victim.become_victim(inc.kind)
+        burgled = [0] * len(self.spec.areas)
+        for inc in incidents:
+            burgled[inc.street.area] += inc.kind == "burglary"
+        self.burglary_days.append(burgled)
         return incidents
 
     def notice(self, incidents: list[Incident]) -> None:
@@ -878,6 +986,9 @@ class ReferenceModel(mesa.Model):
 
         calls = [call for inc in incidents for call in inc.calls]
         crimes = [inc for inc in incidents if inc.is_crime]
+        year_ago = self.day - 365
+        violence_victims = [r for r in self.residents if r.last_violence_day > year_ago]
+        non_victims = [r for r in self.residents if r.last_victim_day <= year_ago]
         self.records.append(
             {
                 "day": self.day,
@@ -893,8 +1004,14 @@ class ReferenceModel(mesa.Model):
                 "proximity_nonmembers": mean([r.proximity for r in others]),
                 "efficacy_members": mean([r.efficacy for r in members]),
                 "efficacy_nonmembers": mean([r.efficacy for r in others]),
+                "groups_active": sum(g.active for g in self.groups),
+                "violence_victims_12m": len(violence_victims),
+                "unsafe_violence_victims_12m": sum(r.worry >= thr for r in violence_victims),
+                "non_victims_12m": len(non_victims),
+                "unsafe_non_victims_12m": sum(r.worry >= thr for r in non_victims),
                 "crimes": len(crimes),
                 "burglaries": sum(inc.kind == "burglary" for inc in incidents),
+                "violent_crimes": sum(inc.kind == "violence" for inc in incidents),
                 "suspicious": len(incidents) - len(crimes),
                 "victims": len(crimes),
                 "reports_112": sum(c.urgent for c in calls),
@@ -936,11 +1053,10 @@ class ReferenceModel(mesa.Model):
                 c.caller.group.totals["reports"] += 1
         if self.day % 7 == 6:
             for g in self.groups:
-                if self.day >= self.spec.burn_in_days:
+                if self.day >= self.spec.burn_in_days and g.active:
                     g.silent_weeks += g.alerts_this_week == 0
+                    g.weeks_measured += 1
                 g.alerts_this_week = 0
-            if self.day >= self.spec.burn_in_days:
-                self.weeks_measured += 1
 
     def survey(self, label: str) -> pd.DataFrame:
         """A survey wave: random participants and non-participants answer the instruments
@@ -983,6 +1099,8 @@ class ReferenceModel(mesa.Model):
                     "latent_worry": r.worry,
                     "latent_willingness": r.willingness,
                     "latent_proximity": r.proximity,
+                    "victim_12m": r.last_victim_day > self.day - 365,
+                    "victim_violence_12m": r.last_violence_day > self.day - 365,
                 }
             )
         return pd.DataFrame(rows)
@@ -1008,13 +1126,15 @@ class ReferenceModel(mesa.Model):
                     "members": len(members),
                     "participation": len(members) / max(g.adults, 1),
                     "admins": sum(r.admin for r in members),
+                    "start_day": g.start_day,
+                    "end_day": g.end_day,
                     "worry_members": sum(r.worry for r in members) / max(len(members), 1),
                     "alerts": g.totals["alerts"],
                     "chatter": g.totals["chatter"],
                     "feedback": g.totals["feedback"],
                     "reports": g.totals["reports"],
                     "silent_weeks": g.silent_weeks,
-                    "weeks_measured": self.weeks_measured,
+                    "weeks_measured": g.weeks_measured,
                     "reports_per_month": g.totals["reports"] / months,
                     "alerts_per_month": g.totals["alerts"] / months,
                     **{f"factor_{name}": g.factors[name] for name in FACTOR_NAMES},
@@ -1028,6 +1148,8 @@ class ReferenceModel(mesa.Model):
             "members",
             "participation",
             "admins",
+            "start_day",
+            "end_day",
             "worry_members",
             "alerts",
             "chatter",
@@ -1039,7 +1161,10 @@ class ReferenceModel(mesa.Model):
             "alerts_per_month",
             *[f"factor_{name}" for name in FACTOR_NAMES],
         ]
-        return pd.DataFrame(rows, columns=columns)
+        table = pd.DataFrame(rows, columns=columns)
+        for col in ("start_day", "end_day"):
+            table[col] = table[col].astype("Int64")
+        return table
 
     def result(self) -> RunResult:
         """The run as a :class:`sim.engine.RunResult` (same tables as the engine's)."""

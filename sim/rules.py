@@ -28,8 +28,8 @@ from sim.population import Population
 from sim.scenario import Scenario
 from sim.state import State
 
-BURGLARY, THEFT, VANDALISM, SUSPICIOUS = 0, 1, 2, 3
-KINDS = ("burglary", "theft", "vandalism", "suspicious")
+BURGLARY, THEFT, VANDALISM, SUSPICIOUS, VIOLENCE = 0, 1, 2, 3, 4
+KINDS = ("burglary", "theft", "vandalism", "suspicious", "violence")
 
 
 @dataclass
@@ -37,7 +37,7 @@ class Events:
     """Today's incidents, one entry per incident."""
 
     street: np.ndarray  # int[E]
-    kind: np.ndarray  # int[E], BURGLARY … SUSPICIOUS
+    kind: np.ndarray  # int[E], BURGLARY … VIOLENCE
     in_progress: np.ndarray  # bool[E], can be seen while it happens
     victim: np.ndarray  # int[E], resident, -1 for suspicious situations
     duration: np.ndarray | None = None  # float[E], minutes it can be seen while it happens
@@ -92,9 +92,10 @@ class Responses:
 def deterrence(pop: Population, st: State, scn: Scenario) -> np.ndarray:
     """Relative cut in crime per street by a visible group: it grows with the group's
     participation (full at ``crime.deterrence_full_share`` of adults) and street signs make
-    it fully visible (without them: ``crime.deterrence_unsigned``) (§2 step 1)."""
+    it fully visible (without them: ``crime.deterrence_unsigned``) (§2 step 1). Only groups
+    that exist today deter."""
     c = scn.crime
-    g = pop.group_of_street
+    g = st.group_of_street
     cut = np.zeros(pop.n_streets)
     if pop.n_groups == 0:
         return cut
@@ -118,7 +119,7 @@ def crime_rate(pop: Population, st: State, scn: Scenario) -> np.ndarray:
         pop.households_of_street,
         pop.crime_multiplier,
         pop.area_of_street,
-        pop.group_of_street,
+        st.group_of_street,
         deterrence(pop, st, scn),
         coordination,
         st.arrest_until > st.day,
@@ -163,8 +164,9 @@ def _street_rates(
 
 
 def incidents(pop: Population, st: State, scn: Scenario, rng: np.random.Generator) -> Events:
-    """Step 1: Poisson crimes per street and type (burglary, theft, vandalism) and ambiguous
-    suspicious situations; a share of crimes can be seen while in progress."""
+    """Step 1: Poisson crimes per street and type (burglary, theft, vandalism), ambiguous
+    suspicious situations and violent crimes (per resident, not deterred); a share of crimes
+    can be seen while in progress."""
     c = scn.crime
     total = c.burglary_rate + c.theft_rate + c.vandalism_rate
     rate = crime_rate(pop, st, scn)
@@ -175,8 +177,15 @@ def incidents(pop: Population, st: State, scn: Scenario, rng: np.random.Generato
         )
     else:
         lam[:, :3] = 0.0
-    lam[:, 3] = pop.households_of_street * pop.crime_multiplier * c.suspicious_rate / 365.0
-    street, kind = _events(poisson(lam, rng.random(lam.shape)))
+    lam[:, SUSPICIOUS] = pop.households_of_street * pop.crime_multiplier * c.suspicious_rate / 365
+    if c.waves:
+        lam[:, BURGLARY] *= burglary_waves(pop, st, scn)
+    counts = np.zeros((pop.n_streets, len(KINDS)), dtype=np.int64)
+    counts[:, :4] = poisson(lam, rng.random(lam.shape))
+    if c.violence_rate > 0:  # drawn apart, so that without violence the stream is unchanged
+        violent = pop.street_size * pop.crime_multiplier * c.violence_rate / 365
+        counts[:, VIOLENCE] = poisson(violent, rng.random(pop.n_streets))
+    street, kind = _events(counts)
     crime = kind != SUSPICIOUS
     in_progress = ~crime | (rng.random(len(kind)) < c.in_progress_share)
     victim = np.where(
@@ -189,6 +198,15 @@ def incidents(pop: Population, st: State, scn: Scenario, rng: np.random.Generato
     return Events(
         street=street, kind=kind, in_progress=in_progress, victim=victim, duration=duration
     )
+
+
+def burglary_waves(pop: Population, st: State, scn: Scenario) -> np.ndarray:
+    """Multiplier of each street's burglary rate today from the scenario's burglary waves."""
+    per_area = np.ones(len(pop.area_names))
+    for w in scn.crime.waves:
+        if w.day <= st.day < w.day + w.days:
+            per_area[pop.area_names.index(w.area)] *= w.burglary_multiplier
+    return per_area[pop.area_of_street]
 
 
 @compiled
@@ -206,12 +224,26 @@ def _events(counts):
     return street, kind
 
 
-def victimise(st: State, ev: Events, scn: Scenario) -> None:
-    """A victim's worry jumps to at least ``crime.victim_worry`` (victimisation)."""
-    v = ev.victim[ev.victim >= 0]
-    st.worry[v] = np.maximum(st.worry[v], scn.crime.victim_worry)
+def victimise(pop: Population, st: State, ev: Events, scn: Scenario) -> None:
+    """A victim's worry jumps to at least ``crime.victim_worry``, a victim of violence's to
+    at least ``crime.violence_worry``; each victim's history (day and kind of the last
+    victimisation, their number, the last violent one), the street's last crime day and the
+    area's burglaries of the wave window are updated."""
+    crime = ev.victim >= 0
+    v, kind = ev.victim[crime], ev.kind[crime]
+    jump = np.where(kind == VIOLENCE, scn.crime.violence_worry, scn.crime.victim_worry)
+    st.worry[v] = np.maximum(st.worry[v], jump)
     st.shaken[v] = True
     st.victims_today = v
+    st.last_victim_day[v] = st.day
+    st.last_victim_kind[v] = kind
+    np.add.at(st.victimisations, v, 1)
+    st.last_violence_day[v[kind == VIOLENCE]] = st.day
+    st.street_crime_day[ev.street[crime]] = st.day
+    burgled = pop.area_of_street[ev.street[ev.kind == BURGLARY]]
+    st.area_burglaries[st.day % len(st.area_burglaries)] = np.bincount(
+        burgled, minlength=len(pop.area_names)
+    )
 
 
 # --------------------------------------------------------------------------- 2. noticing
@@ -251,7 +283,7 @@ def respond(
     the incident started (:func:`call_moments`)."""
     r, f = scn.response, st.factors
     n_ev, n_w = len(ev.kind), len(witness)
-    g_ev = pop.group_of_street[ev.street]
+    g_ev = st.group_of_street[ev.street]
     if pop.n_groups == 0:  # no groups: no training, no app
         f = {k: np.zeros(1) for k in f}
     u_w = rng.random((4, n_w))  # per witness: call, (unused), hold back, post
@@ -532,7 +564,7 @@ def police(
     mean = np.where(by_112, pol.arrival_112_minutes, pol.arrival_0900_minutes)
     travel = rng.gamma(pol.arrival_shape, mean / pol.arrival_shape)
     resp.arrival_minutes = np.where(came, travel, np.nan)
-    g = pop.group_of_street[ev.street]
+    g = st.group_of_street[ev.street]
     gi = np.maximum(g, 0)
     described = (
         1 + pol.description_bonus * f["recognition_training"][gi] * resp.alerted
@@ -607,7 +639,7 @@ def group_messages(
     social channel, part of it and what the rules keep out move there), feedback due today
     (plus administrators' follow-up after alerts) and keep-alive test messages."""
     f, n_g, m = st.factors, pop.n_groups, scn.messages
-    g_ev = np.maximum(pop.group_of_street[ev.street], 0)
+    g_ev = np.maximum(st.group_of_street[ev.street], 0)
     alerts = np.bincount(g_ev[resp.alerted], minlength=n_g).astype(float)
     stigma = np.bincount(g_ev[resp.stigmatising], minlength=n_g).astype(float)
     member_called = np.zeros(len(ev.kind), dtype=bool)
@@ -625,10 +657,10 @@ def group_messages(
         else 0
     )
     due, due_weight = st.feedback_due(n_g)
-    feedback = due + followup
-    timely = due_weight + followup
+    feedback = (due + followup) * st.group_active  # lost once a group ends
+    timely = (due_weight + followup) * st.group_active
     every = f["keep_alive_days"]
-    keepalive = ((every > 0) & (st.day % np.maximum(every, 1) == 0)).astype(float)
+    keepalive = ((every > 0) & (st.day % np.maximum(every, 1) == 0) & st.group_active).astype(float)
     alert_street = np.bincount(ev.street[resp.alerted], minlength=pop.n_streets)
     relay = 1 - (1 - m.layered_relay) * f["layered"]
     return GroupTraffic(
@@ -641,7 +673,8 @@ def attention(st: State, traffic: GroupTraffic, scn: Scenario) -> np.ndarray:
     ``messages.attention_half_volume`` messages a day that reach members (in a layered
     group only the relayed share of alerts and chatter), and fades in quiet spells of the
     alarm function (days without an alert, feedback or keep-alive message; halved after
-    ``messages.quiet_fade_days``) unless a keep-alive test message ends them."""
+    ``messages.quiet_fade_days``) unless a keep-alive test message ends them; nothing is
+    read in a dormant group (see :func:`dormant`)."""
     m = scn.messages
     volume = (
         traffic.relay * (traffic.alerts * m.alert_replies + traffic.chatter)
@@ -649,7 +682,16 @@ def attention(st: State, traffic: GroupTraffic, scn: Scenario) -> np.ndarray:
         + traffic.keepalive
     )
     group = 1 / (1 + volume / m.attention_half_volume)
-    return group / (1 + st.quiet_days / m.quiet_fade_days)
+    group = group / (1 + st.quiet_days / m.quiet_fade_days)
+    return np.where(dormant(st, scn), 0.0, group)
+
+
+def dormant(st: State, scn: Scenario) -> np.ndarray:
+    """Groups that are dormant today: they exist and their alarm function has been quiet (no
+    alert, feedback or keep-alive message) for ``lifecycle.dormant_after_days`` days before
+    today; members have muted them and read nothing."""
+    after = scn.lifecycle.dormant_after_days
+    return st.group_active & (after > 0) & (st.quiet_days >= max(after, 1))
 
 
 def reassurance(pop: Population, st: State, traffic: GroupTraffic, scn: Scenario) -> np.ndarray:
@@ -720,9 +762,10 @@ def read_messages(pop: Population, st: State, traffic: GroupTraffic, scn: Scenar
             )
         ),
     )
-    # Only messages of the alarm function end a quiet spell; chatter does not.
+    # Only messages of the alarm function end a quiet spell; chatter does not. Groups that do
+    # not exist (yet, or any more) have no quiet spell.
     alarm_traffic = traffic.alerts + traffic.feedback + traffic.keepalive
-    st.quiet_days = np.where(alarm_traffic > 0, 0, st.quiet_days + 1)
+    st.quiet_days = np.where((alarm_traffic > 0) | ~st.group_active, 0, st.quiet_days + 1)
 
 
 @compiled
@@ -987,25 +1030,49 @@ def _leavers(members, admin, fatigue, group, extra, leave_rate, leave_fatigue, d
     return gone[:n], after_conflict
 
 
+def join_chance_per_group(pop: Population, st: State, scn: Scenario) -> np.ndarray:
+    """Daily join chance in each group at average traits, before social influence and the
+    resident's own recent events: join rate × (floor + recruitment) × local problem ×
+    municipal invitation × burglary wave in the group's area."""
+    mb, f = scn.membership, st.factors
+    wave = st.burglaries_per_1000()[pop.group_area] >= mb.wave_burglaries
+    return (
+        mb.join_rate
+        * (mb.recruitment_floor + f["recruitment"])
+        * (1 + mb.local_problem_join * f["local_problem"])
+        * (1 + mb.municipal_invitation * f["municipal_coordination"])
+        * (1 + mb.wave_join * wave)
+    )
+
+
+def recent_events_boost(pop: Population, st: State, scn: Scenario, who: np.ndarray) -> np.ndarray:
+    """Join chance multiplier of residents ``who`` from their own recent events: × (1 +
+    victim_join) if victimised, × (1 + street_crime_join) if a crime happened on their street,
+    within the last ``membership.recent_days`` days (today included)."""
+    mb = scn.membership
+    recent = st.day - mb.recent_days
+    victim = st.last_victim_day[who] > recent
+    street = st.street_crime_day[pop.street[who]] > recent
+    return (1 + mb.victim_join * victim) * (1 + mb.street_crime_join * street)
+
+
 def join_groups(pop: Population, st: State, scn: Scenario, rng: np.random.Generator) -> int:
-    """Step 7c: non-members on covered streets join: recruitment × selection weight ×
-    (1 + social influence × share of ties who are members), more with a concrete local
-    problem and municipal invitations; never beyond the group's size cap."""
+    """Step 7c: non-members on covered streets join: the group's chance
+    (:func:`join_chance_per_group`) × selection weight × (1 + social influence × share of
+    ties who are members) × their own recent events (:func:`recent_events_boost`); never
+    beyond the group's size cap."""
     if pop.n_groups == 0:
         return 0
-    mb, f = scn.membership, st.factors
-    per_group = (
-        mb.join_rate
-        * (0.5 + f["recruitment"])
-        * (1 + f["local_problem"])
-        * (1 + 0.5 * f["municipal_coordination"])
-    )
+    mb = scn.membership
+    per_group = join_chance_per_group(pop, st, scn)
     beta, mean, sd = _selection_model(st, scn)
     # Thinning: pick covered residents with a bound on anyone's join chance, then let each
     # pick join with (own chance) / bound: the same odds as drawing for everybody, at a
-    # fraction of the cost (the bound takes worry, efficacy and cohesion in [0, 1]).
+    # fraction of the cost (the bound takes worry, efficacy and cohesion in [0, 1] and the
+    # largest boost from recent events).
     z_max = np.maximum(beta * (0 - mean) / sd, beta * (1 - mean) / sd) - beta**2 / 2
-    bound = per_group.max() * (1 + mb.social_influence) * np.exp(z_max.sum())
+    boost_max = (1 + mb.victim_join) * (1 + mb.street_crime_join)
+    bound = per_group.max() * (1 + mb.social_influence) * np.exp(z_max.sum()) * boost_max
     covered = st.covered_residents
     boost = st.join_multiplier  # invited streets (randomised encouragement); None: no one
     if boost is not None:
@@ -1020,6 +1087,7 @@ def join_groups(pop: Population, st: State, scn: Scenario, rng: np.random.Genera
     new, above = _joiners(
         picked,
         draws,
+        recent_events_boost(pop, st, scn, picked),
         st.member,
         st.resident_group,
         per_group,
@@ -1027,9 +1095,7 @@ def join_groups(pop: Population, st: State, scn: Scenario, rng: np.random.Genera
         st.degree,
         mb.social_influence,
         st.levels,
-        beta,
-        mean,
-        sd,
+        (beta, mean, sd),
         bound,
     )
     assert not above, "a join chance exceeded its bound: a level outside [0, 1]?"
@@ -1056,6 +1122,7 @@ def invite_streets(pop: Population, st: State, scn: Scenario, rng: np.random.Gen
 def _joiners(
     picked,
     draws,
+    boost,
     member,
     group,
     per_group,
@@ -1063,13 +1130,13 @@ def _joiners(
     degree,
     social_influence,
     levels,
-    beta,
-    mean,
-    sd,
+    selection,
     bound,
 ):
     """Non-members among ``picked`` whose draw is below their join chance; and whether any
-    chance was above ``bound`` (which would bias the thinning)."""
+    chance was above ``bound`` (which would bias the thinning). ``selection`` is (β, mean,
+    sd) of the selection model."""
+    beta, mean, sd = selection
     new = np.empty(len(picked), dtype=np.int64)
     n_new = 0
     above = False
@@ -1080,6 +1147,7 @@ def _joiners(
             per_group[group[i]]
             * (1 + social_influence * member_ties[i] / degree[i])
             * _selection(levels, i, beta, mean, sd)
+            * boost[k]
         )
         above |= p > bound * (1 + 1e-9)
         if draws[k] < p:
@@ -1104,16 +1172,26 @@ def cap_joins(new: np.ndarray, g: np.ndarray, st: State, rng: np.random.Generato
 # --------------------------------------------------------------------------- initialisation
 
 
-def form_groups(pop: Population, st: State, scn: Scenario, rng: np.random.Generator) -> None:
-    """Day 0: residents of covered streets join with the selection model, scaled so that on
-    average ``membership.initial_participation`` of them are members; the size cap holds.
-    Each group gets one administrator (two from 30 members): the members with the highest
-    efficacy plus cohesion."""
+def form_groups(
+    pop: Population,
+    st: State,
+    scn: Scenario,
+    rng: np.random.Generator,
+    groups: np.ndarray | None = None,
+    target: float | None = None,
+) -> None:
+    """Day 0 (or a group's founding day): residents of the streets of ``groups`` (default:
+    all groups that exist) join with the selection model, scaled so that on average
+    ``target`` of them are members (default ``membership.initial_participation``); the size
+    cap holds. Each group gets one administrator (two from ``membership.admins_two_from``
+    members): the members with the highest efficacy plus cohesion."""
     g_all, cand = st.resident_group, st.covered_residents
+    if groups is not None:
+        cand = cand[np.isin(g_all[cand], groups)]
     if len(cand) == 0:
         return
     weight = selection_weight(st, scn, cand)
-    target = scn.membership.initial_participation
+    target = scn.membership.initial_participation if target is None else target
     lo, hi = 0.0, 1.0 / max(weight.min(), 1e-12)
     for _ in range(60):  # scale so that the mean join probability equals the target
         mid = (lo + hi) / 2
@@ -1126,4 +1204,46 @@ def form_groups(pop: Population, st: State, scn: Scenario, rng: np.random.Genera
     joined, g = joined[order], g[order]
     rank = np.arange(len(g)) - np.searchsorted(g, g)
     size = np.bincount(g, minlength=pop.n_groups)
-    st.admin[joined[rank < np.where(size[g] >= 30, 2, 1)]] = True
+    two = size[g] >= scn.membership.admins_two_from
+    st.admin[joined[rank < np.where(two, 2, 1)]] = True
+
+
+# --------------------------------------------------------------------------- group lifecycle
+
+
+def found_groups(pop: Population, st: State, scn: Scenario, rng: np.random.Generator) -> np.ndarray:
+    """Start of a day: groups not yet founded are founded on their area's
+    ``group_start_day`` or, with ``found_after_burglaries``, once the area's burglaries over
+    the wave window (up to yesterday) reach that many per 1000 households; a group founded by
+    a burglary wave has ``local_problem`` on. A founding core of
+    ``lifecycle.founding_participation`` joins (:func:`form_groups`). Returns the groups
+    founded today."""
+    pending = (st.group_start_day < 0) & (st.group_end_day < 0)
+    if not pending.any():
+        return np.zeros(0, dtype=np.int64)
+    on_day = st.planned_start == st.day
+    threshold = st.wave_threshold
+    wave = (threshold > 0) & (st.burglaries_per_1000()[pop.group_area] >= threshold)
+    founded = np.flatnonzero(pending & (on_day | wave))
+    if len(founded):
+        st.factors["local_problem"][founded[wave[founded] & ~on_day[founded]]] = 1.0
+        st.open_groups(founded)
+        form_groups(pop, st, scn, rng, founded, scn.lifecycle.founding_participation)
+    return founded
+
+
+def end_groups(pop: Population, st: State, scn: Scenario) -> np.ndarray:
+    """End of a day: a group ends when its members fall below ``lifecycle.min_members`` or
+    when it has been dormant for ``lifecycle.end_after_dormant_days`` more days; its members
+    become non-members and its streets are no longer covered. Returns the groups ended."""
+    lc = scn.lifecycle
+    too_small = st.members_per_group < lc.min_members
+    silent = (
+        (lc.dormant_after_days > 0)
+        & (lc.end_after_dormant_days > 0)
+        & (st.quiet_days >= lc.dormant_after_days + lc.end_after_dormant_days)
+    )
+    ended = np.flatnonzero(st.group_active & (too_small | silent))
+    if len(ended):
+        st.close_groups(ended)
+    return ended

@@ -339,12 +339,44 @@ class Area(Strict):
         "have municipal_coordination switched on unless this area's factors say otherwise.",
         source="Akkermans & Vollaard 2015 (municipality invites, instructs, coordinates)",
     )
+    group_start_day: Annotated[int, Field(ge=0)] | Literal["on_wave"] = _f(
+        0,
+        "Day on which the area's groups are founded (0 = they exist before the run starts; "
+        "'on_wave' = only a burglary wave founds them, see found_after_burglaries). Before it "
+        "their streets are not covered: no alerts, no deterrence.",
+        unit="day",
+        source="assumption (scenario choice)",
+    )
+    found_after_burglaries: float = _f(
+        0.0,
+        "Found the area's groups (with local_problem on) once its burglaries over the last "
+        "lifecycle.wave_window_days reach this many per 1000 households (0 = off): the "
+        "'concrete local problem' that starts groups.",
+        unit="burglaries/1000 households/window",
+        source="Zoutendijk (Inholland) in Stadszaken; press on Tilburg",
+        ge=0,
+        le=1000,
+    )
     factors: FactorOverrides = _f(  # type: ignore[valid-type]
         FactorOverrides(), "Success factors that differ from the scenario's [factors] here."
     )
 
 
 # --------------------------------------------------------------------------- mechanisms
+
+
+class CrimeWave(Strict):
+    """A spell of extra burglaries in one area (e.g. a burglary gang at work)."""
+
+    area: str = Field(description="Name of the area.", min_length=1)
+    day: int = Field(description="First day of the wave.", ge=0)
+    days: int = Field(30, description="Length of the wave in days.", ge=1, le=36_500)
+    burglary_multiplier: float = Field(
+        5.0,
+        description="The area's burglary rate is multiplied by this during the wave.",
+        ge=0,
+        le=100,
+    )
 
 
 class Crime(Strict):
@@ -374,6 +406,15 @@ class Crime(Strict):
         ge=0,
         le=5,
     )
+    violence_rate: float = _f(
+        0.02,
+        "Violent crimes (threat, assault) per adult resident per year, on the victim's street; "
+        "not deterred by a group.",
+        unit="1/resident/year",
+        source="CBS Veiligheidsmonitor: 2–3 % of residents a victim of violence per year",
+        ge=0,
+        le=5,
+    )
     suspicious_rate: float = _f(
         0.4,
         "Ambiguous suspicious situations per household per year.",
@@ -390,6 +431,15 @@ class Crime(Strict):
         "A victim's worry jumps to at least this level.",
         unit="worry 0–1",
         source="Prieto Curiel & Bishop 2017; CBS VM 2017 (F4)",
+        ge=0,
+        le=1,
+    )
+    violence_worry: float = _f(
+        0.9,
+        "A victim of violence's worry jumps to at least this level (stronger than after "
+        "property crime).",
+        unit="worry 0–1",
+        source="CBS VM 2017 (F4: victims of violence about 5 × as often afraid); calibrate",
         ge=0,
         le=1,
     )
@@ -434,6 +484,9 @@ class Crime(Strict):
         le=0.95,
     )
     arrest_memory_days: int = _f(30, "How long an arrest deters.", unit="days", ge=0, le=365)
+    waves: list[CrimeWave] = _f(
+        [], "Burglary waves: spells of extra burglaries in an area (none = steady rates)."
+    )
 
 
 class Response(Strict):
@@ -1101,6 +1154,138 @@ class Membership(Strict):
     invitation_day: int = _f(
         0, "Day the invitations go out (with invited_share > 0).", unit="day", ge=0
     )
+    recruitment_floor: float = _f(
+        0.5,
+        "Join chance scales with (this + recruitment): invitations reach some residents even "
+        "without effort.",
+        unit="×",
+        source="assumption",
+        ge=0,
+        le=5,
+    )
+    local_problem_join: float = _f(
+        1.0,
+        "Join chance × (1 + this) in a group started for a concrete local problem.",
+        unit="×",
+        source="Zoutendijk (Inholland) in Stadszaken (assumption for the size)",
+        ge=0,
+        le=20,
+    )
+    municipal_invitation: float = _f(
+        0.5,
+        "Join chance × (1 + this) where the municipality invites residents "
+        "(municipal_coordination).",
+        unit="×",
+        source="Akkermans & Vollaard 2015 (assumption for the size)",
+        ge=0,
+        le=20,
+    )
+    admins_two_from: int = _f(
+        30,
+        "A group of at least this many members at its start gets two administrators, "
+        "otherwise one.",
+        unit="members",
+        source="assumption (police guidance: a small team of administrators)",
+        ge=1,
+        le=256,
+    )
+    recent_days: int = _f(
+        30,
+        "How long a victimisation or a crime on the own street counts as recent for joining.",
+        unit="days",
+        source="assumption",
+        ge=1,
+        le=3650,
+    )
+    victim_join: float = _f(
+        0.0,
+        "Join chance × (1 + this) for a resident victimised in the last recent_days (0 = "
+        "off): selection of the worried, the opposite sign of F12's selection of the calm.",
+        unit="×",
+        source="assumption; Zoutendijk ('concrete local problem'); F12 reports the opposite "
+        "at joining",
+        ge=0,
+        le=100,
+    )
+    street_crime_join: float = _f(
+        0.0,
+        "Join chance × (1 + this) after a crime on the own street in the last recent_days "
+        "(0 = off).",
+        unit="×",
+        source="assumption; Zoutendijk ('concrete local problem')",
+        ge=0,
+        le=100,
+    )
+    wave_join: float = _f(
+        0.0,
+        "Join chance × (1 + this) in every group of an area during a burglary wave (0 = "
+        "off): recruitment after an incident wave.",
+        unit="×",
+        source="assumption; M3 (groups arise where they are needed least) argues against a "
+        "large value",
+        ge=0,
+        le=100,
+    )
+    wave_burglaries: float = _f(
+        6.0,
+        "An area is in a burglary wave while its burglaries over the last "
+        "lifecycle.wave_window_days reach this many per 1000 households (about 3 × the "
+        "baseline rate over 30 days).",
+        unit="burglaries/1000 households/window",
+        source="assumption",
+        ge=0,
+        le=1000,
+    )
+
+
+class Lifecycle(Strict):
+    """Groups that start, grow, go quiet and end during a run."""
+
+    founding_participation: float = _f(
+        0.1,
+        "Share of adults on its streets who join a group on the day it is founded during the "
+        "run (groups that exist at day 0 start with membership.initial_participation); "
+        "the group then grows by joining.",
+        unit="share",
+        source="assumption (a founding core that recruits)",
+        ge=0,
+        le=1,
+    )
+    wave_window_days: int = _f(
+        30,
+        "Window over which an area's burglaries are counted for founding "
+        "(areas.found_after_burglaries) and wave recruitment (membership.wave_join).",
+        unit="days",
+        source="assumption",
+        ge=1,
+        le=365,
+    )
+    dormant_after_days: int = _f(
+        0,
+        "A group with no post for this many days is dormant: its members have muted it and "
+        "read nothing; the first post wakes it from the next day (0 = never dormant).",
+        unit="days",
+        source="WABP Belgium (keep-alive against quiet groups); assumption",
+        ge=0,
+        le=3650,
+    )
+    end_after_dormant_days: int = _f(
+        0,
+        "A group dormant for this many further days ends (0 = never).",
+        unit="days",
+        source="assumption",
+        ge=0,
+        le=3650,
+    )
+    min_members: int = _f(
+        0,
+        "A group whose members fall below this number ends; its members become non-members "
+        "and its streets are no longer covered (0 = never).",
+        unit="members",
+        source="assumption",
+        ge=0,
+        le=256,
+    )
 
 
 # --------------------------------------------------------------------------- survey
@@ -1273,6 +1458,7 @@ class Scenario(Strict):
     police: Police = Police()
     memory: Memory = Memory()
     membership: Membership = Membership()
+    lifecycle: Lifecycle = Lifecycle()
     survey: Survey = Survey()
     interventions: list[Intervention] = Field([], description="Changes of success factors.")
 
@@ -1292,6 +1478,23 @@ class Scenario(Strict):
                 raise ValueError(
                     f"interventions[{i}].areas: unknown area {unknown[0]!r}; "
                     f"allowed: {', '.join(names)}"
+                )
+        for i, a in enumerate(self.areas):
+            if a.group_start_day == "on_wave" and a.found_after_burglaries == 0:
+                raise ValueError(
+                    f"areas[{i}] ({a.name!r}): group_start_day = 'on_wave' needs "
+                    f"found_after_burglaries > 0, else the groups are never founded"
+                )
+            if a.group_start_day == 0 and a.found_after_burglaries > 0:
+                raise ValueError(
+                    f"areas[{i}] ({a.name!r}): found_after_burglaries has no effect while "
+                    f"the groups exist from day 0; set group_start_day to a later day or "
+                    f"'on_wave'"
+                )
+        for i, w in enumerate(self.crime.waves):
+            if w.area not in names:
+                raise ValueError(
+                    f"crime.waves[{i}].area: unknown area {w.area!r}; allowed: {', '.join(names)}"
                 )
         unknown = [a for a in self.survey.areas if a not in names]
         if unknown:

@@ -19,6 +19,8 @@ LEVELS = (
     ("proximity", "gov_proximity"),
     ("cohesion", "cohesion"),
 )
+#: "Long ago": the day of an event that never happened is −NEVER.
+NEVER = 1 << 40
 
 
 class State:
@@ -49,10 +51,34 @@ class State:
         #: Called as ``on_membership(who, joined)`` after each change (event logs; None = off).
         self.on_membership = None
         self.factors = {k: v.copy() for k, v in pop.factors.items()}
-        self.resident_group = pop.group
-        self.covered = self.resident_group >= 0
-        self.covered_residents = np.flatnonzero(self.covered)
-        self.group_adults = np.bincount(self.resident_group[self.covered], minlength=pop.n_groups)
+        # Groups exist from their founding day to their end: only then do they cover their
+        # streets (``group_of_street`` and ``resident_group`` are -1 elsewhere).
+        self.group_active = np.zeros(pop.n_groups, dtype=bool)
+        self.group_start_day = np.full(pop.n_groups, -1)
+        self.group_end_day = np.full(pop.n_groups, -1)
+        start = [-1 if a.group_start_day == "on_wave" else a.group_start_day for a in scn.areas]
+        self.planned_start = np.asarray(start, dtype=np.int64)[pop.group_area]
+        self.wave_threshold = np.array([a.found_after_burglaries for a in scn.areas])[
+            pop.group_area
+        ]
+        self.group_of_street = np.full(pop.n_streets, -1, dtype=pop.group_of_street.dtype)
+        self.resident_group = np.full(pop.n, -1, dtype=pop.group_of_street.dtype)
+        self.covered_residents = np.zeros(0, dtype=np.int64)
+        planned = pop.group >= 0
+        self.group_adults = np.bincount(pop.group[planned], minlength=pop.n_groups)
+        # Victimisation history per resident (days are -NEVER before the first one) and the
+        # last day with a crime on each street; burglaries per area over the wave window.
+        self.last_victim_day = np.full(pop.n, -NEVER)
+        self.last_victim_kind = np.full(pop.n, -1, dtype=np.int8)
+        self.victimisations = np.zeros(pop.n, dtype=np.int32)
+        self.last_violence_day = np.full(pop.n, -NEVER)
+        self.street_crime_day = np.full(pop.n_streets, -NEVER)
+        self.area_households = np.bincount(
+            pop.area_of_street, pop.households_of_street, minlength=len(pop.area_names)
+        )
+        self.area_burglaries = np.zeros(
+            (scn.lifecycle.wave_window_days, len(pop.area_names)), dtype=np.int64
+        )
         # ties per resident, at least 1 so that shares of ties never divide by zero
         self.degree = np.maximum(np.diff(pop.adjacency.indptr), 1).astype(float)
         self.members_per_group = np.zeros(pop.n_groups, dtype=np.int64)
@@ -84,6 +110,35 @@ class State:
         self.join_multiplier: np.ndarray | None = None
 
     # -- bookkeeping -------------------------------------------------------------------
+    def open_groups(self, groups: np.ndarray) -> None:
+        """``groups`` are founded today: from now on they cover their streets."""
+        self.group_active[groups] = True
+        self.group_start_day[groups] = self.day
+        self.quiet_days[groups] = 0
+        self._cover()
+
+    def close_groups(self, groups: np.ndarray) -> None:
+        """``groups`` end today: their members leave and their streets are uncovered."""
+        ending = np.isin(self.resident_group, groups)
+        self.leave(np.flatnonzero(ending & self.member))
+        self.admin[ending] = False
+        self.group_active[groups] = False
+        self.group_end_day[groups] = self.day
+        self._cover()
+
+    def _cover(self) -> None:
+        planned = self.pop.group_of_street
+        active = planned >= 0
+        if self.pop.n_groups:
+            active &= self.group_active[np.maximum(planned, 0)]
+        self.group_of_street[:] = np.where(active, planned, -1)
+        self.resident_group[:] = self.group_of_street[self.pop.street]
+        self.covered_residents = np.flatnonzero(self.resident_group >= 0)
+
+    def burglaries_per_1000(self) -> np.ndarray:
+        """Burglaries per 1000 households in each area over the wave window (up to now)."""
+        return 1000 * self.area_burglaries.sum(axis=0) / np.maximum(self.area_households, 1)
+
     def join(self, who: np.ndarray) -> None:
         """``who`` (non-members on covered streets) become members."""
         who = np.asarray(who, dtype=np.int64)

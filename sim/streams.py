@@ -29,6 +29,7 @@ import numpy as np
 SUBMODELS = (
     "population",  # building the neighbourhood: households, traits, ties
     "formation",  # who is a member on day 0
+    "founding",  # groups founded during the run and their first members
     "incidents",  # crimes and suspicious situations, victims
     "noticing",  # who notices an incident in progress
     "response",  # calls, posts, going out to look, confrontations, minutes to the call

@@ -184,6 +184,8 @@ def survey_wave(
             "latent_worry": state.worry[who],
             "latent_willingness": state.willingness[who],
             "latent_proximity": state.proximity[who],
+            "victim_12m": state.last_victim_day[who] > day - 365,
+            "victim_violence_12m": state.last_violence_day[who] > day - 365,
         }
     )
     return df, (roster if roster is not None else np.zeros(0, np.int64)), work
@@ -267,6 +269,38 @@ def indicators(microdata: pd.DataFrame) -> pd.DataFrame:
             rows.append((wave, GROUPS[bool(part)], ind, est, lo, hi, len(x)))
     return pd.DataFrame(
         rows, columns=["wave", "respondents", "indicator", "estimate", "ci_low", "ci_high", "n"]
+    )
+
+
+def victim_fear(microdata: pd.DataFrame) -> pd.DataFrame:
+    """F4 from survey microdata: the share feeling unsafe (at least sometimes) among victims of
+    violence in the last 12 months and among respondents not victimised at all in that time,
+    per wave with 95 % intervals, and their ratio. Needs the columns ``victim_12m`` and
+    ``victim_violence_12m`` (the virtual survey has them; field data may not)."""
+    rows = []
+    for wave, df in microdata.groupby("wave", sort=False):
+        unsafe = (df["feel_unsafe"] != "never").to_numpy(float)
+        violence = df["victim_violence_12m"].to_numpy(bool)
+        none = ~df["victim_12m"].to_numpy(bool)
+        (v, v_lo, v_hi), (n, n_lo, n_hi) = _proportion(unsafe[violence]), _proportion(unsafe[none])
+        ratio = v / n if n > 0 else np.nan
+        rows.append(
+            (wave, v, v_lo, v_hi, int(violence.sum()), n, n_lo, n_hi, int(none.sum()), ratio)
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "wave",
+            "pct_unsafe_violence_victims",
+            "ci_low_victims",
+            "ci_high_victims",
+            "n_violence_victims",
+            "pct_unsafe_non_victims",
+            "ci_low_non_victims",
+            "ci_high_non_victims",
+            "n_non_victims",
+            "ratio",
+        ],
     )
 
 

@@ -131,7 +131,11 @@ def test_compare_recovers_paired_effects_with_intervals(write_experiment, tmp_pa
     row = table[(table.outcome == "worry_members") & (table.factor == "exposure")].iloc[0]
     assert row.ci_low < 0.1 < row.ci_high  # true effect: +0.1
     none = table[table.outcome == "worry_nonmembers"]
-    assert ((none.ci_low < 0) & (none.ci_high > 0)).all()  # no true effect
+    # no true effect: every estimate is small next to the true effects above, and at most one
+    # of the four 95 % intervals misses zero by chance (the noise follows the scenario's hash,
+    # which changes whenever the schema gains a field)
+    assert (none.effect.abs() < 0.02).all()
+    assert ((none.ci_low < 0) & (none.ci_high > 0)).sum() >= len(none) - 1
     assert (out / "compare" / "effects.png").read_bytes()[:4] == b"\x89PNG"
 
 

@@ -46,6 +46,7 @@ SCENARIOS = (
     "factors/saar_training",
     "mechanisms/group_reassures",
     "mechanisms/opinion_contagion",
+    "mechanisms/burglary_wave_group",
 )
 
 #: Summary outputs compared (RunResult.summary keys).
@@ -72,6 +73,8 @@ SUMMARY_KEYS = (
     "proximity_nonmembers",
     "silent_weeks_share",
     "confrontations_per_year",
+    "victim_fear_ratio",
+    "violence_per_1000",
 )
 #: Daily counts compared as totals over the measured period.
 COUNT_KEYS = (
@@ -82,6 +85,8 @@ COUNT_KEYS = (
     "joined",
     "left",
     "went_to_look",
+    "violent_crimes",
+    "groups_active",  # group-days: when groups were founded and ended
 )
 
 
@@ -103,6 +108,11 @@ def shrink(scn: Scenario, streets: int = 8, days: int = 240) -> Scenario:
         wave["day"] = at(wave["day"])
     for iv in data["interventions"]:
         iv["day"] = at(iv["day"])
+    for wave in data["crime"]["waves"]:  # the wave keeps its length: it must found groups
+        wave["day"] = at(wave["day"])
+    for area in data["areas"]:
+        if isinstance(area["group_start_day"], int):
+            area["group_start_day"] = at(area["group_start_day"])
     households = sum(
         a["streets"] * (a["households_per_street"] or data["population"]["households_per_street"])
         for a in data["areas"]
@@ -117,6 +127,7 @@ def outputs(result: RunResult) -> dict[str, float]:
     out = {k: v for k, v in result.summary().items() if k in SUMMARY_KEYS}
     measured = result.measured()
     out.update({f"total_{k}": float(measured[k].sum()) for k in COUNT_KEYS})
+    out["groups_ended"] = float(result.groups["end_day"].notna().sum())
     if len(result.survey):
         for row in indicators(result.survey).itertuples():
             out[f"survey_{row.wave}_{row.respondents}_{row.indicator}"] = float(row.estimate)

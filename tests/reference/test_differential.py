@@ -14,7 +14,7 @@ The detection tests change one rule in the reference only and require the suite 
 dropping the bystander discount is caught by the fast tier; doubling the worry an alert
 causes is subtler (in the shrunk neighbourhoods groups are one or two streets and post few
 alerts: members' worry differs at p ≈ 2·10⁻⁴, not enough after correcting for 48 outputs at
-α = 0.01/6), so it is checked at full size in the slow tier.
+α = 0.01/7), so it is checked at full size in the slow tier.
 """
 
 from __future__ import annotations
