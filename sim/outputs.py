@@ -95,9 +95,9 @@ def plot_key_series(result: RunResult, png: Path) -> None:
 
 def write_run(
     result: RunResult, out: str | Path, *, plot: bool = True, overwrite: bool = False
-) -> list[str]:
-    """Write all outputs of a run to folder ``out`` (replacing an earlier run there atomically);
-    returns the names of the files written."""
+) -> Path:
+    """Write all outputs of a run to folder ``out`` (replacing an earlier run there
+    atomically); returns ``out``."""
     out = Path(out)
     with atomic_dir(out, "run", overwrite=overwrite) as tmp:
         result.daily.to_parquet(tmp / "daily.parquet", index=False)
@@ -117,5 +117,4 @@ def write_run(
         (tmp / "metadata.json").write_text(json.dumps(meta, indent=2, allow_nan=True))
         if plot:
             plot_key_series(result, tmp / "key_series.png")
-        written = sorted(p.name for p in tmp.iterdir())
-    return written
+    return out

@@ -190,7 +190,8 @@ def handle(args) -> int:
         out.parent.mkdir(exist_ok=True)  # the default results/
     except OSError as e:
         raise UserError(f"cannot make the folder {out.parent} ({e.strerror}); give --out") from None
-    written = write_run(result, out, plot=not args.no_plot, overwrite=args.overwrite)
+    write_run(result, out, plot=not args.no_plot, overwrite=args.overwrite)
+    written = sorted(p.name for p in out.iterdir())
     measured = (
         f"measured after the burn-in of {scenario.burn_in_days} days"
         if days > scenario.burn_in_days
