@@ -32,7 +32,7 @@ from sim.scenario import (
 MIN_RESIDENTS, MAX_RESIDENTS = 50, 20_000
 MAX_SEED = 2**31 - 1
 DEFAULT_RESIDENTS = 2_000
-NOT_SCENARIOS = ("experiments",)  # folders below scenarios/ that hold other kinds of TOML
+NOT_SCENARIOS = ("experiments", "studies")  # folders below scenarios/ with other kinds of TOML
 NOW_PREFIX = "@"  # wave label of a survey taken from the page ("@120" = on day 120)
 
 
@@ -124,9 +124,12 @@ def scale_population(scn: Scenario, residents: int | None) -> Scenario:
     households = 0
     for i, area in enumerate(scn.areas):
         streets = max(1, round(area.streets * factor))
-        overrides[f"areas.{i}.streets"] = streets
         if area.groups and streets != area.streets:
-            overrides[f"areas.{i}.groups"] = max(1, round(area.groups * streets / area.streets))
+            groups = max(1, round(area.groups * streets / area.streets))
+            if area.coverage > 0:  # every group needs a covered street of its own
+                streets = max(streets, math.ceil(groups / area.coverage))
+            overrides[f"areas.{i}.groups"] = groups
+        overrides[f"areas.{i}.streets"] = streets
         households += streets * (area.households_per_street or per_street)
     sv = scn.survey
     if sv.participants + sv.non_participants > households // 2:

@@ -11,7 +11,7 @@ import threading
 
 import pytest
 
-from sim.app.drive import chromium_path, free_port, start_app, stop_app
+from sim.app.drive import free_port, start_app, stop_app
 from sim.commands.app import announce_when_ready, check_address, classroom_env, public_urls
 from sim.errors import UserError
 from tests.app.conftest import ARTEFACTS
@@ -72,46 +72,37 @@ def test_classroom_flags_are_checked():
 
 
 @pytest.mark.browser
-def test_address_printed_when_ready_and_a_full_class_is_told_so():
-    if chromium_path() is None:
-        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
-    from playwright.sync_api import sync_playwright
-
-    from sim.app.drive import CHROMIUM_ARGS
-
+def test_address_printed_when_ready_and_a_full_class_is_told_so(chromium):
     port = free_port()
     log = ARTEFACTS / "app-server-full.log"
     proc = start_app(port, log, ("--max-sessions", "1"))
     try:
         url = f"http://127.0.0.1:{port}"
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(
-                executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True
-            )
-            first = browser.new_context().new_page()
-            first.set_default_timeout(120_000)
-            first.goto(url)
-            first.locator(".buurt-map img").wait_for()
-            second_context = browser.new_context()
-            second = second_context.new_page()
-            second.set_default_timeout(120_000)
-            second.goto(url)
-            second.locator(".server-full").wait_for()
-            text = second.locator(".server-full").inner_text()
-            assert "Vol" in text and "Full" in text and "1" in text
-            assert second.locator(".buurt-map").count() == 0
-            # a tab closes: the next visitor gets the model
-            first.context.close()
-            third = second_context.new_page()
-            third.set_default_timeout(120_000)
-            for _ in range(20):
-                third.goto(url)
-                third.locator(".buurt-map img, .server-full").first.wait_for()
-                if third.locator(".buurt-map img").count():
-                    break
-                third.wait_for_timeout(1000)
-            assert third.locator(".buurt-map img").count() == 1
-            browser.close()
+        browser = chromium  # the test session's browser
+        first = browser.new_context().new_page()
+        first.set_default_timeout(120_000)
+        first.goto(url)
+        first.locator(".buurt-map img").wait_for()
+        second_context = browser.new_context()
+        second = second_context.new_page()
+        second.set_default_timeout(120_000)
+        second.goto(url)
+        second.locator(".server-full").wait_for()
+        text = second.locator(".server-full").inner_text()
+        assert "Vol" in text and "Full" in text and "1" in text
+        assert second.locator(".buurt-map").count() == 0
+        # a tab closes: the next visitor gets the model
+        first.context.close()
+        third = second_context.new_page()
+        third.set_default_timeout(120_000)
+        for _ in range(20):
+            third.goto(url)
+            third.locator(".buurt-map img, .server-full").first.wait_for()
+            if third.locator(".buurt-map img").count():
+                break
+            third.wait_for_timeout(1000)
+        assert third.locator(".buurt-map img").count() == 1
+        second_context.close()
     finally:
         stop_app(proc)
     lines = log.read_text().splitlines()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -35,9 +37,14 @@ def test_every_offered_scenario_loads_at_page_population_sizes(key):
     base = load_named(key)
     scn = scale_population(base, 300)
     # every area keeps at least one street, so big cities cannot shrink below that
-    one_street_each = base.with_overrides(
-        {"survey.waves": [], **{f"areas.{i}.streets": 1 for i in range(len(base.areas))}}
-    )
+    # (an area with groups keeps the streets one group needs to cover a street of its own)
+    one_street = {"survey.waves": []}
+    for i, area in enumerate(base.areas):
+        streets = math.ceil(1 / area.coverage) if area.groups and area.coverage > 0 else 1
+        one_street[f"areas.{i}.streets"] = streets
+        if area.groups:
+            one_street[f"areas.{i}.groups"] = 1
+    one_street_each = base.with_overrides(one_street)
     smallest = expected_residents(one_street_each)
     assert 200 <= expected_residents(scn) <= max(450, 1.01 * smallest)
 

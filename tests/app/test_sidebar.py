@@ -95,5 +95,5 @@ def test_language_switch_keeps_the_controls(page, app_url):
     picker = page.locator(".field-scenario .v-select__selections").inner_text()
     assert picker == "Tilburg style", picker
     assert _status(page).startswith("Day 1 ")
-    assert page.locator(".factor").filter(has_text="(changed)").count() == 1
+    expect(page.locator(".factor").filter(has_text="(changed)")).to_have_count(1)
     assert "0.9" in page.locator(".factor-police_feedback").inner_text()
