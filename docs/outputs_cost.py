@@ -39,7 +39,8 @@ def measure(repeats: int = 5, residents: int = 10_000) -> tuple[dict, dict[str, 
             if ex is not None:
                 result = r
     with tempfile.TemporaryDirectory() as tmp:
-        out = write_run(result, Path(tmp) / "run", plot=False)
+        out = Path(tmp) / "run"
+        write_run(result, out, plot=False)
         sizes = {p.name: p.stat().st_size for p in sorted(out.iterdir())}
     return times, sizes, result.metadata["residents"]
 
