@@ -1327,8 +1327,20 @@ class Scenario(Strict):
         return self.factors.model_copy(update=update)
 
     def content_hash(self) -> str:
-        """SHA-256 of the resolved content (independent of file layout and ``extends``)."""
-        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=True)
+        """SHA-256 of the resolved content (independent of file layout and ``extends``).
+
+        Survey options that are switched off (a panel's options without ``panel``, the
+        response model without ``nonresponse.enabled``) cannot change a result and are left
+        out, so scenarios that do not use them keep the hash they had before the options
+        existed."""
+        data = self.model_dump(mode="json")
+        survey = data["survey"]
+        if not survey["panel"]:
+            for key in ("panel", "attrition", "refresh"):
+                survey.pop(key)
+        if not survey["nonresponse"]["enabled"]:
+            survey.pop("nonresponse")
+        blob = json.dumps(data, sort_keys=True, ensure_ascii=True)
         return hashlib.sha256(blob.encode()).hexdigest()
 
     def with_overrides(self, overrides: dict[str, Any], origin: str = "overrides") -> Scenario:

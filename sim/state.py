@@ -134,7 +134,10 @@ class State:
         """Feedback messages that arrive in each group today, and their summed weights; their
         groups and the days of the reports they answer stay in ``feedback_today`` (int[k, 2])
         for the event logs."""
-        due = self._feedback.pop(self.day, [])
+        due = self._feedback.pop(self.day, None)
+        if not due:  # most days
+            self.feedback_today = np.zeros((0, 2), dtype=np.int64)
+            return np.zeros(n_groups), np.zeros(n_groups)
         groups = np.array([g for g, _, _ in due], dtype=np.int64)
         weights = np.array([w for _, _, w in due], dtype=float)
         self.feedback_today = np.array([(g, d) for g, d, _ in due], dtype=np.int64).reshape(-1, 2)
