@@ -1007,11 +1007,16 @@ def join_groups(pop: Population, st: State, scn: Scenario, rng: np.random.Genera
     z_max = np.maximum(beta * (0 - mean) / sd, beta * (1 - mean) / sd) - beta**2 / 2
     bound = per_group.max() * (1 + mb.social_influence) * np.exp(z_max.sum())
     covered = st.covered_residents
+    boost = st.join_multiplier  # invited streets (randomised encouragement); None: no one
+    if boost is not None:
+        bound *= boost.max()
     if bound < 0.2:
         picked = covered[rng.choice(len(covered), rng.binomial(len(covered), bound), replace=False)]
         draws = rng.random(len(picked)) * bound
     else:  # no thinning: a draw for everyone (a chance above 1 is a certain join)
         picked, draws, bound = covered, rng.random(len(covered)), np.inf
+    if boost is not None:  # draw < chance × boost  ⇔  draw / boost < chance
+        draws = draws / boost[picked]
     new, above = _joiners(
         picked,
         draws,
@@ -1032,6 +1037,19 @@ def join_groups(pop: Population, st: State, scn: Scenario, rng: np.random.Genera
     st.join(new)
     st.fatigue[new] = 0.0
     return len(new)
+
+
+def invite_streets(pop: Population, st: State, scn: Scenario, rng: np.random.Generator) -> None:
+    """Randomised encouragement (on ``membership.invitation_day``): in each area a random
+    ``invited_share`` of the covered streets is invited; from now on their residents' join
+    chance is multiplied by ``invitation_boost``."""
+    mb = scn.membership
+    covered = pop.group_of_street >= 0
+    for a in range(len(pop.area_names)):
+        streets = np.flatnonzero(covered & (pop.area_of_street == a))
+        k = int(round(mb.invited_share * len(streets)))
+        st.invited_street[rng.choice(streets, size=k, replace=False)] = True
+    st.join_multiplier = np.where(st.invited_street[pop.street], mb.invitation_boost, 1.0)
 
 
 @compiled

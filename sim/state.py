@@ -78,6 +78,10 @@ class State:
         self.today_alarmed = np.zeros(pop.n)
         self.today_reassured = np.zeros(pop.n)
         self.heard = np.zeros((pop.n, 2))  # fearful and calming stories heard (tallies)
+        # Randomised encouragement: streets invited to join, and each resident's multiplier of
+        # the join chance (None until invitations go out: no cost for runs without them).
+        self.invited_street = np.zeros(pop.n_streets, dtype=bool)
+        self.join_multiplier: np.ndarray | None = None
 
     # -- bookkeeping -------------------------------------------------------------------
     def join(self, who: np.ndarray) -> None:
