@@ -111,6 +111,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nl": "CSV voor Nederlandse Excel (; en decimale komma)",
         "en": "CSV for Dutch Excel (; and decimal comma)",
     },
+    "settings_link": {"nl": "Link naar deze instellingen", "en": "Link to these settings"},
+    "settings_link_help": {
+        "nl": "Kopieer deze link (rechtermuisknop): wie hem opent, krijgt hetzelfde scenario, "
+        "aantal bewoners, seed, dezelfde succesfactoren en taal.",
+        "en": "Copy this link (right click): whoever opens it gets the same scenario, number "
+        "of residents, seed, success factors and language.",
+    },
     "link_problems": {
         "nl": "De link bevat waarden die niet kunnen; die blijven op hun standaard: {problems}",
         "en": "The link holds values that cannot be used; they keep their default: {problems}",

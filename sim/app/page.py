@@ -802,6 +802,24 @@ def CompareView(live: Live, lang: str):
                 )
 
 
+# --------------------------------------------------------------------------- link
+
+
+@solara.component
+def SettingsLink(live: Live, lang: str, shared: solara.Reactive[int]):
+    """A link that opens the page with these settings (relative, so it carries this
+    computer's address): copy it, bookmark it, or send it to a colleague or a class."""
+    _ = shared.value  # follows every change of scenario, size, seed, factor or language
+    query = settings_query(live.session.settings, lang)
+    solara.v.Html(
+        tag="a",
+        attributes={"href": f"?{query}", "title": t("settings_link_help", lang)},
+        children=[t("settings_link", lang)],
+        class_="settings-link",
+        style_="white-space: nowrap; margin-right: 12px",
+    )
+
+
 # --------------------------------------------------------------------------- about
 
 
@@ -889,13 +907,6 @@ def ModelPage():
     # one function for the page's lifetime, so a step does not re-render the sidebar
     on_rebuilt = solara.use_memo(make_on_rebuilt, [])
 
-    def put_settings_in_the_address():
-        query = settings_query(live.session.settings, lang.value)
-        if router.search != query:
-            router.push(f"{router.path}?{query}")
-
-    solara.use_effect(put_settings_in_the_address, [shared.value, lang.value])
-
     solara.Title(t("app_title", lang.value))
     with solara.AppBar():
         solara.AppBarTitle(t("app_title", lang.value))
@@ -911,6 +922,7 @@ def ModelPage():
         )
     with solara.Row(style={"align-items": "center", "margin-bottom": "8px"}):
         solara.Text(t("intro", lang.value), style={"flex": "1"})
+        SettingsLink(live, lang.value, shared)
         with solara.Div(classes=["lang-switch"]):
             solara.Text(t("language", lang.value) + ": ")
             solara.ToggleButtonsSingle(value=lang, values=list(LANGUAGES), dense=True)

@@ -25,6 +25,7 @@ OFFLINE_ENV = {
     "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
     "SOLARA_THEME_SHOW_BANNER": "False",
     "SOLARA_THEME_TITLE": "buurtsim",
+    "SOLARA_THEME_LOADER": "buurtsim",  # sim/templates/loader-buurtsim.*: Dutch and English
     "SOLARA_KERNEL_CULL_TIMEOUT": "10m",
 }
 

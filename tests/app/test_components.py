@@ -21,8 +21,8 @@ def app(monkeypatch):
     lives = []
 
     class RecordingLive(page_module.Live):
-        def __init__(self):
-            super().__init__()
+        def __init__(self, settings=None):
+            super().__init__(settings)
             lives.append(self)
 
     monkeypatch.setattr(page_module, "Live", RecordingLive)
@@ -133,8 +133,8 @@ def test_each_rendered_page_has_its_own_model(monkeypatch):
     lives = []
 
     class RecordingLive(page_module.Live):
-        def __init__(self):
-            super().__init__()
+        def __init__(self, settings=None):
+            super().__init__(settings)
             lives.append(self)
 
     monkeypatch.setattr(page_module, "Live", RecordingLive)

@@ -65,17 +65,27 @@ def test_the_about_tab_explains_the_model(page, app_url):
 
 
 def test_a_link_restores_the_settings(page, app_url):
-    page.goto(f"{app_url}/?scenario=tilburg_style&residents=500&seed=7&lang=en&signs=1")
+    page.goto(f"{app_url}/?scenario=tilburg_style&residents=500&seed=7&lang=en&local_problem=1")
     page.locator(".buurt-map img").wait_for()
     assert page.locator(".field-scenario .v-select__selections").inner_text() == "Tilburg style"
     assert page.locator(".field-seed input").input_value() == "7"
     assert page.locator(".field-residents input").input_value() == "500"
-    assert "of 5" in page.locator(".status-day").inner_text()  # about 500 residents
-    assert page.locator(".factor-signs").get_by_text("(changed)").count() == 1
-    # a change goes into the address, so copying it keeps the change
+    status = page.locator(".status-day").inner_text()
+    residents = int(status.split(" of ")[1].split()[0])
+    assert 400 < residents < 600, status  # about 500 residents
+    assert page.locator(".factor-local_problem").get_by_text("(changed)").count() == 1
+    # a change goes into the link, so copying it keeps the change
     page.locator(".factor-social_channel label").click()
+    link = page.locator(".settings-link")
+    page.wait_for_function(
+        "() => document.querySelector('.settings-link').href.includes('social_channel=1')"
+    )
+    href = link.get_attribute("href")
+    assert "seed=7" in href and "lang=en" in href and "local_problem=1" in href
+    link.click()  # opening the link gives the same page
     page.wait_for_url(lambda url: "social_channel=1" in url)
-    assert "seed=7" in page.url and "lang=en" in page.url
+    page.locator(".buurt-map img").wait_for()
+    assert page.locator(".factor").filter(has_text="(changed)").count() == 2
 
 
 def test_a_bad_link_says_what_it_ignored(page, app_url):
@@ -84,3 +94,12 @@ def test_a_bad_link_says_what_it_ignored(page, app_url):
     warning = page.locator(".link-problems").inner_text()
     assert "seed=twaalf" in warning and "scenario=nope" in warning and "baseline" in warning
     assert page.locator(".field-seed input").input_value() == "1"
+
+
+def test_the_loading_screen_is_ours_in_both_languages(app_url):
+    import urllib.request
+
+    with urllib.request.urlopen(app_url, timeout=60) as r:
+        html = r.read().decode()
+    assert "Het model wordt geladen" in html and "Loading the model" in html
+    assert "Made with" not in html

@@ -299,7 +299,7 @@ CASES: dict[str, tuple[Callable[[Path], list[str]], list[str]]] = {
             "--out",
             "cal",
         ],
-        ["survey.csv", "rows 2 and 3", "'respondent'", "twice"],
+        ["survey.csv", "row 3", "'respondent'", "twice"],
     ),
     "calibrate with a damaged abc.db": (
         lambda t: [
