@@ -332,3 +332,23 @@ def test_whole_calibration_on_a_tiny_problem_writes_every_result(tmp_path):
     # started again: every run resumes from its database, none starts anew
     again = calibrate(settings)
     assert again == report
+
+
+def test_point_check_counts_seeds_meeting_each_target():
+    from sim.calibrate.pipeline import point_table
+
+    targets = load_targets(DATA / "tiny_targets.toml")
+    seeds = [{"unsafe": 0.2, "victims": 0.1, "gap": 0.05}] * 8 + [
+        {"unsafe": 0.5, "victims": 0.1, "gap": -0.05}
+    ] * 2
+    table = point_table(seeds, targets).set_index("target")
+    assert table.loc["unsafe", "seeds_met"] == 8 and table.loc["victims", "seeds_met"] == 10
+    assert table.loc["gap", "seeds"] == 10 and table.loc["unsafe", "max"] == 0.5
+
+
+def test_a_mechanism_switched_off_by_its_structure_has_no_effect():
+    gap = np.full(20, 0.05)
+    gaps = _gaps(gap, gap, gap - 0.04, gap - 0.04)  # selection off changes nothing
+    dist = distribution(gaps).set_index("mechanism")
+    assert dist.loc["selection", "verdict"] == "no effect"
+    assert "selection has no effect" in headline(distribution(gaps))
