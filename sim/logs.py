@@ -212,6 +212,12 @@ class EventLog:
                 "police_came": resp.police_came.copy(),
                 "arrest": arrests.copy(),
                 "feedback": resp.feedback.copy(),
+                "duration_minutes": ev.duration.copy(),
+                "minutes_to_call": resp.call_minutes.copy(),
+                "arrival_minutes": resp.arrival_minutes.copy(),
+                "went_to_look": resp.went_to_look.astype(np.int64),
+                "escalated": resp.escalated.copy(),
+                "conflict": resp.conflict.copy(),
             }
         )
 

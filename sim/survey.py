@@ -446,17 +446,6 @@ def read_field_data(path: str | Path) -> pd.DataFrame:
             f"{', '.join(UNSAFE_ANSWERS)}"
         )
     out["feel_unsafe"] = unsafe
-    twice = out.duplicated(["wave", "respondent"]).to_numpy()
-    if twice.any():
-        second = int(np.flatnonzero(twice)[0])
-        wave, rid = out["wave"].iloc[second], out["respondent"].iloc[second]
-        first = int(
-            np.flatnonzero(((out["wave"] == wave) & (out["respondent"] == rid)).to_numpy())[0]
-        )
-        raise UserError(
-            f"{path}: rows {first + 2} and {second + 2}, column 'respondent': id {rid} "
-            f"appears twice in wave {wave!r}; respondent ids must be unique within a wave"
-        )
     empty = df["wave"].str.strip() == ""
     if empty.any():
         row = int(np.flatnonzero(empty.to_numpy())[0])

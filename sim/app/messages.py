@@ -412,13 +412,13 @@ FACTORS: dict[str, dict[str, tuple[str, str]]] = {
             "Chance that police or municipality tell the group how a report ended.",
         ),
     },
-    "feedback_delay_days": {
+    "feedback_delay_hours": {
         "nl": (
-            "Wachttijd op terugkoppeling (dagen)",
+            "Wachttijd op terugkoppeling (uren)",
             "Hoe lang het gemiddeld duurt voor de terugkoppeling in de groep staat.",
         ),
         "en": (
-            "Waiting time for feedback (days)",
+            "Waiting time for feedback (hours)",
             "How long it takes on average before feedback reaches the group.",
         ),
     },

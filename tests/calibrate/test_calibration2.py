@@ -335,7 +335,7 @@ def test_whole_calibration_on_a_tiny_problem_writes_every_result(tmp_path):
 
 
 def test_point_check_counts_seeds_meeting_each_target():
-    from sim.calibrate.pipeline import point_table
+    from sim.calibrate.predictive import point_table
 
     targets = load_targets(DATA / "tiny_targets.toml")
     seeds = [{"unsafe": 0.2, "victims": 0.1, "gap": 0.05}] * 8 + [
