@@ -124,6 +124,8 @@ class Engine:
         """Advance one day (the order is documented in :mod:`sim.rules`)."""
         pop, st, scn, rs = self.pop, self.state, self.scenario, self.streams
         self._interventions()
+        if scn.membership.invited_share > 0 and self.day == scn.membership.invitation_day:
+            rules.invite_streets(pop, st, scn, rs["invitation"])
         ev = rules.incidents(pop, st, scn, rs["incidents"])
         rules.victimise(st, ev, scn)
         witness_event, witness = rules.notice(pop, st, ev, rs["noticing"])

@@ -89,6 +89,7 @@ GROUP_TOTALS = {
         "arrests for incidents the group alerted about or its members called in",
     ),
     "total_confrontations": ("count", "incidents in which a member confronted a suspect"),
+    "total_went_to_look": ("residents", "members who went out to look after the group's alerts"),
     "mean_feedback_delay_days": ("days", "mean days from report to feedback (NaN: none)"),
     "start_day": ("day", "first day with a member (0: founded at the start; -1: never)"),
     "members_ever": ("residents", "residents who were a member at any time"),
@@ -134,6 +135,7 @@ GROUP_WEEKS = {
     "calls_0900": ("count", "members' calls to 0900-8844"),
     "arrests": ("count", "arrests for incidents the group alerted about or its members called in"),
     "confrontations": ("count", "incidents in which a member confronted a suspect"),
+    "went_to_look": ("residents", "members who went out to look after the group's alerts"),
     "feedback_delay_days": ("days", "mean days from report to its feedback (NaN: none)"),
 }
 

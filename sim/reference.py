@@ -325,6 +325,7 @@ class Resident(mesa.Agent):
             * (1 + 0.5 * f["municipal_coordination"])
             * (1 + mb.social_influence * share)
             * self.selection_weight()
+            * self.street.join_boost
         )
         return self.model.random.random() < min(p, 1.0)
 
@@ -339,6 +340,7 @@ class Street(mesa.Agent):
         self.households = households
         self.residents: list[Resident] = []
         self.group: Group | None = None
+        self.join_boost = 1.0  # randomised encouragement: invited streets join more
 
     @property
     def multiplier(self) -> float:
@@ -652,6 +654,9 @@ class ReferenceModel(mesa.Model):
     def step(self) -> None:
         """One day, in the order of the ODD."""
         self.apply_interventions()
+        mb = self.spec.membership
+        if mb.invited_share > 0 and self.day == mb.invitation_day:
+            self.invite_streets()
         for r in self.residents:
             r.new_day()
         incidents = self.incidents()  # 1
@@ -680,6 +685,15 @@ class ReferenceModel(mesa.Model):
         if self.day in self.waves:
             self.surveys.append(self.survey(self.waves[self.day]))
         self.day += 1
+
+    def invite_streets(self) -> None:
+        """Randomised encouragement: in each area a random share of the covered streets is
+        invited; their residents' join chance is multiplied from now on."""
+        mb = self.spec.membership
+        for a in range(len(self.spec.areas)):
+            covered = [s for s in self.streets if s.area == a and s.group is not None]
+            for s in self.random.sample(covered, round(mb.invited_share * len(covered))):
+                s.join_boost = mb.invitation_boost
 
     def apply_interventions(self) -> None:
         for iv in self.spec.interventions:

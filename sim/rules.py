@@ -290,9 +290,7 @@ def respond(
     caller_event = np.concatenate([witness_event[calls], late[reports]])
     caller = np.concatenate([witness[calls], v[reports]])
     call_112 = np.concatenate([urgent[witness_event[calls]], np.zeros(reports.sum(), bool)])
-    minutes = np.full(n_ev, np.inf)  # the first call's minute per event
-    np.minimum.at(minutes, witness_event[calls], u_w[1, calls])
-    minutes[np.isinf(minutes)] = np.nan
+    minutes = _first_call(witness_event, calls, u_w[1], n_ev)
 
     # App: members who noticed post; victims who are members post afterwards.
     alerted = np.zeros(n_ev, dtype=bool)
@@ -371,6 +369,17 @@ def _calls(
         if calls[k] and member[witness[k]] and k != first[e]:
             calls[k] = u[2, k] >= saar[group[e]]
     return calls
+
+
+@compiled
+def _first_call(event, calls, moment, n_events):
+    """The earliest moment among the calls of each event (NaN: no call)."""
+    first = np.full(n_events, np.nan)
+    for k in range(len(event)):
+        e = event[k]
+        if calls[k] and not moment[k] >= first[e]:  # NaN compares False: the first call wins
+            first[e] = moment[k]
+    return first
 
 
 def call_moments(
@@ -462,8 +471,7 @@ def go_and_look(
     if len(out) == 0:
         return
     g = pop.group_of_street[ev.street[out]]
-    members = st.members()
-    near = np.bincount(pop.street[members], minlength=pop.n_streets)[ev.street[out]]
+    near = _members_on(st.member, pop.street_start, ev.street[out])
     far = st.members_per_group[g] - near
     saar, guard = f["saar_training"][g], f["vigilantism_guard"][g]
     p_near = np.minimum(r.look_near * (1 + r.saar_look_boost * saar), 1.0)
@@ -481,13 +489,22 @@ def go_and_look(
     resp.stigmatising[out] |= confronted & (ev.kind[out] == SUSPICIOUS)
     np.add.at(st.conflicts, g[conflict], 1)
     for k in np.flatnonzero(escalated):  # a member of the street is shaken as a victim is
-        s = ev.street[out[k]]
-        lo, hi = pop.street_start[s], pop.street_start[s + 1]
-        on_street = members[(members >= lo) & (members < hi)]
+        lo = pop.street_start[ev.street[out[k]]]
+        on_street = lo + np.flatnonzero(st.member[lo : pop.street_start[ev.street[out[k]] + 1]])
         if len(on_street):
             i = on_street[int(u[3, k] * len(on_street))]
             st.worry[i] = max(st.worry[i], scn.crime.victim_worry)
             st.shaken[i] = True
+
+
+@compiled
+def _members_on(member, street_start, streets):
+    """Members living on each of ``streets``."""
+    out = np.zeros(len(streets), dtype=np.int64)
+    for k in range(len(streets)):
+        for i in range(street_start[streets[k]], street_start[streets[k] + 1]):
+            out[k] += member[i]
+    return out
 
 
 # --------------------------------------------------------------------------- 6. police
@@ -523,8 +540,7 @@ def police(
         else 1
     )
     if pol.arrest_model == "timing":
-        with np.errstate(invalid="ignore"):
-            in_time = resp.call_minutes + travel < ev.duration  # NaN (no call): False
+        in_time = resp.call_minutes + travel < ev.duration  # NaN (no call) compares False
         chance = np.where(in_time, np.minimum(pol.arrest_on_scene * described, 1.0), 0.0)
     else:
         chance = np.minimum(pol.arrest_in_progress * described, 1.0)
@@ -991,11 +1007,16 @@ def join_groups(pop: Population, st: State, scn: Scenario, rng: np.random.Genera
     z_max = np.maximum(beta * (0 - mean) / sd, beta * (1 - mean) / sd) - beta**2 / 2
     bound = per_group.max() * (1 + mb.social_influence) * np.exp(z_max.sum())
     covered = st.covered_residents
+    boost = st.join_multiplier  # invited streets (randomised encouragement); None: no one
+    if boost is not None:
+        bound *= boost.max()
     if bound < 0.2:
         picked = covered[rng.choice(len(covered), rng.binomial(len(covered), bound), replace=False)]
         draws = rng.random(len(picked)) * bound
     else:  # no thinning: a draw for everyone (a chance above 1 is a certain join)
         picked, draws, bound = covered, rng.random(len(covered)), np.inf
+    if boost is not None:  # draw < chance × boost  ⇔  draw / boost < chance
+        draws = draws / boost[picked]
     new, above = _joiners(
         picked,
         draws,
@@ -1016,6 +1037,19 @@ def join_groups(pop: Population, st: State, scn: Scenario, rng: np.random.Genera
     st.join(new)
     st.fatigue[new] = 0.0
     return len(new)
+
+
+def invite_streets(pop: Population, st: State, scn: Scenario, rng: np.random.Generator) -> None:
+    """Randomised encouragement (on ``membership.invitation_day``): in each area a random
+    ``invited_share`` of the covered streets is invited; from now on their residents' join
+    chance is multiplied by ``invitation_boost``."""
+    mb = scn.membership
+    covered = pop.group_of_street >= 0
+    for a in range(len(pop.area_names)):
+        streets = np.flatnonzero(covered & (pop.area_of_street == a))
+        k = int(round(mb.invited_share * len(streets)))
+        st.invited_street[rng.choice(streets, size=k, replace=False)] = True
+    st.join_multiplier = np.where(st.invited_street[pop.street], mb.invitation_boost, 1.0)
 
 
 @compiled

@@ -1080,6 +1080,27 @@ class Membership(Strict):
     leave_fatigue: float = _f(
         0.01, "Extra daily chance to leave at full fatigue.", unit="1/day", ge=0, le=1
     )
+    invited_share: float = _f(
+        0.0,
+        "Randomised encouragement: share of each area's covered streets whose residents "
+        "are invited to join on invitation_day (drawn at random per run; 0 = no invitation).",
+        unit="share",
+        source="study design (randomised encouragement); assumption",
+        ge=0,
+        le=1,
+    )
+    invitation_boost: float = _f(
+        1.0,
+        "From invitation_day, the join chance of residents of invited streets is multiplied "
+        "by this.",
+        unit="×",
+        source="assumption",
+        ge=1,
+        le=1000,
+    )
+    invitation_day: int = _f(
+        0, "Day the invitations go out (with invited_share > 0).", unit="day", ge=0
+    )
 
 
 # --------------------------------------------------------------------------- survey
@@ -1306,8 +1327,20 @@ class Scenario(Strict):
         return self.factors.model_copy(update=update)
 
     def content_hash(self) -> str:
-        """SHA-256 of the resolved content (independent of file layout and ``extends``)."""
-        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=True)
+        """SHA-256 of the resolved content (independent of file layout and ``extends``).
+
+        Survey options that are switched off (a panel's options without ``panel``, the
+        response model without ``nonresponse.enabled``) cannot change a result and are left
+        out, so scenarios that do not use them keep the hash they had before the options
+        existed."""
+        data = self.model_dump(mode="json")
+        survey = data["survey"]
+        if not survey["panel"]:
+            for key in ("panel", "attrition", "refresh"):
+                survey.pop(key)
+        if not survey["nonresponse"]["enabled"]:
+            survey.pop("nonresponse")
+        blob = json.dumps(data, sort_keys=True, ensure_ascii=True)
         return hashlib.sha256(blob.encode()).hexdigest()
 
     def with_overrides(self, overrides: dict[str, Any], origin: str = "overrides") -> Scenario:

@@ -78,6 +78,10 @@ class State:
         self.today_alarmed = np.zeros(pop.n)
         self.today_reassured = np.zeros(pop.n)
         self.heard = np.zeros((pop.n, 2))  # fearful and calming stories heard (tallies)
+        # Randomised encouragement: streets invited to join, and each resident's multiplier of
+        # the join chance (None until invitations go out: no cost for runs without them).
+        self.invited_street = np.zeros(pop.n_streets, dtype=bool)
+        self.join_multiplier: np.ndarray | None = None
 
     # -- bookkeeping -------------------------------------------------------------------
     def join(self, who: np.ndarray) -> None:
@@ -130,7 +134,10 @@ class State:
         """Feedback messages that arrive in each group today, and their summed weights; their
         groups and the days of the reports they answer stay in ``feedback_today`` (int[k, 2])
         for the event logs."""
-        due = self._feedback.pop(self.day, [])
+        due = self._feedback.pop(self.day, None)
+        if not due:  # most days
+            self.feedback_today = np.zeros((0, 2), dtype=np.int64)
+            return np.zeros(n_groups), np.zeros(n_groups)
         groups = np.array([g for g, _, _ in due], dtype=np.int64)
         weights = np.array([w for _, _, w in due], dtype=float)
         self.feedback_today = np.array([(g, d) for g, d, _ in due], dtype=np.int64).reshape(-1, 2)

@@ -36,6 +36,7 @@ SUBMODELS = (
     "messages",  # chatter and follow-up posts
     "leaving",  # members who leave
     "joining",  # residents who join
+    "invitation",  # which streets are invited to join (randomised encouragement)
     "survey",  # who is asked and their answering noise
 )
 

@@ -246,6 +246,13 @@ def _item(df: pd.DataFrame, indicator: str) -> tuple[np.ndarray, bool]:
     return df[indicator].to_numpy(float), False
 
 
+def respondent_values(microdata: pd.DataFrame, indicator: str) -> np.ndarray:
+    """Each respondent's value of ``indicator`` on the scale it is reported on (0 or 100 for
+    the percentages, the answer for the means): what regressions on microdata use."""
+    x, is_prop = _item(microdata, indicator)
+    return 100 * x if is_prop else x
+
+
 def indicators(microdata: pd.DataFrame) -> pd.DataFrame:
     """Indicators per wave and respondent group with 95 % intervals (long format).
 

@@ -152,7 +152,10 @@ def test_validate_checks_every_shipped_scenario(capsys):
         str(p) for p in Path("scenarios").rglob("*.toml") if "experiments" not in p.parts
     )
     assert main(["validate", *files]) == 0
-    assert capsys.readouterr().out.count("ok: ") == len(files)
+    out = capsys.readouterr().out
+    assert out.count("ok: ") == len(files)
+    studies = [f for f in files if Path(f).parent.name == "studies"]
+    assert studies and out.count("(study '") == len(studies)  # recognised as study files
 
 
 def test_help_texts_show_percent_signs_once():
