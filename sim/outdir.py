@@ -74,6 +74,7 @@ KINDS: dict[str, tuple[str, frozenset[str]]] = {
                 "selection_vs_exposure.csv",
                 "target_conflicts.csv",
                 "runs_compared.csv",
+                "point_check.csv",
                 "report.md",
                 "figures",
             }

@@ -32,6 +32,7 @@ def write_outputs(
     prep: Any,
     settings: Any,
     timing: dict[str, float],
+    point: list[dict[str, float]] | None = None,
 ) -> Path:
     """Write every result file and the report; returns the report's path.
 
@@ -41,7 +42,7 @@ def write_outputs(
     from sim.calibrate.chains import compare_runs
     from sim.calibrate.decompose import distribution, headline
     from sim.calibrate.joint import conflicts, joint_check, met_matrix
-    from sim.calibrate.predictive import predictive_table
+    from sim.calibrate.predictive import point_table, predictive_table
     from sim.calibrate.report import write_report
     from sim.calibrate.sampling import generations_from_history
 
@@ -99,8 +100,17 @@ def write_outputs(
     chains = compare_runs([r["posteriors"][best] for r in pooled.per_run], priors).assign(
         structure=best
     )
+    points = point_table(point or [], targets)
+    h_points = points[points["certainty"] == "H"]
     meta = {
         **prep.meta,
+        "point_check": {
+            "seeds": int(points["seeds"].max()) if len(points) else 0,
+            "h_targets_met_in_8_of_10": bool(
+                len(h_points) and (h_points["seeds_met"] >= 0.8 * h_points["seeds"]).all()
+            ),
+            "seeds_met": {r.target: int(r.seeds_met) for r in points.itertuples()},
+        },
         "primary": primary,
         "primary_file": str(targets.scenarios[primary].file),
         "budget_per_run": settings.budget,
@@ -193,6 +203,7 @@ def write_outputs(
             tmp / "target_conflicts.csv", index=False
         )
         chains.to_csv(tmp / "runs_compared.csv", index=False)
+        points.to_csv(tmp / "point_check.csv", index=False)
         (tmp / "calibration.json").write_text(
             json.dumps(meta, indent=2, default=_json), encoding="utf-8"
         )
@@ -209,6 +220,7 @@ def write_outputs(
             priors=priors,
             meta=meta,
             chains=chains,
+            points=points,
             conflicts={n: v["conflicts"] for n, v in per_structure.items()},
         )
     return out / "results" / "report.md"

@@ -222,6 +222,7 @@ def calibrate(
         )
         pooled = pool_runs(histories, prep)
         draws = _posterior_draws(pooled, prep, settings, client)
+        point = _point_check(pooled, prep, settings, client)
     from sim.calibrate.outputs import write_outputs
 
     report = write_outputs(
@@ -231,6 +232,7 @@ def calibrate(
         draws,
         prep,
         settings,
+        point=point,
         timing={"abc_seconds": abc_seconds, "total_seconds": time.monotonic() - started},
     )
     print(
@@ -317,6 +319,25 @@ def _posterior_draws(
         d["structure"] = structure
         out.setdefault(structure, []).append(d)
     return out
+
+
+POINT_SEEDS = 10
+
+
+def _point_check(
+    pooled: Pooled, prep: Prepared, settings: CalibrationSettings, client: Any
+) -> list[dict[str, float]]:
+    """The installed point (posterior median of the most probable structure) run with
+    :data:`POINT_SEEDS` seeds: the observables of each seed (mean over the replicates)."""
+    from sim.calibrate.posterior import posterior_stats
+
+    best = pooled.best()
+    stats = posterior_stats(pooled.posteriors[best], prep.priors)
+    medians = {r.parameter: float(r.median) for r in stats.itertuples()}
+    sim = prep.simulator.with_extra(prep.structures.structure[best].overrides)
+    seeds = [int(x) for x in np.random.default_rng(settings.seed + 1).integers(0, 2**31 - 1, 10)]
+    futures = client.map(sim.observe_mean, [medians] * len(seeds), seeds, pure=False)
+    return client.gather(futures)
 
 
 def install(out: Path, dest_dir: Path | None = None, force: bool = False) -> list[Path]:

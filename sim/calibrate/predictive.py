@@ -61,3 +61,22 @@ def _verdict(met: float, used: bool) -> str:
     if met >= 0.1:
         return "partly met"
     return "not met"
+
+
+def point_table(point: list[dict[str, float]], targets: Targets) -> pd.DataFrame:
+    """Per used target: in how many of the point check's seeds the posterior median meets it."""
+    rows = []
+    for t in targets.used():
+        v = np.array([p.get(t.id, math.nan) for p in point], dtype=float)
+        rows.append(
+            {
+                "target": t.id,
+                "certainty": t.certainty,
+                "seeds": len(v),
+                "seeds_met": int(sum(target_miss(t, x) == 0 for x in v)),
+                "median": float(np.nanmedian(v)) if np.isfinite(v).any() else math.nan,
+                "min": float(np.nanmin(v)) if np.isfinite(v).any() else math.nan,
+                "max": float(np.nanmax(v)) if np.isfinite(v).any() else math.nan,
+            }
+        )
+    return pd.DataFrame(rows)

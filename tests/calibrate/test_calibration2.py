@@ -293,3 +293,62 @@ def test_force_without_install_is_refused(tmp_path, capsys):
     code = main(["calibrate", "--force", "--out", str(tmp_path / "o")])
     assert code == 2 and "--force only makes sense with --install" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1500)
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+@pytest.mark.filterwarnings("ignore:Port .* is already in use:UserWarning")
+def test_whole_calibration_on_a_tiny_problem_writes_every_result(tmp_path):
+    """Two runs, two structures, the decomposition per structure, the joint check and the
+    point check, end to end on a small neighbourhood."""
+    from sim.calibrate.pipeline import CalibrationSettings, calibrate
+
+    settings = CalibrationSettings(
+        out=tmp_path / "run",
+        targets=DATA / "tiny_targets.toml",
+        priors=DATA / "tiny_priors.toml",
+        structures=DATA / "tiny_structures.toml",
+        budget=40,
+        population_size=10,
+        workers=2,
+        posterior_draws=5,
+        runs=2,
+        max_generations=3,
+    )
+    report = calibrate(settings)
+    res = report.parent
+    meta = json.loads((res / "calibration.json").read_text(encoding="utf-8"))
+    assert meta["runs"] == 2 and len(meta["convergence"]) == 2
+    assert set(meta["structure_probabilities"]) == {"reference", "no_selection"}
+    assert sum(meta["structure_probabilities"].values()) == pytest.approx(1.0)
+    assert meta["point_check"]["seeds"] == 10
+    text = report.read_text(encoding="utf-8")
+    for heading in ("## Convergence", "## Model structures", "## Joint posterior-predictive"):
+        assert heading in text
+    dist = pd.read_csv(res / "selection_vs_exposure.csv")
+    assert set(dist["structure"]) <= {"reference", "no_selection"}
+    assert "/tmp" not in text and str(tmp_path) not in (res / "calibration.json").read_text()
+    # started again: every run resumes from its database, none starts anew
+    again = calibrate(settings)
+    assert again == report
+
+
+def test_point_check_counts_seeds_meeting_each_target():
+    from sim.calibrate.predictive import point_table
+
+    targets = load_targets(DATA / "tiny_targets.toml")
+    seeds = [{"unsafe": 0.2, "victims": 0.1, "gap": 0.05}] * 8 + [
+        {"unsafe": 0.5, "victims": 0.1, "gap": -0.05}
+    ] * 2
+    table = point_table(seeds, targets).set_index("target")
+    assert table.loc["unsafe", "seeds_met"] == 8 and table.loc["victims", "seeds_met"] == 10
+    assert table.loc["gap", "seeds"] == 10 and table.loc["unsafe", "max"] == 0.5
+
+
+def test_a_mechanism_switched_off_by_its_structure_has_no_effect():
+    gap = np.full(20, 0.05)
+    gaps = _gaps(gap, gap, gap - 0.04, gap - 0.04)  # selection off changes nothing
+    dist = distribution(gaps).set_index("mechanism")
+    assert dist.loc["selection", "verdict"] == "no effect"
+    assert "selection has no effect" in headline(distribution(gaps))
