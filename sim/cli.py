@@ -27,6 +27,35 @@ COMMAND_MODULES = (
 )
 
 
+#: Optional dependencies and the extra that installs them (``pip install "buurtsim[EXTRA]"``).
+EXTRA_OF_MODULE = {
+    "solara": "app",
+    "ipyvue": "app",
+    "ipyvuetify": "app",
+    "dask": "sweep",
+    "distributed": "sweep",
+    "SALib": "sweep",
+    "pyabc": "calibrate",
+    "psutil": "bench",
+    "ema_workbench": "ema",
+}
+
+
+def missing_extra_message(command: str, error: ModuleNotFoundError) -> str | None:
+    """The message for a command whose optional dependency is not installed, or ``None``."""
+    top = (error.name or "").split(".")[0]
+    extra = EXTRA_OF_MODULE.get(top)
+    if extra is None:
+        return None
+    if extra == "sweep" and command == "calibrate":
+        extra = "calibrate"
+    return (
+        f"buurtsim {command} needs the optional dependencies '{extra}' (module {top!r} is "
+        f'not installed); install them with: pip install "buurtsim[{extra}]" '
+        f'(or uv pip install "buurtsim[{extra}]")'
+    )
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, but a bad flag exits with 2 and one clear line (no usage dump of every flag)."""
 
@@ -60,6 +89,12 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as e:
         print(f"buurtsim {args.command}: error: {e}", file=sys.stderr)
         return e.exit_code
+    except ModuleNotFoundError as e:
+        message = missing_extra_message(args.command, e)
+        if message is None:
+            raise
+        print(f"buurtsim {args.command}: error: {message}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print(f"buurtsim {args.command}: interrupted", file=sys.stderr)
         return 130

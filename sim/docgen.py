@@ -12,7 +12,15 @@ from typing import Any, get_args, get_origin
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from sim.scenario import Area, Intervention, Scenario, SuccessFactors, Trait, Wave
+from sim.scenario import (
+    Area,
+    Intervention,
+    Nonresponse,
+    Scenario,
+    SuccessFactors,
+    Trait,
+    Wave,
+)
 
 INTRO = """# Scenario reference
 
@@ -124,6 +132,9 @@ def scenario_reference() -> str:
         )
     )
     parts.append(table(Wave, "survey.waves items"))
+    parts.append(
+        table(Nonresponse, "[survey.nonresponse]", " ".join((Nonresponse.__doc__ or "").split()))
+    )
     parts.append(
         table(
             Intervention,

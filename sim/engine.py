@@ -17,10 +17,11 @@ import pandas as pd
 from numba import njit
 
 from sim import __version__, rules
+from sim.logs import EventLog, Extras
 from sim.population import build_population
 from sim.scenario import FACTOR_NAMES, Scenario
 from sim.state import State
-from sim.survey import empty_microdata, virtual_survey
+from sim.survey import empty_microdata, survey_wave
 
 #: Counts summed per week (everything else in ``daily`` is a level, averaged per week).
 COUNT_COLUMNS = (
@@ -48,9 +49,11 @@ class Engine:
     """One neighbourhood and its state; :meth:`step` advances one day.
 
     The public arrays (``pop`` and ``state``) are what the Mesa face and the app read.
+    ``extras`` chooses the opt-in event logs (:mod:`sim.logs`); without them ``log`` is None
+    and nothing extra is recorded.
     """
 
-    def __init__(self, scenario: Scenario, rng: np.random.Generator):
+    def __init__(self, scenario: Scenario, rng: np.random.Generator, extras: Extras | None = None):
         self.scenario = scenario
         self.rng = rng
         self.pop = build_population(scenario, rng)
@@ -69,7 +72,10 @@ class Engine:
         )
         self._n_with_groups = int(self._with_groups.sum())
         self._with_groups_u8 = self._with_groups.view(np.uint8)
-        self._waves = {w.day: w.label for w in scenario.survey.waves}
+        self.waves = {w.day: w.label for w in scenario.survey.waves}
+        self.fieldwork: list[dict[str, Any]] = []  # per wave: who was asked, who answered
+        self._panel_roster: np.ndarray | None = None
+        self.log = EventLog(self, extras) if extras is not None and extras.any else None
 
     # -- convenience views -----------------------------------------------------------------
     @property
@@ -122,8 +128,8 @@ class Engine:
         left = rules.leave_groups(pop, st, scn, rng)
         joined = rules.join_groups(pop, st, scn, rng)
         self._record(ev, resp, traffic, arrests, joined, left)
-        if self.day in self._waves:
-            self._survey(self._waves[self.day])
+        if self.day in self.waves:
+            self._survey(self.waves[self.day])
         st.day += 1
 
     def run(self, days: int, progress: Callable[[int, int], None] | None = None) -> None:
@@ -134,7 +140,8 @@ class Engine:
                 progress(i + 1, days)
 
     # -- measurement -----------------------------------------------------------------------
-    def _record(self, ev, resp, traffic, arrests, joined: int, left: int) -> None:
+    def _levels(self) -> dict[str, float]:
+        """Members and the mean levels of members and non-members now."""
         st, pop = self.state, self.pop
         n_members = int(st.members_per_group.sum()) if pop.n_groups else 0
         sums, n_unsafe = _sums(
@@ -153,13 +160,7 @@ class Engine:
                 _,
                 (unsafe_m, unsafe_n),
             ) = (sums / counts).tolist()
-        kinds = np.bincount(ev.kind, minlength=4)
-        caller_member = st.member[resp.caller]
-        crimes_reported = np.zeros(len(ev.kind), dtype=bool)
-        crimes_reported[resp.caller_event] = True
-        n_112 = int(resp.call_112.sum())
-        rec = {
-            "day": st.day,
+        return {
             "members": n_members,
             "worry_members": worry_m,
             "worry_nonmembers": worry_n,
@@ -172,6 +173,22 @@ class Engine:
             "proximity_nonmembers": prox_n,
             "efficacy_members": eff_m,
             "efficacy_nonmembers": eff_n,
+        }
+
+    def start_record(self) -> dict[str, float]:
+        """A record of the state before day 0 (levels now, no events yet)."""
+        return {**self._levels(), **dict.fromkeys(COUNT_COLUMNS, 0)}
+
+    def _record(self, ev, resp, traffic, arrests, joined: int, left: int) -> None:
+        st, pop = self.state, self.pop
+        kinds = np.bincount(ev.kind, minlength=4)
+        caller_member = st.member[resp.caller]
+        crimes_reported = np.zeros(len(ev.kind), dtype=bool)
+        crimes_reported[resp.caller_event] = True
+        n_112 = int(resp.call_112.sum())
+        rec = {
+            "day": st.day,
+            **self._levels(),
             "crimes": int(len(ev.kind) - kinds[rules.SUSPICIOUS]),
             "burglaries": int(kinds[rules.BURGLARY]),
             "suspicious": int(kinds[rules.SUSPICIOUS]),
@@ -202,6 +219,8 @@ class Engine:
                     self.group_totals[:, 4] += self._week_alerts == 0
                     self._weeks_measured += 1
                 self._week_alerts[:] = 0
+        if self.log is not None:
+            self.log.day(ev, resp, traffic, arrests)
         self.today = {
             "incident_streets": ev.street,
             "incident_kinds": ev.kind,
@@ -216,18 +235,21 @@ class Engine:
             eligible = np.isin(self.pop.area, [self.pop.area_names.index(a) for a in cfg.areas])
         else:
             eligible = self._with_groups
-        self.surveys.append(
-            virtual_survey(
-                label,
-                self.day,
-                self.state,
-                self.pop.area_names,
-                self.pop.area,
-                eligible,
-                cfg,
-                self.rng,
-            )
+        wave, self._panel_roster, fieldwork = survey_wave(
+            label,
+            self.day,
+            self.state,
+            self.pop.area_names,
+            self.pop.area,
+            eligible,
+            cfg,
+            self.rng,
+            self._panel_roster,
         )
+        self.surveys.append(wave)
+        self.fieldwork.append(fieldwork)
+        if self.log is not None and self.log.extras.panel:
+            self.log.observe(label)
 
     def group_table(self) -> pd.DataFrame:
         """One row per group: area, size, traffic and reports so far, factors now."""
@@ -264,16 +286,25 @@ class Engine:
             df[f"factor_{name}"] = st.factors[name]
         return df
 
+    def extra_tables(self) -> dict[str, pd.DataFrame]:
+        """The opt-in event logs recorded so far (empty without extras)."""
+        return self.log.tables() if self.log is not None else {}
+
     def result(self, seed: int | None) -> RunResult:
         """Everything measured so far as a :class:`RunResult`."""
         daily = pd.DataFrame.from_records(self.records)
         survey = pd.concat(self.surveys, ignore_index=True) if self.surveys else empty_microdata()
+        extras = self.extra_tables()
+        groups = self.group_table()
+        if "group_totals" in extras:
+            groups = pd.concat([groups, extras.pop("group_totals")], axis=1)
         return RunResult(
             scenario=self.scenario,
             seed=seed,
             daily=daily,
-            groups=self.group_table(),
+            groups=groups,
             survey=survey,
+            extras=extras,
             metadata={
                 "scenario_name": self.scenario.name,
                 "scenario_hash": self.scenario.content_hash(),
@@ -285,6 +316,8 @@ class Engine:
                 "households": int(self.pop.households_of_street.sum()),
                 "streets": self.pop.n_streets,
                 "groups": self.pop.n_groups,
+                "survey_fieldwork": self.fieldwork,
+                "outputs": list(self.log.extras.names) if self.log is not None else [],
             },
         )
 
@@ -318,7 +351,9 @@ def _sums(levels, member, with_groups, unsafe_from):
 
 @dataclass
 class RunResult:
-    """The outputs of one run: daily series, per-group table, survey microdata, metadata."""
+    """The outputs of one run: daily series, per-group table, survey microdata, metadata, and
+    the opt-in event logs in ``extras`` (``group_weeks``, ``incidents``, ``panel``,
+    ``panel_events``; see :mod:`sim.output_tables`)."""
 
     scenario: Scenario
     seed: int | None
@@ -326,6 +361,7 @@ class RunResult:
     groups: pd.DataFrame
     survey: pd.DataFrame
     metadata: dict = field(default_factory=dict)
+    extras: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     def measured(self) -> pd.DataFrame:
         """Daily rows after the burn-in (all rows if the run is shorter than the burn-in)."""
@@ -401,10 +437,12 @@ def simulate(
     seed: int | None = None,
     days: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    extras: Extras | None = None,
 ) -> RunResult:
     """Run ``scenario`` headless for ``days`` (default: the scenario's) with ``seed``
-    (default: the scenario's). The same seed gives the same result in any process."""
+    (default: the scenario's), recording the opt-in ``extras``. The same seed gives the same
+    result in any process, with or without extras."""
     seed = scenario.seed if seed is None else seed
-    engine = Engine(scenario, np.random.default_rng(seed))
+    engine = Engine(scenario, np.random.default_rng(seed), extras)
     engine.run(scenario.days if days is None else days, progress)
     return engine.result(seed)

@@ -1,12 +1,17 @@
 """``NeighbourhoodModel``: the Mesa face over the vectorised engine.
 
->>> model = NeighbourhoodModel("baseline", rng=42, headless=True)  # doctest: +SKIP
->>> model.run_for(30)                                               # doctest: +SKIP
+>>> model = NeighbourhoodModel("baseline", rng=42, collect=("groups",))  # doctest: +SKIP
+>>> model.run_for(30)                                                    # doctest: +SKIP
 >>> model.datacollector.get_model_vars_dataframe()["unsafe_members"].tail(1)  # doctest: +SKIP
+>>> model.datacollector.get_agenttype_vars_dataframe(Group)             # doctest: +SKIP
+
+The scenario is ``model.spec``; ``model.scenario`` stays Mesa's own
+(:class:`mesa.experimental.scenarios.Scenario`).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +19,9 @@ import mesa
 import numpy as np
 from mesa.discrete_space import Network
 
-from sim.agents import Resident
+from sim.agents import Group, Resident
 from sim.engine import Engine, RunResult
+from sim.logs import GROUP_COUNTS, Extras
 from sim.scenario import Scenario, load_scenario, resolve_scenario_path
 
 #: Daily series collected by the DataCollector (the engine's record names).
@@ -47,11 +53,41 @@ REPORTERS = (
 )
 
 
+#: Per-resident series collected with ``collect=("residents",)`` (agent attributes).
+RESIDENT_REPORTERS = (
+    "worry",
+    "report_willingness",
+    "efficacy",
+    "gov_proximity",
+    "cohesion",
+    "is_member",
+    "role",
+)
+
+
 def _reporter(name: str):
     def report(model: NeighbourhoodModel) -> float:
-        return model.engine.records[-1][name] if model.engine.records else np.nan
+        records = model.engine.records
+        return records[-1][name] if records else model.start[name]
 
     return report
+
+
+def _group_reporter(name: str):
+    def report(group: Group) -> int:
+        return group.total(name)
+
+    return report
+
+
+def group_reporters() -> dict[str, object]:
+    """Per-group series: members now and every count of the group log so far."""
+    counts = [c for c in GROUP_COUNTS if c != "feedback_delay_days_sum"]
+    return {
+        "group": "name",
+        "members": "members",
+        **{name: _group_reporter(name) for name in counts},
+    }
 
 
 class NeighbourhoodModel(mesa.Model):
@@ -61,8 +97,16 @@ class NeighbourhoodModel(mesa.Model):
         scenario: a :class:`~sim.scenario.Scenario`, a path, or a shipped scenario's name.
         rng: seed or generator (Mesa's ``Model(rng=...)``); the same seed gives the same run
             as ``sim.engine.simulate(scenario, seed)``.
-        headless: build no agent objects and no network space (fast; for sweeps).
+        headless: build no resident agents and no network space (fast; for sweeps).
         overrides: dotted-path changes to the scenario, e.g. ``{"factors.signs": True}``.
+        collect: extra series for the DataCollector: ``"groups"`` (one :class:`Group`
+            agent per group; its running counts, the same as ``groups.parquet``) and
+            ``"residents"`` (each resident's levels and role every day; not headless).
+        extras: event logs the engine records (:class:`sim.logs.Extras`); ``"groups"`` in
+            ``collect`` switches the group log on.
+
+    Data are collected at t = 0 (the state before day 0) and after every day; at the
+    scenario's last day ``running`` turns False and further steps do nothing.
     """
 
     def __init__(
@@ -72,33 +116,60 @@ class NeighbourhoodModel(mesa.Model):
         rng: Any = None,
         headless: bool = False,
         overrides: dict[str, Any] | None = None,
+        collect: tuple[str, ...] = (),
+        extras: Extras | None = None,
     ) -> None:
         super().__init__(rng=rng)
         if not isinstance(scenario, Scenario):
             scenario = load_scenario(resolve_scenario_path(scenario))
         if overrides:
             scenario = scenario.with_overrides(overrides)
+        unknown = [c for c in collect if c not in ("groups", "residents")]
+        if unknown:
+            raise ValueError(f"collect: unknown {unknown[0]!r}; allowed: groups, residents")
+        if "residents" in collect and headless:
+            raise ValueError("collect=('residents',) needs resident agents: headless=False")
         self.spec = scenario
         self.seed = rng if isinstance(rng, int | np.integer) else None
-        self.engine = Engine(scenario, self.rng)
+        if "groups" in collect:
+            extras = replace(extras or Extras(), groups=True)
+        self.engine = Engine(scenario, self.rng, extras)
         self.headless = headless
+        pop = self.engine.pop
+        self.residents: list[Resident] | None = None
         if not headless:
-            pop = self.engine.pop
             layout = {i: (float(x), float(y)) for i, (x, y) in enumerate(pop.pos)}
             self.grid = Network(pop.graph(), capacity=1, random=self.random, layout=layout)
-            cells = [self.grid._cells[i] for i in range(pop.n)]
-            for i, cell in enumerate(cells):
-                Resident(self, i, cell)
-        self.datacollector = mesa.DataCollector(
-            model_reporters={name: _reporter(name) for name in REPORTERS}
+            agents = Resident.create_agents(
+                self, pop.n, list(range(pop.n)), [self.grid[i] for i in range(pop.n)]
+            )
+            self.residents = agents.to_list()  # residents[i] is resident i
+        self.groups = (
+            Group.create_agents(self, pop.n_groups, list(range(pop.n_groups)))
+            if "groups" in collect
+            else None
         )
+        agenttype: dict[type, dict[str, object]] = {}
+        if "groups" in collect:
+            agenttype[Group] = group_reporters()
+        if "residents" in collect:
+            agenttype[Resident] = {name: name for name in RESIDENT_REPORTERS}
+        self.start = self.engine.start_record()
+        self.datacollector = mesa.DataCollector(
+            model_reporters={name: _reporter(name) for name in REPORTERS},
+            agenttype_reporters=agenttype or None,
+        )
+        self.datacollector.collect(self)  # t = 0: the state before the first day
 
     @property
     def day(self) -> int:
         return self.engine.day
 
     def step(self) -> None:
-        """One day of the daily process; stops at the scenario's last day."""
+        """One day of the daily process; after the scenario's last day it does nothing."""
+        if self.engine.day >= self.spec.days:
+            self.running = False
+            return
         self.engine.step()
         self.datacollector.collect(self)
         if self.engine.day >= self.spec.days:

@@ -11,24 +11,33 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from sim.engine import RunResult
-from sim.errors import UserError
+from sim.outdir import check_out, make_ordinary, write_error
 from sim.survey import gaps, indicators
 
 
 @contextlib.contextmanager
-def atomic_dir(path: str | Path) -> Iterator[Path]:
+def atomic_dir(path: str | Path, kind: str = "run", *, overwrite: bool = False) -> Iterator[Path]:
     """Yield a temporary sibling folder; on success it replaces ``path`` in one rename, on any
-    error it is removed and ``path`` is left as it was."""
+    error it is removed and ``path`` is left as it was.
+
+    ``path`` is checked by :func:`sim.outdir.check_out` before and again just before the
+    replacement, so a folder that holds anything buurtsim did not write is never replaced.
+    A failed write (full disk, read-only folder) becomes a :class:`UserError`.
+    """
     path = Path(path)
+    check_out(path, kind, overwrite=overwrite)
     parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
-        raise UserError(f"--out {path}: the parent folder {parent} does not exist")
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".partial", dir=parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private; results are ordinary folders
     try:
-        yield tmp
+        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".partial", dir=parent))
+    except OSError as e:
+        raise write_error(path, e) from None
+    make_ordinary(tmp, folder=True)  # mkdtemp makes it private; results are ordinary folders
+    try:
+        try:
+            yield tmp
+        except OSError as e:
+            raise write_error(path, e) from None
+        check_out(path, kind, overwrite=overwrite)
         if path.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=parent))
             os.replace(path, old / path.name)
@@ -88,10 +97,13 @@ def plot_key_series(result: RunResult, png: Path) -> None:
     plt.close(fig)
 
 
-def write_run(result: RunResult, out: str | Path, *, plot: bool = True) -> Path:
-    """Write all outputs of a run to folder ``out`` (replacing it atomically)."""
+def write_run(
+    result: RunResult, out: str | Path, *, plot: bool = True, overwrite: bool = False
+) -> list[str]:
+    """Write all outputs of a run to folder ``out`` (replacing an earlier run there atomically);
+    returns the names of the files written."""
     out = Path(out)
-    with atomic_dir(out) as tmp:
+    with atomic_dir(out, "run", overwrite=overwrite) as tmp:
         result.daily.to_parquet(tmp / "daily.parquet", index=False)
         result.weekly().to_parquet(tmp / "weekly.parquet", index=False)
         result.groups.to_parquet(tmp / "groups.parquet", index=False)
@@ -99,6 +111,8 @@ def write_run(result: RunResult, out: str | Path, *, plot: bool = True) -> Path:
         if len(result.survey):
             indicators(result.survey).to_parquet(tmp / "indicators.parquet", index=False)
             gaps(result.survey).to_parquet(tmp / "gaps.parquet", index=False)
+        for name, table in result.extras.items():  # the opt-in event logs (sim.logs)
+            table.to_parquet(tmp / f"{name}.parquet", index=False)
         meta = {
             **result.metadata,
             "summary": result.summary(),
@@ -107,4 +121,5 @@ def write_run(result: RunResult, out: str | Path, *, plot: bool = True) -> Path:
         (tmp / "metadata.json").write_text(json.dumps(meta, indent=2, allow_nan=True))
         if plot:
             plot_key_series(result, tmp / "key_series.png")
-    return out
+        written = sorted(p.name for p in tmp.iterdir())
+    return written

@@ -117,6 +117,7 @@ class Resident(mesa.Agent):
         self.vigilance = traits["vigilance"]
         self.fatigue = 0.0
         self.member = False
+        self.joined_day = -1  # day of the latest joining (-1: never)
         self.admin = False
         self.new_day()
 
@@ -596,6 +597,7 @@ class ReferenceModel(mesa.Model):
             if len(r.group.members) < r.group.factors["size_cap"]:
                 r.group.members[r] = None
                 r.member = True
+                r.joined_day = self.day
                 r.fatigue = 0.0
                 admitted.append(r)
         return admitted
@@ -843,6 +845,7 @@ class ReferenceModel(mesa.Model):
                 {
                     "wave": label,
                     "respondent": r.index,
+                    "respondent_id": r.index,
                     "area": names[r.street.area],
                     "participant": r.member,
                     "feel_unsafe": UNSAFE_ANSWERS[unsafe],
@@ -850,6 +853,7 @@ class ReferenceModel(mesa.Model):
                     "report_willingness": self.likert(r.willingness),
                     "gov_proximity": self.likert(r.proximity),
                     "day": self.day,
+                    "joined_day": r.joined_day,
                     "latent_worry": r.worry,
                     "latent_willingness": r.willingness,
                     "latent_proximity": r.proximity,

@@ -57,6 +57,10 @@ class Responses:
     alerted: np.ndarray  # bool[E], posted in the street's group
     stigmatising: np.ndarray  # bool[E], the alert stigmatises
     confrontations: int
+    confronted: np.ndarray  # bool[E], a member confronted someone
+    # Filled in by :func:`police` (for the event logs):
+    police_came: np.ndarray | None = None  # bool[E]
+    feedback: np.ndarray | None = None  # bool[E], the outcome is fed back to the group
 
 
 # --------------------------------------------------------------------------- 1. incidents
@@ -254,6 +258,7 @@ def respond(
     # App: members who noticed post; victims who are members post afterwards.
     alerted = np.zeros(n_ev, dtype=bool)
     stigma = np.zeros(n_ev, dtype=bool)
+    confronted = np.zeros(n_ev, dtype=bool)
     confrontations = 0
     if pop.n_groups:
         alerted[late[st.member[v] & (u_late[1] < r.post_propensity)]] = True
@@ -277,9 +282,18 @@ def respond(
             u_e,
             alerted,
             stigma,
+            confronted,
         )
     return Responses(
-        witness_event, witness, caller_event, caller, call_112, alerted, stigma, confrontations
+        witness_event,
+        witness,
+        caller_event,
+        caller,
+        call_112,
+        alerted,
+        stigma,
+        confrontations,
+        confronted,
     )
 
 
@@ -344,10 +358,12 @@ def _alerts(
     u,
     alerted,
     stigma,
+    confronted,
 ):
     """Members who noticed post (a suspicious situation less often after recognition
     training); weak rules let stigmatising posts and confrontations through. Marks
-    ``alerted`` and ``stigma`` per event and returns the number of confrontations."""
+    ``alerted``, ``stigma`` and ``confronted`` per event and returns the number of
+    confrontations."""
     for k in range(len(event)):
         e = event[k]
         if member[witness[k]]:
@@ -363,6 +379,7 @@ def _alerts(
         g = group[e]
         stigma[e] = suspicious[e] and u[1, e] < stigma_share * (1 - guard[g]) * (1 - 0.5 * admin[g])
         if in_progress[e] and u[2, e] < vigilante_share * (1 - guard[g]) * (1 - saar[g]):
+            confronted[e] = True
             confrontations += 1
     return confrontations
 
@@ -410,6 +427,7 @@ def police(
             delay = np.rint(rng.exponential(f["feedback_delay_days"][g[fb]])).astype(int)
             for d, group, caught in zip(delay, g[fb], arrest[fb], strict=True):
                 st.queue_feedback(st.day + int(d), int(group), bool(caught))
+    resp.police_came, resp.feedback = came, fb
     heard = fb[resp.caller_event] & st.member[resp.caller]
     personal = ~heard & (rng.random(len(resp.caller)) < pol.caller_feedback)
     unanswered = resp.caller[~heard & ~personal]

@@ -15,15 +15,14 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
+from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 
+from sim import tomlfile
 from sim.errors import UserError
-
-SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+from sim.shipped import SCENARIO_DIR
 
 
 class ScenarioError(UserError):
@@ -854,8 +853,60 @@ class Wave(Strict):
     day: int = Field(description="Day (0-based) at whose end the wave is taken.", ge=0)
 
 
+class Nonresponse(Strict):
+    """Who answers a door-to-door survey (off by default: everyone asked answers).
+
+    A resident asked answers with probability p, where logit p = logit(``response_rate``)
+    + ``worry`` × (worry − 0.5) + ``cohesion`` × (cohesion − 0.5) + ``member`` × [member];
+    interviewers go on knocking until the wave's quota is reached (or the pool runs out), so
+    the sample sizes stay but the respondents are selected.
+    """
+
+    enabled: bool = _f(False, "Apply the response model (false = everyone asked answers).")
+    response_rate: float = _f(
+        0.5,
+        "Probability of answering for a non-member with worry and cohesion at 0.5.",
+        unit="probability",
+        source="assumption (door-to-door surveys in Dutch neighbourhoods reach roughly half)",
+        gt=0,
+        lt=1,
+    )
+    worry: float = _f(
+        -1.0,
+        "Change in the log-odds of answering per unit of worry (negative: the very worried "
+        "open the door less readily).",
+        unit="log-odds per unit",
+        source="assumption",
+        ge=-10,
+        le=10,
+    )
+    cohesion: float = _f(
+        1.5,
+        "Change in the log-odds of answering per unit of social cohesion (engaged residents "
+        "answer more often).",
+        unit="log-odds per unit",
+        source="assumption; direction as for civic engagement in Abraham, Helms & Presser "
+        "2009 (AJS 114:1129)",
+        ge=-10,
+        le=10,
+    )
+    member: float = _f(
+        0.0,
+        "Change in the log-odds of answering for members of an app group.",
+        unit="log-odds",
+        source="assumption",
+        ge=-10,
+        le=10,
+    )
+
+
 class Survey(Strict):
-    """The virtual survey: who is asked and how latent state maps to the field instruments."""
+    """The virtual survey: who is asked and how latent state maps to the field instruments.
+
+    With ``panel = true`` every wave after the first re-interviews the previous wave's
+    respondents (less ``attrition``), so the same people are measured before and after they
+    join; ``respondent_id`` in the microdata links them.
+    """
 
     waves: list[Wave] = _f([], "Survey waves; none = no survey.")
     participants: int = _f(
@@ -892,6 +943,36 @@ class Survey(Strict):
     )
     grade_top: float = _f(9.0, "Safety grade (1–10) of a resident with zero worry.", ge=1, le=10)
     grade_slope: float = _f(6.0, "Grade points lost from zero to full worry.", ge=0, le=9)
+    panel: bool = _f(
+        False,
+        "Re-interview the previous wave's respondents at each later wave (a panel) instead "
+        "of drawing a fresh sample (repeated cross-sections).",
+    )
+    attrition: float = _f(
+        0.0,
+        "Panel only: share of the previous wave's respondents lost before each later wave.",
+        unit="share per wave",
+        source="assumption (set it to the panel's observed loss)",
+        ge=0,
+        le=1,
+    )
+    refresh: bool = _f(
+        False,
+        "Panel only: top up each later wave with fresh respondents to the quotas "
+        "(participants, non_participants).",
+    )
+    nonresponse: Nonresponse = _f(
+        Nonresponse(), "Who answers a door-to-door survey: see [survey.nonresponse]."
+    )
+
+    @model_validator(mode="after")
+    def _panel_options(self) -> Survey:
+        if not self.panel and (self.attrition > 0 or self.refresh):
+            raise ValueError(
+                "survey.attrition and survey.refresh apply to a panel only; set survey.panel "
+                "= true or leave them out"
+            )
+        return self
 
 
 class Intervention(Strict):
@@ -1030,16 +1111,7 @@ def apply_overrides(data: dict, overrides: dict[str, Any], origin: str) -> None:
 
 def read_toml(path: Path, error: type[UserError] = ScenarioError) -> dict:
     """Parse a TOML file; a missing, unreadable or malformed file raises ``error``."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise error(f"{path}: file not found") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise error(f"{path}: cannot read: {e}") from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise error(f"{path}: bad TOML syntax: {e}") from None
+    return tomlfile.read_toml(path, error)
 
 
 def _deep_merge(base: dict, child: dict) -> dict:
@@ -1068,47 +1140,41 @@ def read_scenario_dict(path: str | Path, _chain: tuple[Path, ...] = ()) -> dict:
             f"{path}: field 'extends': must be a file name (string), got {parent!r}"
         )
     parent_path = path.parent / parent
-    if not parent_path.exists():
-        raise ScenarioError(f"{path}: field 'extends': file {parent_path} does not exist")
+    if not parent_path.is_file():
+        what = "does not exist" if not parent_path.exists() else "is not a regular file"
+        raise ScenarioError(f"{path}: field 'extends': file {parent_path} {what}")
     return _deep_merge(read_scenario_dict(parent_path, (*_chain, resolved)), data)
-
-
-def _describe(err: dict) -> str:
-    loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
-    ctx = err.get("ctx") or {}
-    kind = err["type"]
-    got = err.get("input")
-    if kind == "extra_forbidden":
-        return f"field {loc!r}: unknown key (check the spelling)"
-    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
-        bound = {
-            "greater_than_equal": "≥",
-            "less_than_equal": "≤",
-            "greater_than": ">",
-            "less_than": "<",
-        }[kind]
-        limit = next(iter(ctx.values())) if ctx else "?"
-        return f"field {loc!r}: must be {bound} {limit}, got {got!r}"
-    if kind == "literal_error":
-        return f"field {loc!r}: allowed values are {ctx.get('expected')}, got {got!r}"
-    if kind == "value_error":
-        return (
-            f"field {loc!r}: {err['msg'].removeprefix('Value error, ')}"
-            if err["loc"]
-            else err["msg"].removeprefix("Value error, ")
-        )
-    return f"field {loc!r}: {err['msg']}, got {got!r}"
 
 
 def validate_scenario(data: dict, origin: str = "scenario") -> Scenario:
     """Validate a scenario dict; errors become one :class:`ScenarioError` naming each field."""
-    try:
-        return Scenario.model_validate(data)
-    except ValidationError as e:
-        lines = [_describe(err) for err in e.errors()]
-        raise ScenarioError(
-            f"{origin}: " + ("\n  " if len(lines) > 1 else "") + "\n  ".join(lines)
-        ) from None
+    scenario = tomlfile.validate(Scenario, data, origin, ScenarioError)
+    problems = feasibility_problems(scenario)
+    if problems:
+        raise ScenarioError(tomlfile.join(origin, problems))
+    return scenario
+
+
+def feasibility_problems(scenario: Scenario, days: int | None = None) -> list[str]:
+    """Settings that validate one by one but cannot all happen in a run of ``days`` days
+    (default: the scenario's): more groups than covered streets, changes after the last day."""
+    days = scenario.days if days is None else days
+    problems = []
+    for i, area in enumerate(scenario.areas):
+        covered = int(round(area.coverage * area.streets))
+        if area.groups > covered:
+            problems.append(
+                f"field 'areas.{i}.groups': {area.groups} groups in area {area.name!r} but "
+                f"only {covered} covered street(s) (coverage {area.coverage:g} × "
+                f"{area.streets} streets); each group needs a street: at most {covered}"
+            )
+    for i, iv in enumerate(scenario.interventions):
+        if iv.day >= days:
+            problems.append(
+                f"field 'interventions.{i}.day': day {iv.day} is past the run's last day "
+                f"({days - 1}); the change would never happen"
+            )
+    return problems
 
 
 def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
@@ -1124,7 +1190,7 @@ def resolve_scenario_path(name: str | Path, folder: Path = SCENARIO_DIR) -> Path
     p = Path(name)
     if p.exists() or p.is_absolute():
         return p
-    for candidate in (folder / p, folder / f"{p}.toml"):
-        if candidate.exists():
+    for candidate in (folder / p, folder / f"{p}.toml", SCENARIO_DIR.parent / p):
+        if candidate.is_file():
             return candidate
     return p

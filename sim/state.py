@@ -44,6 +44,10 @@ class State:
         self.fatigue = np.zeros(pop.n)
         self.member = np.zeros(pop.n, dtype=bool)
         self.admin = np.zeros(pop.n, dtype=bool)
+        self.first_joined = np.full(pop.n, -1, dtype=np.int64)  # day of first joining, -1 never
+        self.last_joined = np.full(pop.n, -1, dtype=np.int64)  # day of the latest joining
+        #: Called as ``on_membership(who, joined)`` after each change (event logs; None = off).
+        self.on_membership = None
         self.factors = {k: v.copy() for k, v in pop.factors.items()}
         self.resident_group = pop.group
         self.covered = self.resident_group >= 0
@@ -62,7 +66,8 @@ class State:
             for k in ("worry", "efficacy", "cohesion")
         ]
         self.selection_mean, self.selection_sd = np.array(moments).T
-        self._feedback: dict[int, list[int]] = defaultdict(list)
+        self._feedback: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        self.feedback_today = np.zeros((0, 2), dtype=np.int64)
         # What residents saw, suffered and read today: set by the day's rules, used up (back
         # to zero) by word of mouth, so no whole-population array is cleared each day.
         self.shaken = np.zeros(pop.n, dtype=bool)  # witnessed an incident or was victimised
@@ -74,11 +79,24 @@ class State:
     # -- bookkeeping -------------------------------------------------------------------
     def join(self, who: np.ndarray) -> None:
         """``who`` (non-members on covered streets) become members."""
+        who = np.asarray(who, dtype=np.int64)
+        if self.on_membership is not None:
+            who = who[~self.member[who]]
         self._set_member(who, True)
+        first = who[self.first_joined[who] < 0]
+        self.first_joined[first] = self.day
+        self.last_joined[who] = self.day
+        if self.on_membership is not None and len(who):
+            self.on_membership(who, True)
 
     def leave(self, who: np.ndarray) -> None:
         """``who`` (members) leave their group."""
+        who = np.asarray(who, dtype=np.int64)
+        if self.on_membership is not None:
+            who = who[self.member[who]]
         self._set_member(who, False)
+        if self.on_membership is not None and len(who):
+            self.on_membership(who, False)
 
     def members(self) -> np.ndarray:
         """Indices of today's members (sorted); do not modify."""
@@ -101,13 +119,15 @@ class State:
             self._members = None
 
     def queue_feedback(self, day: int, group: int, arrest: bool) -> None:
-        """Feedback on a report reaches ``group`` on ``day``."""
-        self._feedback[day].append(group)
+        """Feedback on a report (made today) reaches ``group`` on ``day``."""
+        self._feedback[day].append((group, self.day))
 
     def feedback_due(self, n_groups: int) -> np.ndarray:
-        """Feedback messages that arrive in each group today."""
-        due = self._feedback.pop(self.day, [])
-        return np.bincount(np.asarray(due, dtype=np.int64), minlength=n_groups).astype(float)
+        """Feedback messages that arrive in each group today; their groups and the days of
+        the reports they answer stay in ``feedback_today`` (int[k, 2]) for the event logs."""
+        due = np.asarray(self._feedback.pop(self.day, []), dtype=np.int64).reshape(-1, 2)
+        self.feedback_today = due
+        return np.bincount(due[:, 0], minlength=n_groups).astype(float)
 
 
 @compiled

@@ -23,7 +23,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from sim.errors import UserError
 from sim.scenario import Survey
@@ -42,6 +41,15 @@ MICRODATA_COLUMNS: dict[str, tuple[str, object, str]] = {
     "safety_grade": ("int", (1, 10), "safety grade of own neighbourhood, 1–10"),
     "report_willingness": ("int", (1, 5), "willingness to report to the police, 5-point Likert"),
     "gov_proximity": ("int", (1, 5), "experienced proximity of government, 5-point Likert"),
+}
+#: Optional in field data; always in simulated microdata.
+OPTIONAL_COLUMNS: dict[str, tuple[str, object, str]] = {
+    "respondent_id": (
+        "int",
+        "≥ 0",
+        "person id, the same in every wave for the same person (panels); when absent each "
+        "row is a different person",
+    ),
 }
 UNSAFE_ANSWERS = ("never", "sometimes", "often")
 INDICATORS = ("pct_unsafe", "pct_often", "safety_grade", "report_willingness", "gov_proximity")
@@ -84,6 +92,103 @@ def sample(
     return np.sort(p), np.sort(q)
 
 
+def response_probability(state, who: np.ndarray, cfg: Survey) -> np.ndarray:
+    """Probability that each of ``who`` answers when asked (``[survey.nonresponse]``)."""
+    nr = cfg.nonresponse
+    if not nr.enabled:
+        return np.ones(len(who))
+    logit = (
+        np.log(nr.response_rate / (1 - nr.response_rate))
+        + nr.worry * (state.worry[who] - 0.5)
+        + nr.cohesion * (state.cohesion[who] - 0.5)
+        + nr.member * state.member[who]
+    )
+    return 1 / (1 + np.exp(-logit))
+
+
+def _door_to_door(
+    pool: np.ndarray, quota: int, state, cfg: Survey, rng: np.random.Generator
+) -> tuple[np.ndarray, int]:
+    """Knock on the doors of ``pool`` in random order until ``quota`` residents answered;
+    returns the respondents (sorted) and how many were asked."""
+    order = rng.permutation(pool)
+    answers = rng.random(len(order)) < response_probability(state, order, cfg)
+    took = np.flatnonzero(answers)[:quota]
+    asked = int(took[-1]) + 1 if len(took) == quota and quota else len(order)
+    return np.sort(order[took]), asked
+
+
+def survey_wave(
+    label: str,
+    day: int,
+    state,
+    area_names: list[str],
+    area: np.ndarray,
+    eligible: np.ndarray,
+    cfg: Survey,
+    rng: np.random.Generator,
+    roster: np.ndarray | None = None,
+) -> tuple[pd.DataFrame, np.ndarray, dict]:
+    """One wave of respondent microdata from the model's current ``state``.
+
+    ``roster`` holds the panel's members after the previous wave (None at the first wave or
+    for cross-sections). Returns the microdata, the roster for the next wave and the
+    fieldwork figures (asked, answered, kept from the panel, lost to attrition).
+    """
+    member = state.member
+    work = {"wave": label, "day": day, "asked": 0, "answered": 0, "panel": 0, "attrition": 0}
+    if cfg.panel and roster is not None:
+        lost = rng.random(len(roster)) < cfg.attrition
+        roster = roster[~lost]
+        answers = rng.random(len(roster)) < response_probability(state, roster, cfg)
+        who = roster[answers]
+        work.update(asked=len(roster), panel=int(answers.sum()), attrition=int(lost.sum()))
+        if cfg.refresh:
+            free = eligible.copy()
+            free[roster] = False
+            for flag, quota in ((True, cfg.participants), (False, cfg.non_participants)):
+                need = max(quota - int((member[who] == flag).sum()), 0)
+                new, asked = _door_to_door(
+                    np.flatnonzero(free & (member == flag)), need, state, cfg, rng
+                )
+                who = np.concatenate([who, new])
+                work["asked"] += asked
+        roster = np.union1d(roster, who)
+        p, q = np.sort(who[member[who]]), np.sort(who[~member[who]])
+    elif cfg.nonresponse.enabled:
+        p, asked_p = _door_to_door(
+            np.flatnonzero(member & eligible), cfg.participants, state, cfg, rng
+        )
+        q, asked_q = _door_to_door(
+            np.flatnonzero(~member & eligible), cfg.non_participants, state, cfg, rng
+        )
+        work["asked"] = asked_p + asked_q
+    else:
+        p, q = sample(member, eligible, cfg, rng)
+        work["asked"] = len(p) + len(q)
+    who = np.concatenate([p, q]).astype(np.int64)
+    work["answered"] = len(who)
+    if cfg.panel and roster is None:
+        roster = who.copy()
+    answers = answer(state.worry[who], state.willingness[who], state.proximity[who], cfg, rng)
+    df = pd.DataFrame(
+        {
+            "wave": label,
+            "respondent": who,
+            "respondent_id": who,
+            "area": np.asarray(area_names, dtype=object)[area[who]],
+            "participant": np.concatenate([np.ones(len(p), bool), np.zeros(len(q), bool)]),
+            **answers,
+            "day": day,
+            "joined_day": state.last_joined[who],
+            "latent_worry": state.worry[who],
+            "latent_willingness": state.willingness[who],
+            "latent_proximity": state.proximity[who],
+        }
+    )
+    return df, (roster if roster is not None else np.zeros(0, np.int64)), work
+
+
 def virtual_survey(
     label: str,
     day: int,
@@ -94,28 +199,14 @@ def virtual_survey(
     cfg: Survey,
     rng: np.random.Generator,
 ) -> pd.DataFrame:
-    """One wave of respondent microdata from the model's current ``state``."""
-    p, q = sample(state.member, eligible, cfg, rng)
-    who = np.concatenate([p, q])
-    answers = answer(state.worry[who], state.willingness[who], state.proximity[who], cfg, rng)
-    return pd.DataFrame(
-        {
-            "wave": label,
-            "respondent": who,
-            "area": np.asarray(area_names, dtype=object)[area[who]],
-            "participant": np.concatenate([np.ones(len(p), bool), np.zeros(len(q), bool)]),
-            **answers,
-            "day": day,
-            "latent_worry": state.worry[who],
-            "latent_willingness": state.willingness[who],
-            "latent_proximity": state.proximity[who],
-        }
-    )
+    """One cross-sectional wave (as :func:`survey_wave` without a panel roster)."""
+    return survey_wave(label, day, state, area_names, area, eligible, cfg, rng)[0]
 
 
 def empty_microdata() -> pd.DataFrame:
     """A microdata table with the shared columns and no rows."""
-    return pd.DataFrame({c: pd.Series(dtype="object") for c in MICRODATA_COLUMNS})
+    cols = {**MICRODATA_COLUMNS, **OPTIONAL_COLUMNS}
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in cols})
 
 
 # --------------------------------------------------------------------------- analysis
@@ -140,7 +231,9 @@ def _mean(x: np.ndarray) -> tuple[float, float, float]:
     m = float(np.mean(x))
     if n < 2:
         return m, np.nan, np.nan
-    half = stats.t.ppf(0.975, n - 1) * np.std(x, ddof=1) / np.sqrt(n)
+    from scipy.special import stdtrit  # Student t quantile, without importing scipy.stats
+
+    half = stdtrit(n - 1, 0.975) * np.std(x, ddof=1) / np.sqrt(n)
     return m, m - half, m + half
 
 
@@ -225,40 +318,105 @@ def changes(
     return pd.DataFrame(rows, columns=["respondents", "indicator", "change", "ci_low", "ci_high"])
 
 
+STATUS = {
+    (False, True): "joined",
+    (True, True): "stayed_members",
+    (True, False): "left",
+    (False, False): "stayed_non_participants",
+}
+
+
+def paired_changes(
+    microdata: pd.DataFrame, before: str | None = None, after: str | None = None
+) -> pd.DataFrame:
+    """Within-person change from wave ``before`` to ``after`` (default: first and last) for
+    respondents interviewed in both (linked by ``respondent_id``: a panel), by membership
+    path — ``joined`` (non-participant before, participant after), ``stayed_members``,
+    ``left``, ``stayed_non_participants`` — and ``all``; mean of the individual changes with
+    a 95 % t interval (percentage points for pct_* indicators). A cross-section has no
+    repeated respondents and gives ``n = 0`` rows.
+    """
+    cols = ["respondents", "indicator", "change", "ci_low", "ci_high", "n"]
+    waves = list(dict.fromkeys(microdata["wave"]))
+    if len(waves) < 2 or "respondent_id" not in microdata.columns:
+        return pd.DataFrame(columns=cols)
+    before, after = before or waves[0], after or waves[-1]
+    pre = microdata[microdata["wave"] == before].set_index("respondent_id")
+    post = microdata[microdata["wave"] == after].set_index("respondent_id")
+    both = pre.index.intersection(post.index)
+    pre, post = pre.loc[both], post.loc[both]
+    pairs = zip(pre["participant"], post["participant"], strict=True)
+    path = pd.Series([STATUS[(bool(a), bool(b))] for a, b in pairs], index=both, dtype=object)
+    rows = []
+    for status in ("all", *STATUS.values()):
+        keep = np.ones(len(both), bool) if status == "all" else (path == status).to_numpy()
+        for ind in INDICATORS:
+            (x1, is_prop), (x0, _) = _item(post[keep], ind), _item(pre[keep], ind)
+            d = (x1 - x0) * (100.0 if is_prop else 1.0)
+            est, lo, hi = _mean(d)
+            rows.append((status, ind, est, lo, hi, int(keep.sum())))
+    return pd.DataFrame(rows, columns=cols)
+
+
 # --------------------------------------------------------------------------- field data
 
 
 def read_field_data(path: str | Path) -> pd.DataFrame:
     """Read and check real survey microdata (CSV in the shared schema).
 
-    Errors name the file, row (as numbered in the file, header = row 1) and column.
+    Errors name the file, row (as numbered in the file, header = row 1) and column. The
+    optional column ``respondent_id`` links the waves of a panel; without it every row is a
+    different person (repeated cross-sections). An id twice in one wave is an error.
     """
     path = Path(path)
+    if not path.exists():
+        raise UserError(f"{path}: file not found")
+    if not path.is_file():
+        raise UserError(f"{path}: is not a file (a folder?); give the survey CSV file")
     try:
         df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except FileNotFoundError:
-        raise UserError(f"{path}: file not found") from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
         raise UserError(f"{path}: not a readable CSV file: {e}") from None
+    except OSError as e:
+        raise UserError(f"{path}: cannot read: {e.strerror or e}") from None
     missing = [c for c in MICRODATA_COLUMNS if c not in df.columns]
     if missing:
+        hint = ""
+        if len(df.columns) == 1 and ";" in str(df.columns[0]):
+            hint = (
+                "; the file seems to use ';' as separator (a Dutch spreadsheet setting): "
+                "save it as comma-separated CSV"
+            )
         raise UserError(
             f"{path}: missing column(s) {', '.join(missing)}; required columns: "
-            f"{', '.join(MICRODATA_COLUMNS)}"
+            f"{', '.join(MICRODATA_COLUMNS)}{hint}"
         )
     out = pd.DataFrame({"wave": df["wave"], "area": df["area"]})
-    for col in ("respondent", "safety_grade", "report_willingness", "gov_proximity"):
+    ids = ("respondent", "respondent_id")
+    numbers = ("safety_grade", "report_willingness", "gov_proximity")
+    for col in [c for c in ids if c in df.columns] + list(numbers):
         num = pd.to_numeric(df[col], errors="coerce")
-        lo, hi = (0, np.inf) if col == "respondent" else MICRODATA_COLUMNS[col][1]
+        lo, hi = (0, np.inf) if col in ids else MICRODATA_COLUMNS[col][1]
         bad = num.isna() | (num != num.round()) | (num < lo) | (num > hi)
         if bad.any():
             row = int(np.flatnonzero(bad.to_numpy())[0])
-            allowed = "a whole number ≥ 0" if col == "respondent" else f"whole numbers {lo}–{hi}"
+            allowed = "a whole number ≥ 0" if col in ids else f"whole numbers {lo}–{hi}"
             raise UserError(
                 f"{path}: row {row + 2}, column {col!r}: {df[col].iloc[row]!r} is "
                 f"not allowed; allowed: {allowed}"
             )
-        out[col] = num.astype(int)
+        out[col] = num.astype(np.int64)
+    for col in [c for c in ids if c in out.columns]:
+        dup = out.duplicated(["wave", col])
+        if dup.any():
+            row = int(np.flatnonzero(dup.to_numpy())[0])
+            raise UserError(
+                f"{path}: row {row + 2}, column {col!r}: {out[col].iloc[row]} occurs twice in "
+                f"wave {out['wave'].iloc[row]!r}; each person answers a wave once (a panel "
+                f"repeats an id across waves, not within one)"
+            )
+    if "respondent_id" not in out.columns:  # a cross-section: every row is another person
+        out["respondent_id"] = np.arange(len(out), dtype=np.int64)
     truth = {
         "true": True,
         "1": True,
@@ -288,6 +446,17 @@ def read_field_data(path: str | Path) -> pd.DataFrame:
             f"{', '.join(UNSAFE_ANSWERS)}"
         )
     out["feel_unsafe"] = unsafe
+    twice = out.duplicated(["wave", "respondent"]).to_numpy()
+    if twice.any():
+        second = int(np.flatnonzero(twice)[0])
+        wave, rid = out["wave"].iloc[second], out["respondent"].iloc[second]
+        first = int(
+            np.flatnonzero(((out["wave"] == wave) & (out["respondent"] == rid)).to_numpy())[0]
+        )
+        raise UserError(
+            f"{path}: rows {first + 2} and {second + 2}, column 'respondent': id {rid} "
+            f"appears twice in wave {wave!r}; respondent ids must be unique within a wave"
+        )
     empty = df["wave"].str.strip() == ""
     if empty.any():
         row = int(np.flatnonzero(empty.to_numpy())[0])
@@ -299,4 +468,4 @@ def read_field_data(path: str | Path) -> pd.DataFrame:
                     f"{path}: wave {wave!r} has no {name.replace('_', '-')}; "
                     f"column 'participant' needs both groups in every wave"
                 )
-    return out[list(MICRODATA_COLUMNS)]
+    return out[[*MICRODATA_COLUMNS, *OPTIONAL_COLUMNS]]

@@ -5,8 +5,10 @@ A scenario with a posterior-sample file next to it (``calibrated_posterior.parqu
 ``calibrated.toml``) runs each replication at a posterior particle drawn from the page's seed,
 so its bands show parameter uncertainty as well as chance (:func:`comparison_for`).
 
-One process pool serves every browser session (the machine has few cores); each session owns
-its :class:`Comparison` and sees only its own runs.
+One process pool serves every browser session (the machine has few cores), shared fairly: a
+:class:`FairPool` hands the workers to the waiting comparisons in turn, so a class's second
+comparison does not wait behind all of the first one's runs. Each session owns its
+:class:`Comparison` and sees only its own runs.
 
 >>> from sim.scenario import Scenario
 >>> cmp = Comparison({"A": Scenario(days=40, burn_in_days=10),
@@ -22,7 +24,8 @@ import atexit
 import multiprocessing
 import os
 import threading
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Hashable
 from concurrent.futures import CancelledError, Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,10 +55,122 @@ SUMMARY_OUTCOMES: dict[str, float] = {
     "alerts_per_group_month": 1.0,
     "stigmatising_share": 100.0,
     "arrests_per_year": 1.0,
+    "willingness_members": 100.0,
+    "willingness_nonmembers": 100.0,
+    "proximity_members": 100.0,
+    "proximity_nonmembers": 100.0,
+    "members_per_group": 1.0,
+    "confrontations_per_year": 1.0,
+    "chatter_per_group_month": 1.0,
+    "feedback_per_group_month": 1.0,
 }
 MAX_REPLICATIONS = 20
 
-_pool: ProcessPoolExecutor | None = None
+
+class FairPool:
+    """Runs jobs on at most ``workers`` workers of an executor, taking the owners' queues in
+    turn (round robin): with two comparisons waiting, each gets every other free worker.
+
+    >>> from concurrent.futures import ThreadPoolExecutor
+    >>> pool, gate, order = FairPool(1, lambda: ThreadPoolExecutor(1)), threading.Event(), []
+    >>> busy = pool.submit_for("x", gate.wait)       # the only worker is busy
+    >>> jobs = [pool.submit_for(o, order.append, o + i) for o in "ab" for i in "123"]
+    >>> gate.set(); _ = [f.result() for f in jobs]; pool.shutdown()
+    >>> order  # a queued all its runs first, yet b gets every other worker
+    ['a1', 'b1', 'a2', 'b2', 'a3', 'b3']
+    """
+
+    def __init__(self, workers: int, make_executor: Callable[[], Executor]):
+        self.workers = workers
+        self._make = make_executor
+        self._executor: Executor | None = None
+        self._queues: dict[Hashable, deque] = {}
+        self._turns: deque = deque()  # owners with queued jobs, next turn first
+        self._running = 0
+        self._lock = threading.Lock()
+
+    def submit_for(self, owner: Hashable, fn: Callable, *args) -> Future:
+        """Queue ``fn(*args)`` for ``owner``; the returned future can be cancelled until
+        the job starts."""
+        future: Future = Future()
+        with self._lock:
+            if owner not in self._queues:
+                self._queues[owner] = deque()
+                self._turns.append(owner)
+            self._queues[owner].append((future, fn, args))
+        self._pump()
+        return future
+
+    def submit(self, fn: Callable, *args) -> Future:
+        return self.submit_for(None, fn, *args)
+
+    def waiting(self) -> int:
+        """Jobs queued and not yet started (all owners)."""
+        with self._lock:
+            return sum(len(q) for q in self._queues.values())
+
+    def _next_job(self):
+        while self._turns:
+            owner = self._turns.popleft()
+            queue = self._queues[owner]
+            while queue:
+                job = queue.popleft()
+                if job[0].set_running_or_notify_cancel():  # False: cancelled while queued
+                    if queue:
+                        self._turns.append(owner)  # its next job waits for its next turn
+                    else:
+                        del self._queues[owner]
+                    return job
+            del self._queues[owner]
+        return None
+
+    def _pump(self) -> None:
+        while True:
+            with self._lock:
+                if self._running >= self.workers:
+                    return
+                job = self._next_job()
+                if job is None:
+                    return
+                self._running += 1
+                if self._executor is None:
+                    self._executor = self._make()
+                executor = self._executor
+            future, fn, args = job
+            try:
+                inner = executor.submit(fn, *args)
+            except Exception as e:  # noqa: BLE001 - a broken pool fails this job, not the page
+                self._done(future, None, e)
+                continue
+            inner.add_done_callback(lambda f, outer=future: self._done(outer, f, None))
+
+    def _done(self, outer: Future, inner: Future | None, error: BaseException | None) -> None:
+        with self._lock:
+            self._running -= 1
+        if inner is not None:
+            try:
+                error = inner.exception()
+            except CancelledError as e:
+                error = e
+        if error is None:
+            outer.set_result(inner.result())
+        else:
+            outer.set_exception(error)
+        self._pump()
+
+    def shutdown(self) -> None:
+        with self._lock:
+            for queue in self._queues.values():
+                for future, _, _ in queue:
+                    future.cancel()
+            self._queues.clear()
+            self._turns.clear()
+            executor = self._executor
+        if executor is not None:
+            executor.shutdown(wait=False, cancel_futures=True)
+
+
+_pool: FairPool | None = None
 _pool_lock = threading.Lock()
 
 
@@ -67,15 +182,19 @@ def worker_count() -> int:
     return max(1, (os.cpu_count() or 2) - 1)
 
 
-def shared_pool() -> ProcessPoolExecutor:
-    """The process pool shared by all sessions (started on first use)."""
+def shared_pool() -> FairPool:
+    """The process pool shared fairly by all sessions (its processes start on first use)."""
     global _pool
     with _pool_lock:
         if _pool is None:
-            _pool = ProcessPoolExecutor(
-                max_workers=worker_count(), mp_context=multiprocessing.get_context("spawn")
+            workers = worker_count()
+            _pool = FairPool(
+                workers,
+                lambda: ProcessPoolExecutor(
+                    max_workers=workers, mp_context=multiprocessing.get_context("spawn")
+                ),
             )
-            atexit.register(_pool.shutdown, wait=False, cancel_futures=True)
+            atexit.register(_pool.shutdown)
         return _pool
 
 
@@ -86,7 +205,9 @@ def replicate(scenario: dict, seed: int, days: int) -> tuple[pd.DataFrame, dict[
     scn = Scenario.model_validate(scenario)
     result = simulate(scn, seed=seed, days=days)
     weekly = result.weekly()
-    weekly["reports"] = weekly["reports_112"] + weekly["reports_0900"]
+    if "days" in weekly:  # a last, partial week would dive like a real drop: leave it out
+        weekly = weekly[weekly["days"] == 7]
+    weekly = weekly.assign(reports=weekly["reports_112"] + weekly["reports_0900"])
     return weekly[["week", *BAND_SERIES]].copy(), result.summary()
 
 
@@ -127,13 +248,16 @@ class Comparison:
         """The scenario of one run, as plain data for a worker process."""
         return self.variants.get((side, seed), self.scenarios[side]).model_dump(mode="json")
 
-    def start(self, pool: Executor | None = None) -> None:
+    def start(self, pool: Executor | FairPool | None = None) -> None:
         """Submit every run; returns at once."""
         pool = pool or shared_pool()
         for seed in self.seeds:  # interleave A and B so partial results stay paired
             for side in self.scenarios:
-                self.futures[(side, seed)] = pool.submit(
-                    replicate, self.scenario_for(side, seed), seed, self.days
+                job = (replicate, self.scenario_for(side, seed), seed, self.days)
+                self.futures[(side, seed)] = (
+                    pool.submit_for(id(self), *job)
+                    if isinstance(pool, FairPool)
+                    else pool.submit(*job)
                 )
 
     def run_inline(self) -> None:
@@ -194,6 +318,8 @@ class Comparison:
         a, b = self._results("A"), self._results("B")
         rows = []
         for key, scale in SUMMARY_OUTCOMES.items():
+            if not all(key in r for _, r in [*a.values(), *b.values()]):
+                continue  # an outcome this model version does not report
             va = np.array([s[key] for _, s in a.values()], float) * scale
             vb = np.array([s[key] for _, s in b.values()], float) * scale
             both = sorted(set(a) & set(b))

@@ -96,6 +96,13 @@ class BlitFigure:
 
     png = image  # older name
 
+    def png_image(self) -> bytes:
+        """The current picture as PNG (for download; :meth:`image` is the fast JPEG)."""
+        from sim.app.takeaway import png_from_pixels
+
+        self.image()
+        return png_from_pixels(np.asarray(self.canvas.buffer_rgba()))
+
 
 # --------------------------------------------------------------------------- map
 
@@ -216,7 +223,7 @@ class MapFigure(BlitFigure):
                 [],
                 [],
                 ls="",
-                marker="o",
+                marker="s",
                 mfc="#fdae61",
                 mec="none",
                 label=t("legend_resident", lang),
@@ -225,7 +232,7 @@ class MapFigure(BlitFigure):
                 [],
                 [],
                 ls="",
-                marker="o",
+                marker="s",
                 mfc="#fdae61",
                 mec="black",
                 label=t("legend_member", lang),
@@ -456,6 +463,16 @@ class ChartsFigure(BlitFigure):
 # --------------------------------------------------------------------------- survey
 
 
+#: the full answer scale of each survey indicator: axes show all of it, never a cut-out
+SURVEY_SCALES: dict[str, tuple[float, float]] = {
+    "pct_unsafe": (0, 100),
+    "pct_often": (0, 100),
+    "safety_grade": (1, 10),
+    "report_willingness": (1, 5),
+    "gov_proximity": (1, 5),
+}
+
+
 def survey_figure(ind: pd.DataFrame, lang: str, wave_title) -> Figure:
     """Field-report style: per indicator, participants vs non-participants per wave with
     95 % intervals."""
@@ -466,8 +483,12 @@ def survey_figure(ind: pd.DataFrame, lang: str, wave_title) -> Figure:
     axes = fig.subplots(1, len(shown))
     waves = list(dict.fromkeys(ind["wave"]))
     x = np.arange(len(waves))
+    import textwrap
+
     for ax, name in zip(axes, shown, strict=True):
-        ax.set_title(t(f"ind_{name}", lang), fontsize=9)
+        ax.set_title(textwrap.fill(t(f"ind_{name}", lang), 26), fontsize=9)
+        if name in SURVEY_SCALES:
+            ax.set_ylim(*SURVEY_SCALES[name])
         ax.tick_params(labelsize=8)
         ax.grid(alpha=0.3, axis="y")
         for k, (resp, colour) in enumerate(

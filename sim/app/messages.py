@@ -27,9 +27,68 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Digital neighbourhood watch – simulation",
     },
     "language": {"nl": "Taal", "en": "Language"},
+    "server_full": {
+        "nl": "Vol: deze computer bedient al {limit} pagina's tegelijk, het maximum dat de "
+        "docent instelde. Probeer het over een minuut opnieuw (herlaad de pagina), of vraag "
+        "iemand een tabblad te sluiten.",
+        "en": "Full: this computer already serves {limit} pages at once, the limit the teacher "
+        "set. Try again in a minute (reload the page), or ask someone to close a tab.",
+    },
     "tab_model": {"nl": "Model", "en": "Model"},
     "tab_compare": {"nl": "Vergelijken", "en": "Compare"},
     "tab_survey": {"nl": "Enquête", "en": "Survey"},
+    "tab_about": {"nl": "Over dit model", "en": "About"},
+    "about_title": {"nl": "Over dit model", "en": "About this model"},
+    "about_what": {
+        "nl": "buurtsim is een agent-gebaseerd model van digitale buurtpreventie: bewoners van "
+        "een buurt worden wel of niet lid van een WhatsApp-buurtpreventiegroep, zien "
+        "verdachte situaties en misdrijven, melden ze bij de politie (112 of 0900-8844), "
+        "posten berichten in de groep en voelen zich daardoor veiliger of juist onveiliger. "
+        "De succesfactoren (beheerder, regels, terugkoppeling door de politie, wijkagent, …) "
+        "veranderen hoe groepen werken. De getallen komen uit openbare bronnen en het "
+        "Rotterdamse veldonderzoek; bij elke succesfactor noemt de uitleg de bron.",
+        "en": "buurtsim is an agent-based model of digital neighbourhood watch: residents of "
+        "a neighbourhood join a WhatsApp neighbourhood-watch group or not, see suspicious "
+        "situations and crimes, report them to the police (112 or 0900-8844), post messages "
+        "in the group and feel safer or less safe because of it. The success factors "
+        "(administrator, rules, police feedback, community officer, …) change how groups "
+        "work. The numbers come from public sources and the Rotterdam field research; the "
+        "explanation of each success factor names its source.",
+    },
+    "about_step": {
+        "nl": "Eén stap is één dag. Per dag gebeuren misdrijven en verdachte situaties, "
+        "melden getuigen, plaatsen leden berichten, koppelt de politie soms terug en passen "
+        "bewoners hun zorgen, meldingsbereidheid en lidmaatschap aan. De grafieken tonen "
+        "weken; een lopende week telt naar zeven dagen.",
+        "en": "One step is one day. Each day crimes and suspicious situations happen, "
+        "witnesses report, members post messages, the police sometimes report back, and "
+        "residents adjust their worry, willingness to report and membership. The charts "
+        "show weeks; a week under way is counted up to seven days.",
+    },
+    "about_size": {
+        "nl": "Het aantal bewoners verandert de buurt, niet de regels: een kleinere buurt "
+        "heeft minder straten en groepen, dus meer toeval per run. Percentages en aantallen "
+        "per groep blijven vergelijkbaar; totalen (leden, meldingen per week) groeien met de "
+        "buurt. Vergelijk situaties daarom met meerdere herhalingen op het tabblad "
+        "Vergelijken, niet met één run.",
+        "en": "The number of residents changes the neighbourhood, not the rules: a smaller "
+        "neighbourhood has fewer streets and groups, so more chance in each run. Shares and "
+        "numbers per group stay comparable; totals (members, reports per week) grow with the "
+        "neighbourhood. So compare situations with several replications on the Compare tab, "
+        "not with a single run.",
+    },
+    "about_more": {
+        "nl": "Meer lezen (in de map van buurtsim): de handleiding voor beleidsmakers en "
+        "docenten (docs/guide-policymakers.md), de lesopdrachten (docs/teaching/), de "
+        "modelbeschrijving volgens het ODD-protocol (docs/odd.md) en de handleiding voor "
+        "onderzoekers (docs/guide-researchers.md). Het model is een denkhulp, geen "
+        "voorspelling voor een echte buurt.",
+        "en": "Read more (in the buurtsim folder): the guide for policymakers and teachers "
+        "(docs/guide-policymakers.md), the classroom exercises (docs/teaching/), the model "
+        "description following the ODD protocol (docs/odd.md) and the researchers' guide "
+        "(docs/guide-researchers.md). The model is a thinking aid, not a forecast for a real "
+        "neighbourhood.",
+    },
     "intro": {
         "nl": "Een buurt met WhatsApp-buurtpreventiegroepen. Zet succesfactoren aan of uit, "
         "laat de tijd lopen en kijk wat er gebeurt met gevoelens van onveiligheid, "
@@ -46,6 +105,28 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Pick a starting situation (files in scenarios/, including classroom presets).",
     },
     "teaching": {"nl": "les", "en": "class"},
+    "download_csv": {"nl": "Gegevens (CSV)", "en": "Data (CSV)"},
+    "download_png": {"nl": "Grafieken (PNG)", "en": "Charts (PNG)"},
+    "csv_dutch": {
+        "nl": "CSV voor Nederlandse Excel (; en decimale komma)",
+        "en": "CSV for Dutch Excel (; and decimal comma)",
+    },
+    "settings_link": {"nl": "Link naar deze instellingen", "en": "Link to these settings"},
+    "settings_link_help": {
+        "nl": "Kopieer deze link (rechtermuisknop): wie hem opent, krijgt hetzelfde scenario, "
+        "aantal bewoners, seed, dezelfde succesfactoren en taal.",
+        "en": "Copy this link (right click): whoever opens it gets the same scenario, number "
+        "of residents, seed, success factors and language.",
+    },
+    "link_problems": {
+        "nl": "De link bevat waarden die niet kunnen; die blijven op hun standaard: {problems}",
+        "en": "The link holds values that cannot be used; they keep their default: {problems}",
+    },
+    "factor_folder": {"nl": "succesfactor", "en": "success factor"},
+    "factor_scenario": {
+        "nl": "De uitgangssituatie met één succesfactor sterk aanwezig: {factor}.",
+        "en": "The baseline with one success factor strongly in place: {factor}.",
+    },
     "residents": {"nl": "Aantal bewoners (ongeveer)", "en": "Number of residents (about)"},
     "residents_help": {
         "nl": "Tussen {lo} en {hi}. Meer bewoners = trager. Het aantal groepen groeit mee, "
@@ -84,12 +165,21 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Start again at day 0 with the current settings",
     },
     "speed": {"nl": "Snelheid (dagen per seconde)", "en": "Speed (days per second)"},
+    "speed_value": {
+        "nl": "Snelheid: {speed} dagen per seconde",
+        "en": "Speed: {speed} days per second",
+    },
     "day": {"nl": "Dag {day}", "en": "Day {day}"},
     "day_week": {
         "nl": "Dag {day} · week {week} · {members} van {residents} bewoners in een groep",
         "en": "Day {day} · week {week} · {members} of {residents} residents in a group",
     },
-    "step_time": {"nl": "laatste stap: {ms} ms", "en": "last step: {ms} ms"},
+    "run_finished": {
+        "nl": "Klaar: de run is aan het eind van het scenario ({day} dagen). "
+        "Kies Opnieuw om bij dag 0 te beginnen.",
+        "en": "Finished: the run reached the end of the scenario ({day} days). "
+        "Press Restart to begin again at day 0.",
+    },
     # factors
     "factors": {
         "nl": "Succesfactoren van de appgroepen",
@@ -255,6 +345,35 @@ MESSAGES: dict[str, dict[str, str]] = {
     "sum_stigmatising_share": {
         "nl": "% stigmatiserende waarschuwingen",
         "en": "% stigmatising alerts",
+    },
+    "sum_willingness_members": {
+        "nl": "bereidheid te melden, leden (0–100)",
+        "en": "willingness to report, members (0–100)",
+    },
+    "sum_willingness_nonmembers": {
+        "nl": "bereidheid te melden, niet-leden (0–100)",
+        "en": "willingness to report, non-members (0–100)",
+    },
+    "sum_proximity_members": {
+        "nl": "nabijheid van de overheid, leden (0–100)",
+        "en": "proximity of government, members (0–100)",
+    },
+    "sum_proximity_nonmembers": {
+        "nl": "nabijheid van de overheid, niet-leden (0–100)",
+        "en": "proximity of government, non-members (0–100)",
+    },
+    "sum_members_per_group": {"nl": "leden per groep", "en": "members per group"},
+    "sum_confrontations_per_year": {
+        "nl": "riskante confrontaties per jaar",
+        "en": "risky confrontations per year",
+    },
+    "sum_chatter_per_group_month": {
+        "nl": "kletsberichten per groep per maand",
+        "en": "chatter messages per group per month",
+    },
+    "sum_feedback_per_group_month": {
+        "nl": "terugkoppelingen per groep per maand",
+        "en": "feedback messages per group per month",
     },
 }
 
@@ -449,6 +568,21 @@ def t(key: str, lang: str = DEFAULT_LANGUAGE, **values: object) -> str:
     """
     text = MESSAGES[key][check_language(lang)]
     return text.format(**values) if values else text
+
+
+def number(x: float, lang: str = DEFAULT_LANGUAGE, digits: int | None = None) -> str:
+    """``x`` as a reader of ``lang`` writes it: decimal comma and thin-space thousands in Dutch.
+
+    >>> number(0.01, "nl"), number(2000, "nl"), number(2.75, "en", 1), number(12345.6, "en", 0)
+    ('0,01', '2000', '2.8', '12,346')
+    """
+    if digits is None:
+        text = f"{x:g}" if abs(x) < 1e6 else f"{x:.0f}"
+    else:
+        text = f"{x:,.{digits}f}"
+    if check_language(lang) == "nl":
+        text = text.replace(",", "\u202f").replace(".", ",")
+    return text
 
 
 def factor_label(name: str, lang: str = DEFAULT_LANGUAGE) -> str:

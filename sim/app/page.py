@@ -28,17 +28,18 @@ from solara.alias import rw
 from sim.app.compare import (
     BAND_SERIES,
     MAX_REPLICATIONS,
-    SUMMARY_OUTCOMES,
     Comparison,
     comparison_for,
 )
-from sim.app.drawing import ChartsFigure, MapFigure, expected_tops
-from sim.app.messages import LANGUAGES, factor_label, factor_tooltip, t
+from sim.app.drawing import ChartsFigure, MapFigure, expected_tops, png
+from sim.app.messages import LANGUAGES, factor_label, factor_tooltip, number, t
+from sim.app.scenario_texts import scenario_description, scenario_name
 from sim.app.session import (
     MAX_RESIDENTS,
     MAX_SEED,
     MIN_RESIDENTS,
     Session,
+    Settings,
     apply_factors,
     factor_bounds,
     factor_kind,
@@ -47,8 +48,13 @@ from sim.app.session import (
     playback_plan,
     posterior_file,
     scale_population,
+    scenario_files,
+    settings_from_query,
+    settings_query,
+    slider_step,
     wave_title,
 )
+from sim.app.takeaway import run_table, to_csv
 from sim.errors import UserError
 from sim.scenario import FACTOR_NAMES
 
@@ -61,8 +67,8 @@ class Live:
     """One session's mutable model plus a lock, shared by the page's components and the
     play thread of that session only."""
 
-    def __init__(self) -> None:
-        self.session = Session()
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.session = Session(settings)
         self.lock = threading.RLock()
         self.build = 0  # bumps when the model is rebuilt (new population → new map)
         self.drawn = threading.Condition()
@@ -136,7 +142,7 @@ def FactorControl(
 ):
     """One success factor: plain label (value shown), tooltip with explanation and source."""
     kind = factor_kind(name)
-    shown = "" if kind == "switch" else f": {value:g}"
+    shown = "" if kind == "switch" else f": {number(value, lang)}"
     label = factor_label(name, lang) + shown + (f" ({t('changed', lang)})" if changed else "")
     style = {"font-weight": "bold"} if changed else {}
     with (
@@ -148,6 +154,8 @@ def FactorControl(
             return
         solara.Text(label, style={"font-size": "0.9em", **style})
         lo, hi, step = factor_bounds(name)
+        if kind == "float":
+            step = slider_step(name, float(value))  # the scenario's exact value is a stop
         if kind == "int":
             solara.SliderInt(
                 "",
@@ -172,13 +180,13 @@ def FactorControl(
 
 
 @solara.component
-def ScenarioCard(live: Live, lang: str, on_rebuilt: Callable[[], None]):
+def ScenarioCard(
+    live: Live, lang: str, build: solara.Reactive[int], on_rebuilt: Callable[[], None]
+):
     s = live.session
+    _ = build.value  # re-render whenever the model is rebuilt: the card shows what runs
     error, set_error = solara.use_state(s.load_error or "")
-    items = []
-    for key in s.files:
-        suffix = f" ({t('teaching', lang)})" if key.startswith("teaching/") else ""
-        items.append({"text": key.split("/")[-1] + suffix, "value": key})
+    items = [{"text": scenario_name(key, lang), "value": key} for key in s.files]
 
     def choose(key):
         if not key or key == s.settings.scenario:
@@ -210,8 +218,13 @@ def ScenarioCard(live: Live, lang: str, on_rebuilt: Callable[[], None]):
                 persistent_hint=True,
                 error_messages=[error] if error else [],
             )
-        if s.base.description:
-            solara.Text(s.base.description.strip(), style={"font-size": "0.85em", "color": "#555"})
+        description = scenario_description(s.settings.scenario, s.base.description, lang)
+        if description:
+            solara.Text(
+                description,
+                classes=["scenario-description"],
+                style={"font-size": "0.85em", "color": "#555"},
+            )
         NumberField(
             t("residents", lang),
             s.settings.residents or s.engine.pop.n,
@@ -240,6 +253,7 @@ def Player(
     playing: solara.Reactive[bool],
     speed: solara.Reactive[int],
     version: solara.Reactive[int],
+    finished: solara.Reactive[bool],
 ):
     """Runs days while mounted (only while playing): never faster than the view redraws."""
     s = live.session
@@ -251,11 +265,12 @@ def Player(
             start = time.perf_counter()
             with live.lock:
                 s.step(days)
-                finished = s.finished
+                done = s.finished
             version.value += 1  # asks for a redraw of the map and charts
             live.wait_drawn(version.value)  # never run ahead of what the user sees
             render_seconds = time.perf_counter() - start
-            if finished:
+            if done:
+                finished.value = True
                 playing.value = False
                 break
             time.sleep(wait)
@@ -270,14 +285,19 @@ def TimeCard(
     playing: solara.Reactive[bool],
     speed: solara.Reactive[int],
     version: solara.Reactive[int],
+    build: solara.Reactive[int],
+    finished: solara.Reactive[bool],
     on_rebuilt: Callable[[], None],
 ):
     s = live.session
+    _ = build.value  # a rebuilt model starts at day 0: the buttons follow it
+    done = finished.value
 
     def step():
         t0 = time.perf_counter()
         with live.lock:
             s.step(1)
+            finished.value = s.finished
         version.value += 1
         if TIMING:
             print(f"step handler: {1000 * (time.perf_counter() - t0):.0f} ms", flush=True)
@@ -288,7 +308,7 @@ def TimeCard(
         on_rebuilt()
 
     if playing.value:
-        Player(live, playing, speed, version)  # its thread exists only while playing
+        Player(live, playing, speed, version, finished)  # its thread exists only while playing
 
     with solara.Card(t("controls", lang)):
         with solara.Row(gap="6px"):
@@ -297,30 +317,42 @@ def TimeCard(
                     t("step", lang),
                     on_click=step,
                     color="primary",
-                    disabled=playing.value or s.finished,
+                    disabled=playing.value or done,
                     classes=["btn-step"],
                 )
             solara.Button(
                 t("pause", lang) if playing.value else t("play", lang),
                 on_click=lambda: playing.set(not playing.value),
                 color="primary",
-                disabled=s.finished and not playing.value,
+                disabled=done and not playing.value,
                 classes=["btn-play"],
             )
             with solara.Tooltip(t("reset_help", lang)):
                 solara.Button(
                     t("reset", lang), on_click=reset, outlined=True, classes=["btn-reset"]
                 )
-        solara.SliderInt(
-            t("speed", lang), value=speed, min=1, max=MAX_SPEED, step=1, thumb_label=True
-        )
+        with solara.Div(classes=["speed"]):
+            solara.SliderInt(
+                t("speed_value", lang, speed=speed.value),
+                value=speed,
+                min=1,
+                max=MAX_SPEED,
+                step=1,
+                thumb_label=True,
+            )
 
 
 @solara.component
 def FactorsCard(
-    live: Live, lang: str, version: solara.Reactive[int], on_rebuilt: Callable[[], None]
+    live: Live,
+    lang: str,
+    version: solara.Reactive[int],
+    build: solara.Reactive[int],
+    on_rebuilt: Callable[[], None],
+    shared: solara.Reactive[int],
 ):
     s = live.session
+    _ = build.value  # another scenario or a reset: show its factor values
     current = s.current_factors()
     _, refresh = solara.use_state(0)
 
@@ -329,6 +361,7 @@ def FactorsCard(
             s.set_factor(name, value)
         refresh(lambda n: n + 1)
         version.value += 1
+        shared.value += 1  # the link in the address bar records the change
 
     def back():
         live.rebuild(s.reset_factors)
@@ -386,15 +419,59 @@ def ModelView(live: Live, lang: str, version: solara.Reactive[int], build: solar
             t("day_week", lang, day=day, week=day // 7, members=members, residents=s.engine.pop.n),
             classes=["status-day"],
         )
-        solara.Text(
-            t("step_time", lang, ms=f"{s.last_step_ms:.1f}"),
-            style={"font-size": "0.8em", "color": "#777"},
-        )
+        if s.finished:
+            solara.Success(t("run_finished", lang, day=day), classes=["run-finished"])
         with solara.Row(style={"flex-wrap": "wrap", "align-items": "flex-start"}):
             with solara.Div(classes=["buurt-map"]):
                 rw.Image(value=map_png, format="jpeg")
             with solara.Div(classes=["buurt-charts"]):
                 rw.Image(value=charts_png, format="jpeg")
+
+    def run_data() -> pd.DataFrame:
+        with live.lock:
+            return run_table(s.weekly(), settings_record(s))
+
+    def charts_picture() -> bytes:
+        with live.lock:
+            return charts.png_image()
+
+    Downloads(lang, f"buurtsim-dag{day}", run_data, charts_picture, "run-downloads")
+
+
+@solara.component
+def Downloads(
+    lang: str,
+    name: str,
+    table: Callable[[], pd.DataFrame],
+    picture: Callable[[], bytes],
+    testid: str,
+):
+    """Take-away buttons: the data as CSV (Dutch or international notation) and a PNG."""
+    dutch, set_dutch = solara.use_state(lang == "nl")
+    with solara.Row(
+        classes=["downloads", testid], style={"align-items": "center", "flex-wrap": "wrap"}
+    ):
+        solara.FileDownload(
+            lambda: to_csv(table(), dutch),
+            filename=f"{name}.csv",
+            label=t("download_csv", lang),
+            mime_type="text/csv",
+        )
+        solara.FileDownload(
+            picture, filename=f"{name}.png", label=t("download_png", lang), mime_type="image/png"
+        )
+        solara.Checkbox(label=t("csv_dutch", lang), value=dutch, on_value=set_dutch)
+
+
+def settings_record(s: Session) -> dict[str, object]:
+    """The settings of a run as columns of its CSV (scenario, size, seed, changed factors)."""
+    record: dict[str, object] = {
+        "scenario": s.settings.scenario,
+        "residents": s.engine.pop.n,
+        "seed": s.settings.seed,
+    }
+    record.update({f"factor_{k}": v for k, v in s.settings.factors.items()})
+    return record
 
 
 # --------------------------------------------------------------------------- survey
@@ -437,7 +514,20 @@ def SurveyView(live: Live, lang: str, version: solara.Reactive[int], build: sola
         solara.FigureMatplotlib(
             fig, format="png", dependencies=[len(ind), lang, tuple(ind["wave"].unique())]
         )
-        solara.DataFrame(survey_table(ind, lang), items_per_page=20)
+        Table(survey_table(ind, lang), "survey-table")
+
+
+TABLE_STYLE = (
+    "<style>.buurt-table table{border-collapse:collapse;font-size:0.9em;margin:6px 0}"
+    ".buurt-table th,.buurt-table td{border-bottom:1px solid #ddd;padding:3px 10px;"
+    "text-align:left}.buurt-table th{background:#f4f4f4}</style>"
+)
+
+
+def Table(df: pd.DataFrame, testid: str):
+    """A plain table: every row at once, no pager or index column (no English chrome)."""
+    html = df.to_html(index=False, border=0, escape=True)
+    return solara.HTML(unsafe_innerHTML=TABLE_STYLE + html, classes=["buurt-table", testid])
 
 
 def survey_table(ind: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -449,9 +539,8 @@ def survey_table(ind: pd.DataFrame, lang: str) -> pd.DataFrame:
             t("col_indicator", lang): t(f"ind_{name}", lang),
         }
         for _, r in g.iterrows():
-            row[t(r["respondents"], lang)] = (
-                f"{r['estimate']:.1f} [{r['ci_low']:.1f}–{r['ci_high']:.1f}] (n={int(r['n'])})"
-            )
+            est, lo, hi = (number(r[k], lang, 1) for k in ("estimate", "ci_low", "ci_high"))
+            row[t(r["respondents"], lang)] = f"{est} [{lo}–{hi}] (n={int(r['n'])})"
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -466,38 +555,37 @@ def show_value(value, lang: str) -> str:
 
 
 def compare_figure(cmp: Comparison, lang: str):
+    """One panel per series with A and B drawn over each other: median line and 10–90 %
+    band, both sides on the same axes (complete weeks only, see :func:`replicate`)."""
     from matplotlib.figure import Figure
 
     keys = list(BAND_SERIES)
-    fig = Figure(figsize=(11, 2.1 * len(keys) / 2 + 0.6), layout="constrained")
-    axes = fig.subplots(len(keys) // 2, 4, sharex=True)
+    rows = (len(keys) + 2) // 3
+    fig = Figure(figsize=(11, 2.4 * rows + 0.5), layout="constrained")
+    axes = fig.subplots(rows, 3, sharex=True, squeeze=False).ravel()
     colours = {"A": "#1f77b4", "B": "#d62728"}
-    for i, key in enumerate(keys):
+    for ax, key in zip(axes, keys, strict=False):
         label, scale = BAND_SERIES[key]
         bands = cmp.bands(key)
-        row, col = divmod(i, 2)
-        pair = axes[row, 2 * col : 2 * col + 2]
+        ax.set_title(t(label, lang), fontsize=9)
+        ax.tick_params(labelsize=7)
+        ax.grid(alpha=0.3)
         top = 0.0
-        for ax, side in zip(pair, ("A", "B"), strict=True):
-            ax.set_title(f"{side}: {t(label, lang)}", fontsize=9)
-            ax.tick_params(labelsize=7)
-            ax.grid(alpha=0.3)
-            if side in bands:
-                b = bands[side]
-                ax.fill_between(
-                    b["week"],
-                    b["low"] * scale,
-                    b["high"] * scale,
-                    color=colours[side],
-                    alpha=0.25,
-                    lw=0,
-                )
-                ax.plot(b["week"], b["median"] * scale, color=colours[side], lw=1.4)
-                top = max(top, float((b["high"] * scale).max()))
-        for ax in pair:
-            ax.set_ylim(0, top * 1.1 if top > 0 else 1)
-    for ax in axes[-1]:
+        for side in ("A", "B"):
+            if side not in bands:
+                continue
+            b = bands[side]
+            ax.fill_between(
+                b["week"], b["low"] * scale, b["high"] * scale, color=colours[side], alpha=0.2, lw=0
+            )
+            ax.plot(b["week"], b["median"] * scale, color=colours[side], lw=1.5, label=side)
+            top = max(top, float((b["high"] * scale).max()))
+        ax.set_ylim(0, top * 1.1 if top > 0 else 1)
+    for ax in axes[len(keys) :]:
+        ax.set_visible(False)
+    for ax in axes[-3:]:
         ax.set_xlabel(t("week", lang), fontsize=8)
+    axes[0].legend(fontsize=8, loc="upper left")
     return fig
 
 
@@ -505,7 +593,8 @@ def compare_table(cmp: Comparison, lang: str) -> pd.DataFrame:
     table = cmp.summary_table()
 
     def fmt(r, p):
-        return f"{r[p + '_median']:.1f} [{r[p + '_low']:.1f} – {r[p + '_high']:.1f}]"
+        values = [number(r[p + k], lang, 1) for k in ("_median", "_low", "_high")]
+        return f"{values[0]} [{values[1]} – {values[2]}]"
 
     return pd.DataFrame(
         {
@@ -515,6 +604,14 @@ def compare_table(cmp: Comparison, lang: str) -> pd.DataFrame:
             t("difference", lang): [fmt(r, "diff") for _, r in table.iterrows()],
         }
     )
+
+
+def comparison_data(cmp: Comparison, lang: str) -> pd.DataFrame:
+    """The comparison's table as numbers (for CSV): outcome, A, B and B − A with ranges."""
+    table = cmp.summary_table()
+    table.insert(1, "label", [t(f"sum_{k}", lang) for k in table["outcome"]])
+    table.insert(2, "replications", len(cmp.seeds))
+    return table
 
 
 def posterior_note(files: dict, keys: dict[str, str | None], lang: str) -> str:
@@ -612,7 +709,7 @@ def CompareView(live: Live, lang: str):
             cmp.cancel()
             set_progress(-1)
 
-    items = [{"text": k, "value": k} for k in files]
+    items = [{"text": scenario_name(k, lang), "value": k} for k in files]
     solara.Text(t("compare_intro", lang))
     with solara.Row(style={"flex-wrap": "wrap"}):
         with solara.Card(t("side_a", lang), style={"min-width": "320px"}):
@@ -694,26 +791,116 @@ def CompareView(live: Live, lang: str):
             with solara.Div(classes=["compare-bands"]):
                 solara.FigureMatplotlib(fig, format="png", dependencies=[id(cmp), cmp.done, lang])
             solara.Text(t("median_range", lang), style={"font-size": "0.85em"})
-            solara.DataFrame(compare_table(cmp, lang), items_per_page=len(SUMMARY_OUTCOMES))
+            Table(compare_table(cmp, lang), "compare-table")
+            if cmp.finished:
+                Downloads(
+                    lang,
+                    "buurtsim-vergelijking" if lang == "nl" else "buurtsim-comparison",
+                    lambda: comparison_data(cmp, lang),
+                    lambda: png(compare_figure(cmp, lang), dpi=100),
+                    "compare-downloads",
+                )
+
+
+# --------------------------------------------------------------------------- link
+
+
+@solara.component
+def SettingsLink(live: Live, lang: str, shared: solara.Reactive[int]):
+    """A link that opens the page with these settings (relative, so it carries this
+    computer's address): copy it, bookmark it, or send it to a colleague or a class."""
+    _ = shared.value  # follows every change of scenario, size, seed, factor or language
+    query = settings_query(live.session.settings, lang)
+    solara.v.Html(
+        tag="a",
+        attributes={"href": f"?{query}", "title": t("settings_link_help", lang)},
+        children=[t("settings_link", lang)],
+        class_="settings-link",
+        style_="white-space: nowrap; margin-right: 12px",
+    )
+
+
+# --------------------------------------------------------------------------- about
+
+
+@solara.component
+def AboutView(lang: str):
+    """What the model is, what a step means, what the size does, where to read more."""
+    with solara.Div(classes=["about"], style={"max-width": "60em"}):
+        solara.v.Html(tag="h3", children=[t("about_title", lang)])
+        for key in ("about_what", "about_step", "about_size", "about_more"):
+            solara.v.Html(tag="p", children=[t(key, lang)])
 
 
 # --------------------------------------------------------------------------- the page
 
 
+class SessionSlots:
+    """Open pages against the limit ``BUURTSIM_APP_MAX_SESSIONS`` (``buurtsim app
+    --max-sessions``): one more page is told the class is full instead of slowing everyone."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.open = 0
+
+    @staticmethod
+    def limit() -> int | None:
+        raw = os.environ.get("BUURTSIM_APP_MAX_SESSIONS", "")
+        return int(raw) if raw.isdigit() and int(raw) > 0 else None
+
+    def take(self) -> bool:
+        with self.lock:
+            limit = self.limit()
+            if limit is not None and self.open >= limit:
+                return False
+            self.open += 1
+            return True
+
+    def give_back(self) -> None:
+        with self.lock:
+            self.open = max(0, self.open - 1)
+
+
+SLOTS = SessionSlots()
+
+
 @solara.component
 def Page():
-    live = solara.use_memo(Live, [])
-    lang = solara.use_reactive(LANGUAGES[0])
+    """One browser tab: the model page, or a 'full' message when the limit is reached."""
+    admitted = solara.use_memo(SLOTS.take, [])
+    solara.use_effect(lambda: SLOTS.give_back if admitted else None, [])
+    if not admitted:
+        solara.Title(t("app_title", "nl"))
+        with solara.Div(classes=["server-full"], style={"padding": "2em", "max-width": "40em"}):
+            for lang in LANGUAGES:
+                solara.Warning(t("server_full", lang, limit=SLOTS.limit()))
+        return
+    ModelPage()
+
+
+@solara.component
+def ModelPage():
+    router = solara.use_router()
+    linked = solara.use_memo(
+        lambda: settings_from_query(router.search, scenario_files(), LANGUAGES), []
+    )
+    settings, linked_lang, link_problems = linked
+    live = solara.use_memo(lambda: Live(settings), [])
+    lang = solara.use_reactive(linked_lang or LANGUAGES[0])
+    shared = solara.use_reactive(0)  # bumps when the settings a link records change
     version = solara.use_reactive(0)
     build = solara.use_reactive(0)
     playing = solara.use_reactive(False)
+    finished = solara.use_reactive(False)
     speed = solara.use_reactive(5)
     tab = solara.use_reactive(0)
 
     def make_on_rebuilt():
         def on_rebuilt():
+            finished.value = live.session.finished
             build.value = live.build
             version.value += 1
+            shared.value += 1
 
         return on_rebuilt
 
@@ -724,12 +911,18 @@ def Page():
     with solara.AppBar():
         solara.AppBarTitle(t("app_title", lang.value))
     with solara.Sidebar():
-        ScenarioCard(live, lang.value, on_rebuilt)
-        TimeCard(live, lang.value, playing, speed, version, on_rebuilt)
-        FactorsCard(live, lang.value, version, on_rebuilt)
+        ScenarioCard(live, lang.value, build, on_rebuilt)
+        TimeCard(live, lang.value, playing, speed, version, build, finished, on_rebuilt)
+        FactorsCard(live, lang.value, version, build, on_rebuilt, shared)
 
+    if link_problems:
+        solara.Warning(
+            t("link_problems", lang.value, problems="; ".join(link_problems)),
+            classes=["link-problems"],
+        )
     with solara.Row(style={"align-items": "center", "margin-bottom": "8px"}):
         solara.Text(t("intro", lang.value), style={"flex": "1"})
+        SettingsLink(live, lang.value, shared)
         with solara.Div(classes=["lang-switch"]):
             solara.Text(t("language", lang.value) + ": ")
             solara.ToggleButtonsSingle(value=lang, values=list(LANGUAGES), dense=True)
@@ -743,6 +936,9 @@ def Page():
         with solara.lab.Tab(t("tab_compare", lang.value), classes=["tab-compare"]):
             if tab.value == 2:
                 CompareView(live, lang.value)
+        with solara.lab.Tab(t("tab_about", lang.value), classes=["tab-about"]):
+            if tab.value == 3:
+                AboutView(lang.value)
 
 
 __all__ = ["Page", "Live", "replace"]

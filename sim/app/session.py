@@ -183,6 +183,78 @@ class Settings:
     factors: dict[str, object] = field(default_factory=dict)  # changes from the scenario
 
 
+def settings_query(settings: Settings, lang: str) -> str:
+    """The query string of a link that restores ``settings`` and the language.
+
+    >>> settings_query(Settings("tilburg_style", 2000, 7, {"signs": True}), "en")
+    'scenario=tilburg_style&residents=2000&seed=7&lang=en&signs=1'
+    """
+    from urllib.parse import urlencode
+
+    query: dict[str, object] = {"scenario": settings.scenario or ""}
+    if settings.residents is not None:
+        query["residents"] = settings.residents
+    query.update(seed=settings.seed, lang=lang)
+    for name, value in settings.factors.items():
+        query[name] = int(value) if isinstance(value, bool) else value
+    return urlencode(query)
+
+
+def settings_from_query(
+    search: str | None, files: dict[str, Path], languages: tuple[str, ...]
+) -> tuple[Settings, str | None, list[str]]:
+    """Settings and language from a link's query string; what cannot be used is listed
+    (parameter, value, what is allowed) and left at its default.
+
+    >>> s, lang, bad = settings_from_query("seed=7&lang=en&signs=1&size=3", {}, ("nl", "en"))
+    >>> s.seed, s.factors, lang, bad[0].split(" (")[0]
+    (7, {'signs': True}, 'en', 'size=3: unknown parameter')
+    """
+    from urllib.parse import parse_qsl
+
+    settings, lang, problems = Settings(), None, []
+    factors: dict[str, object] = {}
+    for key, raw in parse_qsl(search or "", keep_blank_values=True):
+        try:
+            if key == "scenario":
+                if raw not in files:
+                    raise ValueError(f"unknown scenario; allowed: {', '.join(files)}")
+                settings = replace(settings, scenario=raw)
+            elif key in ("residents", "seed"):
+                lo, hi = (MIN_RESIDENTS, MAX_RESIDENTS) if key == "residents" else (0, MAX_SEED)
+                value = int(raw)
+                if not lo <= value <= hi:
+                    raise ValueError(f"must be a whole number from {lo} to {hi}")
+                settings = replace(settings, **{key: value})
+            elif key == "lang":
+                if raw not in languages:
+                    raise ValueError(f"allowed: {', '.join(languages)}")
+                lang = raw
+            elif key in FACTOR_NAMES:
+                kind = factor_kind(key)
+                if kind == "switch":
+                    if raw not in ("0", "1"):
+                        raise ValueError("must be 0 or 1")
+                    factors[key] = raw == "1"
+                else:
+                    lo, hi, _ = factor_bounds(key)
+                    value = int(raw) if kind == "int" else float(raw)
+                    if not lo <= value <= hi:
+                        raise ValueError(f"must be between {lo:g} and {hi:g}")
+                    factors[key] = value
+            else:
+                raise ValueError(
+                    "unknown parameter (allowed: scenario, residents, seed, lang and the "
+                    "success factors)"
+                )
+        except ValueError as e:
+            message = str(e)
+            if message.startswith("invalid literal"):
+                message = "not a number"
+            problems.append(f"{key}={raw}: {message}")
+    return replace(settings, factors=factors), lang, problems
+
+
 def factor_bounds(name: str) -> tuple[float, float, float]:
     """(min, max, step) of a numeric success factor, from the schema's bounds."""
     info = SuccessFactors.model_fields[name]
@@ -194,6 +266,23 @@ def factor_bounds(name: str) -> tuple[float, float, float]:
     hi = 1.0 if hi is None else float(hi)
     step = 1.0 if info.annotation is int else (0.5 if hi > 1 else 0.05)
     return lo, hi, step
+
+
+def slider_step(name: str, value: float) -> float:
+    """The slider step of a numeric factor that lands exactly on ``value``: the schema's
+    step (:func:`factor_bounds`), finer when the scenario's value lies between two steps
+    (``0.01`` on a 0–60 scale keeps its ``0.01``).
+
+    >>> slider_step("police_feedback", 0.9), slider_step("police_feedback", 0.33)
+    (0.05, 0.01)
+    >>> slider_step("feedback_delay_days", 0.01) if "feedback_delay_days" in FACTOR_NAMES else 0.01
+    0.01
+    """
+    lo, _, step = factor_bounds(name)
+    for candidate in [step] + [10.0**-k for k in range(7) if 10.0**-k < step]:
+        if abs(round((value - lo) / candidate) * candidate + lo - value) < 1e-9:
+            return candidate
+    return 1e-6
 
 
 def factor_kind(name: str) -> str:
@@ -208,6 +297,8 @@ class Session:
     def __init__(self, settings: Settings | None = None):
         self.files = scenario_files()
         settings = settings or Settings()
+        wanted = settings.factors  # from a link: set after the scenario is loaded
+        settings = replace(settings, factors={})
         if settings.scenario is None:
             settings = replace(settings, scenario=default_scenario_key(self.files))
         self.load_error: str | None = None
@@ -219,7 +310,18 @@ class Session:
             self.base = Scenario()
         self.settings = settings
         self.last_step_ms = 0.0
-        self.build()
+        if wanted:
+            base = factor_values(self.base)
+            changed = {
+                k: v for k, v in wanted.items() if v != base.get(k) or self._area_specific(k)
+            }
+            self.settings = replace(settings, factors=changed)
+        try:
+            self.build()
+        except UserError as e:  # e.g. a linked size the scenario cannot be scaled to
+            self.load_error = str(e)
+            self.settings = replace(self.settings, residents=DEFAULT_RESIDENTS, factors={})
+            self.build()
 
     # -- building --------------------------------------------------------------------------
     @property

@@ -9,6 +9,11 @@ computed from the microdata by the same code that measures simulated surveys
 (:func:`sim.calibrate.observe.observe_survey`), and its interval becomes the 95 % interval of
 that estimate (``sim.survey.indicators`` / ``gaps`` / ``changes``). Direction-only targets
 become intervals, since the data now give a size.
+
+Panel data (the optional ``respondent_id`` column repeats a person across waves) load the same
+way; the targets' pre/post changes then treat the waves as independent samples, which makes
+their intervals conservative (``calibration/field_data.md``); ``sim.survey.paired_changes``
+gives the within-person changes.
 """
 
 from __future__ import annotations

@@ -93,12 +93,23 @@ def observe_survey(target: Target, microdata: pd.DataFrame, participation: float
 
     if microdata is None or len(microdata) == 0:
         return NAN
-    data = microdata
-    if target.area is not None:
-        data = data[data["area"] == target.area]
-        if len(data) == 0:
-            return NAN
-    return survey_value(target, indicators(data), participation)
+    key = (id(microdata), target.area)
+    cached = _INDICATORS.get(key)
+    if cached is None or cached[0] is not microdata:
+        data = microdata
+        if target.area is not None:
+            data = data[data["area"] == target.area]
+        table = indicators(data) if len(data) else None
+        if len(_INDICATORS) > 64:
+            _INDICATORS.clear()
+        _INDICATORS[key] = cached = (microdata, table)
+    if cached[1] is None:
+        return NAN
+    return survey_value(target, cached[1], participation)
+
+
+# one indicators table per survey (and area): several targets read the same survey
+_INDICATORS: dict[tuple[int, str | None], tuple[Any, Any]] = {}
 
 
 def observe(target: Target, results: Mapping[str, Any]) -> float:
@@ -140,18 +151,33 @@ _SUMMARIES: dict[int, tuple[Any, dict[str, float]]] = {}
 # --------------------------------------------------------------------------- simulator
 
 
+def replicate_seeds(seed: int, replicates: int) -> list[int]:
+    """The seeds of a particle's replicate runs: the first is ``seed`` itself."""
+    return [(int(seed) + 1_000_003 * k) % (2**31 - 1) for k in range(max(1, replicates))]
+
+
 @dataclass
 class Simulator:
     """The calibration model: parameters → observables of every used target.
 
     Picklable (pyabc ships it to Dask workers). ``extra`` are dotted overrides applied to
-    every scenario after the parameters (used for the selection/exposure counterfactuals).
+    every scenario after the parameters: a model structure's switches, or the
+    selection/exposure counterfactuals. With ``replicates`` > 1 every scenario is run with
+    that many seeds and each observable is the mean over the replicates (the distance then
+    compares replicate means with the targets, so a lucky seed cannot pass a parameter set).
     """
 
     targets: Targets
     priors: Priors
     scenarios: dict[str, Scenario]
     extra: dict[str, Any] = field(default_factory=dict)
+    replicates: int = 1
+
+    def with_extra(self, extra: Mapping[str, Any]) -> Simulator:
+        """The same simulator with further overrides (after this one's own)."""
+        return Simulator(
+            self.targets, self.priors, self.scenarios, {**self.extra, **extra}, self.replicates
+        )
 
     def runs(
         self, values: Mapping[str, float], seed: int, names: list[str] | None = None
@@ -162,16 +188,29 @@ class Simulator:
         for name in names or list(self.scenarios):
             scenario = self.priors.apply(self.scenarios[name], dict(values), name)
             if self.extra:
-                scenario = scenario.with_overrides(self.extra, "counterfactual")
+                scenario = scenario.with_overrides(self.extra, "structure / counterfactual")
             results[name] = simulate(scenario, seed=seed)  # common random numbers
         return results
 
     def measure(self, results: Mapping[str, Any]) -> dict[str, float]:
         return {t.id: observe(t, results) for t in self.targets.used()}
 
+    def observe_mean(self, values: Mapping[str, float], seed: int) -> dict[str, float]:
+        """Observables averaged over the replicate runs of ``seed`` (NaN only if all are)."""
+        per_rep = [
+            self.measure(self.runs(values, s)) for s in replicate_seeds(seed, self.replicates)
+        ]
+        if len(per_rep) == 1:
+            return per_rep[0]
+        out = {}
+        for key in per_rep[0]:
+            v = np.array([r[key] for r in per_rep], dtype=float)
+            out[key] = float(np.mean(v[np.isfinite(v)])) if np.isfinite(v).any() else NAN
+        return out
+
     def __call__(self, pars: Mapping[str, float]) -> dict[str, float]:
         values = self.priors.from_abc(pars)
         seed = int(np.random.randint(0, 2**31 - 1))
-        out = self.measure(self.runs(values, seed))
+        out = self.observe_mean(values, seed)
         out["_seed"] = float(seed)
         return out

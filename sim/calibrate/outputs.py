@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -11,12 +12,11 @@ import numpy as np
 import pandas as pd
 
 from sim import __version__
-from sim.calibrate.decompose import gap_table, shares
+from sim.calibrate.decompose import gap_table
 from sim.calibrate.posterior import (
     calibrated_toml,
     particle_overrides,
     posterior_stats,
-    posterior_table,
     weighted_quantile,
     write_parquet,
 )
@@ -26,86 +26,173 @@ from sim.scenario import resolve_scenario_path
 
 def write_outputs(
     out: Path,
-    history: Any,
-    draws: list[dict[str, Any]],
+    histories: list[Any],
+    pooled: Any,
+    draws: dict[str, list[dict[str, Any]]],
     prep: Any,
     settings: Any,
     timing: dict[str, float],
 ) -> Path:
-    """Write every result file and the report; returns the report's path."""
+    """Write every result file and the report; returns the report's path.
+
+    The installed structure is the most probable one; its pooled posterior gives
+    ``posterior.parquet``, ``posterior_overrides.parquet`` and the calibrated scenario.
+    """
+    from sim.calibrate.chains import compare_runs
+    from sim.calibrate.decompose import distribution, headline
+    from sim.calibrate.joint import conflicts, joint_check, met_matrix
     from sim.calibrate.pipeline import predictive_table
     from sim.calibrate.report import write_report
+    from sim.calibrate.sampling import generations_from_history
 
     targets, priors, simulator = prep.targets, prep.priors, prep.simulator
     primary = targets.primary
     base = simulator.scenarios[primary]
     primary_file = resolve_scenario_path(targets.scenarios[primary].file)
-    post = posterior_table(history, priors)
+    best = pooled.best()
+    structure_overrides = prep.structures.structure[best].overrides
+    post = pooled.posteriors[best]
     stats = posterior_stats(post, priors)
     medians = {r.parameter: float(r.median) for r in stats.itertuples()}
-    pops = history.get_all_populations()
-    gens = pops[pops["t"] >= 0][["t", "epsilon", "samples", "wall_time"]].rename(
-        columns={"t": "generation", "samples": "simulations"}
-    )
-    pred = predictive_table(draws, targets)
-    gaps = gap_table(draws)
-    decomposition = pd.concat(
-        [shares(gaps, m, seed=settings.seed) for m in ("worry_gap", "unsafe_gap")],
-        ignore_index=True,
+
+    gens_rows, convergence = [], []
+    for run, h in enumerate(histories, start=1):
+        gens = generations_from_history(h)
+        convergence.append({"run": run, **settings.stopping.assess(gens)})
+        for g in gens:
+            gens_rows.append(
+                {
+                    "run": run,
+                    "generation": g.t,
+                    "epsilon": g.epsilon,
+                    "simulations": g.simulations,
+                    "acceptance_rate": g.acceptance_rate,
+                    "ess": g.ess,
+                    **{
+                        f"p_{prep.structures.names()[m]}": p
+                        for m, p in g.model_probabilities.items()
+                    },
+                }
+            )
+    gens_df = pd.DataFrame(gens_rows)
+
+    per_structure: dict[str, dict[str, Any]] = {}
+    all_gaps, all_dist, all_pred = [], [], []
+    for name, d in draws.items():
+        gaps = gap_table(d).assign(structure=name)
+        dist = pd.concat(
+            [distribution(gaps, m) for m in ("worry_gap", "unsafe_gap")], ignore_index=True
+        ).assign(structure=name)
+        pred = predictive_table(d, targets).assign(structure=name)
+        met = met_matrix(d, targets)
+        per_structure[name] = {
+            "joint": joint_check(d, targets),
+            "conflicts": conflicts(met).assign(structure=name),
+            "headline": headline(dist[dist["measure"] == "worry_gap"], name),
+        }
+        all_gaps.append(gaps)
+        all_dist.append(dist)
+        all_pred.append(pred)
+    gaps_df = pd.concat(all_gaps, ignore_index=True)
+    dist_df = pd.concat(all_dist, ignore_index=True)
+    pred_df = pd.concat(all_pred, ignore_index=True)
+    chains = compare_runs([r["posteriors"][best] for r in pooled.per_run], priors).assign(
+        structure=best
     )
     meta = {
         **prep.meta,
         "primary": primary,
         "primary_file": str(targets.scenarios[primary].file),
-        "budget": settings.budget,
+        "budget_per_run": settings.budget,
         "population_size": settings.population_size,
         "workers": settings.workers,
-        "scheduler": settings.scheduler or "",
-        "total_simulations": int(history.total_nr_simulations),
-        "generations": int(history.max_t + 1),
-        "posterior_draws": len(draws),
+        "scheduler": "external" if settings.scheduler else "",
+        "runs": len(histories),
+        "replicates": settings.replicates,
+        "total_simulations": int(sum(int(h.total_nr_simulations) for h in histories)),
+        "generations": [int(h.max_t + 1) for h in histories],
+        "posterior_draws_per_structure": settings.posterior_draws,
         "replaced_by_field_data": prep.replaced,
         "timing_seconds": timing,
         "buurtsim_version": __version__,
         "seed": settings.seed,
+        "stopping_rule": asdict(settings.stopping),
+        "convergence": convergence,
+        "converged": all(c["converged"] for c in convergence),
+        "structures": {
+            n: {"description": s.description, "overrides": s.overrides}
+            for n, s in prep.structures.structure.items()
+        },
+        "structure_probabilities": pooled.probabilities,
+        "structure_probabilities_per_run": [r["probabilities"] for r in pooled.per_run],
+        "installed_structure": best,
+        "joint_check": {n: v["joint"] for n, v in per_structure.items()},
+        "headlines": {n: v["headline"] for n, v in per_structure.items()},
+        "runs_agree_share": float(chains["agree"].mean()) if len(chains) else None,
         "posterior_median": medians,
     }
-    with atomic_dir(out / "results") as tmp:
-        write_parquet(post, tmp / "posterior.parquet", meta)
+    with atomic_dir(out / "results", "calibration results") as tmp:
+        all_post = pd.concat(
+            [p.assign(structure=n) for n, p in pooled.posteriors.items()], ignore_index=True
+        )
+        write_parquet(all_post, tmp / "posterior.parquet", {"installed_structure": best})
         stats.to_csv(tmp / "posterior_summary.csv", index=False)
+        overrides = particle_overrides(post, priors, base, primary)
+        for k, v in structure_overrides.items():
+            overrides[k] = v
         write_parquet(
-            particle_overrides(post, priors, base, primary),
+            overrides,
             tmp / "posterior_overrides.parquet",
-            {"base_scenario": str(targets.scenarios[primary].file), **prep.meta},
+            {
+                "base_scenario": str(targets.scenarios[primary].file),
+                "structure": best,
+                **prep.meta,
+            },
         )
         scen_dir = tmp / "calibrated_scenarios"
         scen_dir.mkdir()
         dest = out / "results" / "calibrated_scenarios" / "calibrated.toml"
         header = (
-            f"Calibrated by buurtsim {__version__} against {targets.path} "
-            f"({len(targets.used())} targets) with priors {priors.path}.\n"
-            f"Posterior median of {len(post)} particles after "
-            f"{meta['total_simulations']} simulations; targets hash "
-            f"{prep.meta['targets_hash'][:12]}.\nUncertainty: "
+            f"Calibrated by buurtsim {__version__} against {prep.meta['targets_file']} "
+            f"({len(targets.used())} targets) with priors {prep.meta['priors_file']}.\n"
+            f"Structure {best!r} (posterior probability "
+            f"{pooled.probabilities[best]:.2f}); posterior median of {len(post)} particles "
+            f"from {len(histories)} run(s), {meta['total_simulations']} simulations; "
+            f"targets hash {prep.meta['targets_hash'][:12]}.\nUncertainty: "
             f"calibrated_posterior.parquet (one row of overrides per particle)."
         )
         (scen_dir / "calibrated.toml").write_text(
             calibrated_toml(
-                priors.overrides(medians, primary, base), base, primary_file, dest, header
+                {**priors.overrides(medians, primary, base), **structure_overrides},
+                base,
+                primary_file,
+                dest,
+                header,
             ),
             encoding="utf-8",
         )
-        gens.to_csv(tmp / "generations.csv", index=False)
-        pred.to_csv(tmp / "predictive.csv", index=False)
+        gens_df.to_csv(tmp / "generations.csv", index=False)
+        pred_df.to_csv(tmp / "predictive.csv", index=False)
         obs = pd.DataFrame(
             [
-                {"draw": i, "particle": d["particle"], "seed": d["seed"], **d["observables"]}
-                for i, d in enumerate(draws)
+                {
+                    "structure": n,
+                    "draw": i,
+                    "particle": d["particle"],
+                    "seed": d["seed"],
+                    **d["observables"],
+                }
+                for n, ds in draws.items()
+                for i, d in enumerate(ds)
             ]
         )
         write_parquet(obs, tmp / "predictive_draws.parquet")
-        write_parquet(gaps, tmp / "gaps.parquet")
-        decomposition.to_csv(tmp / "selection_vs_exposure.csv", index=False)
+        write_parquet(gaps_df, tmp / "gaps.parquet")
+        dist_df.to_csv(tmp / "selection_vs_exposure.csv", index=False)
+        pd.concat([v["conflicts"] for v in per_structure.values()], ignore_index=True).to_csv(
+            tmp / "target_conflicts.csv", index=False
+        )
+        chains.to_csv(tmp / "runs_compared.csv", index=False)
         (tmp / "calibration.json").write_text(
             json.dumps(meta, indent=2, default=_json), encoding="utf-8"
         )
@@ -113,14 +200,16 @@ def write_outputs(
             tmp,
             post=post,
             stats=stats,
-            gens=gens,
-            pred=pred,
-            gaps=gaps,
-            decomposition=decomposition,
+            gens=gens_df,
+            pred=pred_df,
+            gaps=gaps_df,
+            decomposition=dist_df,
             draws=draws,
             targets=targets,
             priors=priors,
             meta=meta,
+            chains=chains,
+            conflicts={n: v["conflicts"] for n, v in per_structure.items()},
         )
     return out / "results" / "report.md"
 

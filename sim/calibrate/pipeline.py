@@ -26,9 +26,18 @@ from sim import __version__
 from sim.calibrate.distance import IntervalDistance, observed_data, target_miss
 from sim.calibrate.observe import Simulator, load_calibration_scenarios
 from sim.calibrate.priors import DEFAULT_PRIORS, Priors, check_against, load_priors
-from sim.calibrate.sampling import CalibrationError, Generation, print_progress
-from sim.calibrate.targets import DEFAULT_TARGETS, Targets, load_targets
+from sim.calibrate.sampling import CalibrationError, Generation, StoppingRule, print_progress
+from sim.calibrate.structures import (
+    DEFAULT_STRUCTURES,
+    Structures,
+    check_structures,
+    load_structures,
+    single,
+)
+from sim.calibrate.targets import CALIBRATION_DIR, DEFAULT_TARGETS, Targets, load_targets
 from sim.scenario import resolve_scenario_path
+
+PROJECT_DIR = CALIBRATION_DIR.parent
 
 
 @dataclass
@@ -48,7 +57,13 @@ class CalibrationSettings:
     time_limit_min: float | None = None  # wall-clock limit of the ABC-SMC part
     seed: int = 1
     install: bool = False  # also write scenarios/calibrated.toml and its posterior
+    force: bool = False  # install even if the joint check fails
     overrides: dict[str, Any] = field(default_factory=dict)  # extra scenario overrides
+    structures: Path | None = DEFAULT_STRUCTURES  # None: one structure, no model comparison
+    structure_names: list[str] = field(default_factory=list)  # subset of the file's
+    runs: int = 2  # independent calibrations (different seeds), compared in the report
+    replicates: int = 1  # seeds per particle; the distance compares replicate means
+    stopping: StoppingRule = field(default_factory=StoppingRule)
 
 
 @dataclass
@@ -58,6 +73,23 @@ class Prepared:
     simulator: Simulator
     meta: dict[str, Any]
     replaced: list[str]
+    structures: Structures = field(default_factory=single)
+
+    def models(self) -> list[Simulator]:
+        """One simulator per structure (its overrides after the parameters)."""
+        return [self.simulator.with_extra(s.overrides) for s in self.structures.structure.values()]
+
+
+def project_path(path: str | Path | None) -> str:
+    """A path as shown in results: relative to the project folder, else the file name only
+    (results carry no absolute machine paths)."""
+    if not path:
+        return ""
+    p = Path(path)
+    try:
+        return p.resolve().relative_to(PROJECT_DIR).as_posix()
+    except ValueError:
+        return p.name
 
 
 def prepare(settings: CalibrationSettings) -> Prepared:
@@ -98,6 +130,12 @@ def prepare(settings: CalibrationSettings) -> Prepared:
     if settings.overrides:
         scenarios = {k: v.with_overrides(settings.overrides, "--set") for k, v in scenarios.items()}
     check_against(priors, scenarios)
+    structures = (
+        load_structures(settings.structures).select(settings.structure_names)
+        if settings.structures is not None
+        else single()
+    )
+    check_structures(structures, scenarios)
     scen_hash = hashlib.sha256(
         "".join(scenarios[k].content_hash() for k in sorted(scenarios)).encode()
     ).hexdigest()
@@ -105,12 +143,16 @@ def prepare(settings: CalibrationSettings) -> Prepared:
         "targets_hash": targets.content_hash(),
         "priors_hash": priors.content_hash(),
         "scenarios_hash": scen_hash,
+        "structures_hash": structures.content_hash(),
+        "replicates": int(settings.replicates),
         "version": __version__,
-        "targets_file": str(settings.targets),
-        "priors_file": str(settings.priors),
-        "field_data": str(settings.field_data or ""),
+        "targets_file": project_path(settings.targets),
+        "priors_file": project_path(settings.priors),
+        "structures_file": project_path(settings.structures),
+        "field_data": project_path(settings.field_data),
     }
-    return Prepared(targets, priors, Simulator(targets, priors, scenarios), meta, replaced)
+    sim = Simulator(targets, priors, scenarios, replicates=settings.replicates)
+    return Prepared(targets, priors, sim, meta, replaced, structures)
 
 
 def calibrate(
@@ -118,13 +160,20 @@ def calibrate(
 ) -> Path:
     """Run a calibration and write its outputs to ``settings.out``; returns the report path."""
     from sim.calibrate.sampling import dask_client, run_abc_smc
+    from sim.outdir import check_out
 
     started = time.monotonic()
-    prep = prepare(settings)
     out = Path(settings.out)
-    if out.exists() and not out.is_dir():
-        raise CalibrationError(f"--out {out}: exists and is not a folder")
-    progress = progress or (lambda g: print_progress(g, settings.budget))
+    check_out(out, "calibration")
+    prep = prepare(settings)
+    if out.is_dir():
+        from sim.calibrate.sampling import has_generations
+
+        for db_path in sorted(out.glob("abc*.db")):
+            has_generations(db_path)  # a damaged database stops here, before a cluster starts
+    progress = progress or (
+        lambda g: print_progress(g, settings.budget, names=prep.structures.names())
+    )
     n_used = len(prep.targets.used())
     print(
         f"calibrating {len(prep.priors.parameter)} parameters against {n_used} targets "
@@ -133,37 +182,52 @@ def calibrate(
         file=sys.stderr,
         flush=True,
     )
+    names = prep.structures.names()
+    deadline = None if settings.time_limit_min is None else started + 60 * settings.time_limit_min
     with dask_client(settings.workers, settings.scheduler) as client:
         out.mkdir(parents=True, exist_ok=True)
-        history = run_abc_smc(
-            prep.simulator,
-            prep.priors.distribution(),
-            IntervalDistance(prep.targets),
-            observed_data(prep.targets),
-            out / "abc.db",
-            population_size=settings.population_size,
-            budget=settings.budget,
-            client=client,
-            meta=prep.meta,
-            max_generations=settings.max_generations,
-            progress=progress,
-            max_walltime_s=None
-            if settings.time_limit_min is None
-            else 60 * settings.time_limit_min,
-        )
+        histories = []
+        for run in range(1, settings.runs + 1):
+            left = None if deadline is None else deadline - time.monotonic()
+            print(
+                f"run {run} of {settings.runs} (structures: {', '.join(names)})",
+                file=sys.stderr,
+                flush=True,
+            )
+            histories.append(
+                run_abc_smc(
+                    prep.models(),
+                    [prep.priors.distribution()] * len(names),
+                    IntervalDistance(prep.targets),
+                    observed_data(prep.targets),
+                    out / run_db_name(run),
+                    population_size=settings.population_size,
+                    budget=settings.budget,
+                    client=client,
+                    meta={**prep.meta, "run": str(run)},
+                    max_generations=settings.max_generations,
+                    progress=progress,
+                    max_walltime_s=None if left is None else left / (settings.runs - run + 1),
+                    stopping=settings.stopping,
+                    seed=1000 * settings.seed + run,
+                )
+            )
         abc_seconds = time.monotonic() - started
         print(
-            f"posterior predictive and selection/exposure runs "
-            f"({settings.posterior_draws} draws × {len(prep.simulator.scenarios) + 3} runs)",
+            f"posterior predictive and selection/exposure runs ({settings.posterior_draws} "
+            f"draws per structure × {len(prep.simulator.scenarios) + 3} runs × "
+            f"{settings.replicates} replicate(s))",
             file=sys.stderr,
             flush=True,
         )
-        draws = _posterior_draws(history, prep, settings, client)
+        pooled = pool_runs(histories, prep)
+        draws = _posterior_draws(pooled, prep, settings, client)
     from sim.calibrate.outputs import write_outputs
 
     report = write_outputs(
         out,
-        history,
+        histories,
+        pooled,
         draws,
         prep,
         settings,
@@ -177,27 +241,82 @@ def calibrate(
     return report
 
 
-def _posterior_draws(
-    history: Any, prep: Prepared, settings: CalibrationSettings, client: Any
-) -> list[dict[str, Any]]:
-    from sim.calibrate.decompose import draw_task
+def run_db_name(run: int) -> str:
+    """The pyabc database of independent run ``run`` (1, 2, …) in the output folder."""
+    return f"abc-run{run}.db"
+
+
+@dataclass
+class Pooled:
+    """The runs' posteriors: per structure the particles of every run (weights: within the
+    structure, each run counting equally) and the mean posterior structure probability."""
+
+    posteriors: dict[str, pd.DataFrame]
+    probabilities: dict[str, float]
+    per_run: list[dict[str, Any]]  # per run: {"probabilities": {...}, "posteriors": {...}}
+
+    def best(self) -> str:
+        return max(self.probabilities, key=lambda k: self.probabilities[k])
+
+
+def pool_runs(histories: list[Any], prep: Prepared) -> Pooled:
+    """Combine independent runs per structure (see :class:`Pooled`)."""
     from sim.calibrate.posterior import posterior_table
 
-    post = posterior_table(history, prep.priors)
+    names = prep.structures.names()
+    per_run = []
+    for h in histories:
+        probs = h.get_model_probabilities(t=h.max_t)["p"]
+        per_run.append(
+            {
+                "probabilities": {n: float(probs.get(m, 0.0)) for m, n in enumerate(names)},
+                "posteriors": {n: posterior_table(h, prep.priors, m) for m, n in enumerate(names)},
+            }
+        )
+    posteriors, probabilities = {}, {}
+    for n in names:
+        parts = [r["posteriors"][n].assign(run=i + 1) for i, r in enumerate(per_run)]
+        parts = [p for p in parts if len(p)]
+        if parts:
+            df = pd.concat(parts, ignore_index=True)
+            df["weight"] = df["weight"] / len(parts)
+            posteriors[n] = df
+        probabilities[n] = float(np.mean([r["probabilities"][n] for r in per_run]))
+    return Pooled(posteriors, probabilities, per_run)
+
+
+def _posterior_draws(
+    pooled: Pooled, prep: Prepared, settings: CalibrationSettings, client: Any
+) -> dict[str, list[dict[str, Any]]]:
+    """Per structure with posterior particles: ``posterior_draws`` draws by weight, each run
+    (observables + counterfactuals, common random numbers) with a seed from ``--seed``."""
+    from sim.calibrate.decompose import draw_task
+
     rng = np.random.default_rng(settings.seed)
-    pick = rng.choice(
-        len(post), size=settings.posterior_draws, replace=True, p=post["weight"].to_numpy()
-    )
-    seeds = rng.integers(0, 2**31 - 1, size=settings.posterior_draws)
     names = prep.priors.names()
-    values = [{n: float(post.loc[i, n]) for n in names} for i in pick]
+    jobs = []
+    for structure, post in pooled.posteriors.items():
+        sim = prep.simulator.with_extra(prep.structures.structure[structure].overrides)
+        pick = rng.choice(
+            len(post), size=settings.posterior_draws, replace=True, p=post["weight"].to_numpy()
+        )
+        seeds = rng.integers(0, 2**31 - 1, size=settings.posterior_draws)
+        for i, seed in zip(pick, seeds, strict=True):
+            jobs.append((structure, int(i), sim, {n: float(post.loc[i, n]) for n in names}, seed))
     futures = client.map(
-        draw_task, [prep.simulator] * len(values), values, [int(s) for s in seeds], pure=False
+        draw_task,
+        [j[2] for j in jobs],
+        [j[3] for j in jobs],
+        [int(j[4]) for j in jobs],
+        pure=False,
     )
-    draws = client.gather(futures)
-    for d, i in zip(draws, pick, strict=True):
-        d["particle"] = int(i)
-    return draws
+    results = client.gather(futures)
+    out: dict[str, list[dict[str, Any]]] = {}
+    for (structure, i, *_), d in zip(jobs, results, strict=True):
+        d["particle"] = i
+        d["structure"] = structure
+        out.setdefault(structure, []).append(d)
+    return out
 
 
 def predictive_table(draws: list[dict[str, Any]], targets: Targets) -> pd.DataFrame:
@@ -250,16 +369,42 @@ def _verdict(met: float, used: bool) -> str:
     return "not met"
 
 
-def install(out: Path, dest_dir: Path | None = None) -> list[Path]:
-    """Copy a calibration's scenario and posterior file into scenarios/ (shipped result)."""
-    from sim.scenario import SCENARIO_DIR
+def install(out: Path, dest_dir: Path | None = None, force: bool = False) -> list[Path]:
+    """Copy a calibration's scenario and posterior file into scenarios/ (shipped result).
 
+    Refused (nothing written) when the joint posterior-predictive check of the installed
+    structure falls below :data:`~sim.calibrate.joint.INSTALL_THRESHOLD`, unless ``force``.
+    """
+    from sim.calibrate.joint import refusal
+    from sim.shipped import DATA_ROOT, SCENARIO_DIR
+
+    if dest_dir is None and DATA_ROOT.name == "_data":
+        raise CalibrationError(
+            "--install writes into the scenarios/ folder of a buurtsim checkout, but this "
+            "buurtsim is an installed package; copy the files from "
+            f"{out / 'results'} yourself"
+        )
     SCENARIO_DIR = dest_dir or SCENARIO_DIR  # noqa: N806
 
     res = out / "results"
+    meta_file = res / "calibration.json"
+    if not meta_file.exists():
+        raise CalibrationError(f"{out}: no finished calibration (results/calibration.json)")
+    meta = json.loads(meta_file.read_text(encoding="utf-8"))
+    check = meta.get("joint_check", {}).get(meta.get("installed_structure", ""), None)
+    if check is None:
+        reason = (
+            "the calibration has no joint posterior-predictive check (made by an older "
+            "version); nothing was installed; use --force to install anyway"
+        )
+    else:
+        reason = refusal(check)
+    if reason and not force:
+        raise CalibrationError(f"{out}: not installed: {reason}")
+    if reason:
+        print(f"warning: installing although {reason.split('; use --force')[0]}", file=sys.stderr)
     dest_toml = SCENARIO_DIR / "calibrated.toml"
     text = (res / "calibrated_scenarios" / "calibrated.toml").read_text(encoding="utf-8")
-    meta = json.loads((res / "calibration.json").read_text(encoding="utf-8"))
     base = resolve_scenario_path(meta["primary_file"])
     rel_new = os.path.relpath(base.resolve(), Path(SCENARIO_DIR).resolve())
     text = re.sub(r'(?m)^extends = ".*"$', f'extends = "{rel_new}"', text, count=1)

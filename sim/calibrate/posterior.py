@@ -25,11 +25,15 @@ from sim.calibrate.priors import Priors, dotted_name
 from sim.scenario import Scenario
 
 
-def posterior_table(history: Any, priors: Priors | None = None) -> pd.DataFrame:
-    """The last generation's particles: one column per parameter (dotted names, natural
-    scale) + weight."""
-    df, w = history.get_distribution(m=0, t=history.max_t)
+def posterior_table(history: Any, priors: Priors | None = None, m: int = 0) -> pd.DataFrame:
+    """The last generation's particles of model structure ``m``: one column per parameter
+    (dotted names, natural scale) + weight (normalised within the structure). Empty if the
+    structure has no particles left."""
+    df, w = history.get_distribution(m=m, t=history.max_t)
     df = df.rename(columns=dotted_name).reset_index(drop=True)
+    if len(df) == 0:
+        cols = priors.names() if priors is not None else list(df.columns)
+        return pd.DataFrame(columns=[*cols, "weight", "generation"], dtype=float)
     if priors is not None:
         for name, p in priors.parameter.items():
             if name in df:

@@ -15,10 +15,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from sim import tomlfile
 from sim.calibrate.targets import CALIBRATION_DIR, TargetsError, _describe
-from sim.scenario import Scenario, ScenarioError, read_toml
+from sim.scenario import Scenario, ScenarioError
+from sim.tomlfile import read_toml
 
 DEFAULT_PRIORS = CALIBRATION_DIR / "priors.toml"
 
@@ -183,13 +185,7 @@ def load_priors(path: str | Path = DEFAULT_PRIORS) -> Priors:
     """Read and validate a priors file."""
     path = Path(path)
     data = read_toml(path, PriorsError)
-    try:
-        priors = Priors.model_validate(data)
-    except ValidationError as e:
-        lines = [_describe(err, data) for err in e.errors()]
-        raise PriorsError(
-            f"{path}: " + ("\n  " if len(lines) > 1 else "") + "\n  ".join(lines)
-        ) from None
+    priors = tomlfile.validate(Priors, data, path, PriorsError, lambda err: _describe(err, data))
     for name, p in priors.parameter.items():
         p.name = name
     priors.path = str(path)

@@ -171,36 +171,42 @@ def plot_targets(pred: pd.DataFrame, draws: list[dict[str, Any]], png: Path) -> 
 def plot_epsilon(gens: pd.DataFrame, png: Path) -> None:
     plt = _plt()
     fig, ax = plt.subplots(figsize=(4.5, 3))
-    ax.plot(gens["generation"], gens["epsilon"], "o-")
+    for run, g in gens.groupby("run"):
+        eps = g["epsilon"].where(g["epsilon"] < 1e299)
+        ax.plot(g["generation"], eps, "o-", label=f"run {run}")
     ax.set_xlabel("generation")
     ax.set_ylabel("ε (acceptance threshold)")
     ax.set_yscale("symlog", linthresh=0.1)
+    ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(png, dpi=110)
     plt.close(fig)
 
 
 def plot_decomposition(gaps: pd.DataFrame, png: Path) -> None:
+    """Per structure: the calibrated gap and each mechanism's contribution over draws."""
+    from sim.calibrate.decompose import MECHANISMS, contributions
+
     plt = _plt()
-    order = ["calibrated", "selection_off", "exposure_off", "both_off"]
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.2))
-    for ax, measure, label in (
-        (axes[0], "worry_gap", "worry gap (latent, 0–1)"),
-        (axes[1], "unsafe_gap", "gap in share feeling unsafe"),
-    ):
-        data = [
-            gaps[(gaps["measure"] == measure) & (gaps["variant"] == v)]["gap"].dropna()
-            for v in order
-        ]
+    structures = list(dict.fromkeys(gaps["structure"]))
+    fig, axes = plt.subplots(
+        1, len(structures), figsize=(3.6 * len(structures) + 0.5, 3.4), squeeze=False
+    )
+    for ax, name in zip(axes.flat, structures, strict=True):
+        per = contributions(gaps[gaps["structure"] == name], "worry_gap")
+        cols = ["gap", *[f"{m}:contribution" for m, _ in MECHANISMS]]
+        labels = ["gap", "selection", "exposure", "both"]
         ax.boxplot(
-            data, tick_labels=[v.replace("_", " ") for v in order], whis=(5, 95), showfliers=False
+            [per[c].dropna() for c in cols], tick_labels=labels, whis=(5, 95), showfliers=False
         )
         ax.axhline(0, color="grey", lw=1)
-        ax.set_ylabel(f"participants − non-participants\n{label}", fontsize=8)
+        ax.set_title(name, fontsize=8)
         ax.tick_params(labelsize=7)
+    axes.flat[0].set_ylabel(
+        "worry gap (members − others)\nand gap removed by switching off", fontsize=7
+    )
     fig.suptitle(
-        "Participant gap in the Rotterdam scenario over posterior draws "
-        "(box: quartiles, whiskers: 5–95 %)",
+        "Participant gap and contributions per posterior draw (box: quartiles, whiskers: 5–95 %)",
         fontsize=9,
     )
     fig.tight_layout()
@@ -212,34 +218,40 @@ def _fmt(x: float, digits: int = 3) -> str:
     return "–" if x is None or not math.isfinite(float(x)) else f"{float(x):.{digits}g}"
 
 
+def _pct(x: Any) -> str:
+    return "–" if x is None or not math.isfinite(float(x)) else f"{100 * float(x):.0f} %"
+
+
 def write_report(
-    folder: Path, *, post, stats, gens, pred, gaps, decomposition, draws, targets, priors, meta
+    folder: Path,
+    *,
+    post,
+    stats,
+    gens,
+    pred,
+    gaps,
+    decomposition,
+    draws,
+    targets,
+    priors,
+    meta,
+    chains,
+    conflicts,
 ) -> Path:
+    """The report (Markdown + figures); every figure in it comes from the result files."""
+    best = meta["installed_structure"]
     fig = folder / "figures"
     fig.mkdir(exist_ok=True)
-    plot_marginals(post, priors, fig / "marginals.png")
-    plot_pairs(post, priors, fig / "pairs.png")
-    plot_targets(pred, draws, fig / "targets.png")
+    pred_best = pred[pred["structure"] == best].reset_index(drop=True)
+    if len(post):
+        plot_marginals(post, priors, fig / "marginals.png")
+        plot_pairs(post, priors, fig / "pairs.png")
+    plot_targets(pred_best, draws.get(best, []), fig / "targets.png")
     plot_epsilon(gens, fig / "epsilon.png")
     plot_decomposition(gaps, fig / "selection_vs_exposure.png")
     t = meta["timing_seconds"]
-    lines = [
-        "# Calibration report",
-        "",
-        f"buurtsim {meta['buurtsim_version']}; targets `{meta['targets_file']}` "
-        f"(hash {meta['targets_hash'][:12]}), priors `{meta['priors_file']}` "
-        f"(hash {meta['priors_hash'][:12]})"
-        + (f", field data `{meta['field_data']}`" if meta["field_data"] else "")
-        + ".",
-        f"ABC-SMC (pyabc, Dask, {meta['workers']} workers"
-        + (f" on {meta['scheduler']}" if meta["scheduler"] else "")
-        + f"): "
-        f"{meta['generations']} generations, {meta['total_simulations']} simulations, "
-        f"population {meta['population_size']}, in {t['abc_seconds'] / 60:.1f} min; "
-        f"whole calibration {t['total_seconds'] / 60:.1f} min. Posterior predictive and "
-        f"counterfactual runs: {meta['posterior_draws']} draws.",
-        "",
-    ]
+    lines = ["# Calibration report", ""]
+    lines += summary_lines(meta) + [""]
     if meta["replaced_by_field_data"]:
         lines += [
             f"Targets replaced by figures from the field microdata: "
@@ -247,14 +259,126 @@ def write_report(
             "",
         ]
     lines += [
-        "## Posterior",
+        "## Convergence",
+        "",
+        f"Stopping rule: stop when ε falls less than {meta['stopping_rule']['plateau_pct']:g} % "
+        f"per generation over {meta['stopping_rule']['plateau_generations']} generations, or "
+        f"acceptance falls below {100 * meta['stopping_rule']['min_acceptance']:g} %; "
+        f"converged if it stopped so and the final effective sample size is at least "
+        f"{meta['stopping_rule']['min_ess']:g}. A run stopped by its budget or time limit has "
+        f"not converged.",
+        "",
+        "| run | generations | final ε drops (%) | final acceptance | final ESS | "
+        "criteria met | converged |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for c in meta["convergence"]:
+        met = "; ".join(f"{k}: {'yes' if v else 'no'}" for k, v in c["criteria"].items())
+        drops = ", ".join(f"{d:.0f}" for d in c["last_epsilon_drops_pct"]) or "–"
+        lines.append(
+            f"| {c['run']} | {c['generations']} | {drops} | {_pct(c['final_acceptance'])} | "
+            f"{c['final_ess']:.0f} | {met} | **{'yes' if c['converged'] else 'no'}** |"
+        )
+    lines += ["", "![epsilon](figures/epsilon.png)", ""]
+    lines += [
+        "## Model structures",
+        "",
+        "Posterior probability of each structure (pyabc model selection, uniform prior over "
+        "the structures), per run and averaged:",
+        "",
+        "| structure | overrides | "
+        + " | ".join(f"run {i + 1}" for i in range(meta["runs"]))
+        + " | mean |",
+        "| --- | --- | " + " | ".join("---" for _ in range(meta["runs"])) + " | --- |",
+    ]
+    for name, s in meta["structures"].items():
+        ov = ", ".join(f"`{k}` = {v}" for k, v in s["overrides"].items()) or "none"
+        per = " | ".join(f"{r.get(name, 0):.2f}" for r in meta["structure_probabilities_per_run"])
+        lines.append(
+            f"| `{name}`: {s['description']} | {ov} | {per} | "
+            f"{meta['structure_probabilities'][name]:.2f} |"
+        )
+    lines += [
+        "",
+        f"The installed structure is the most probable one, `{best}`.",
+        "",
+        "## Selection versus exposure, per structure",
+        "",
+        "Rotterdam scenario; each posterior draw is run as calibrated, with selection off "
+        "(`membership.selection_* = 0`), with exposure off (`messages.exposure = 0`) and both "
+        "off, with the same seeds (common random numbers). Gap = members − non-members in "
+        "mean latent worry over the measured year. A mechanism's contribution is the gap it "
+        "removes; its verdict follows from the 5–95 % band over draws: *widens* / *narrows* "
+        "when the band excludes zero, *undetermined* when it spans both signs. Shares are "
+        "per draw, over draws with a positive gap.",
+        "",
+    ]
+    lines += [f"- {text}" for text in meta["headlines"].values()]
+    lines += [
+        "",
+        "| structure | gap measure | mechanism | gap 5–95 % | draws gap > 0 | contribution "
+        "5 / 50 / 95 % | draws widening | share 5 / 50 / 95 % | verdict |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in decomposition.itertuples():
+        lines.append(
+            f"| {r.structure} | {r.measure} | {r.mechanism} | {_fmt(r.gap_q05)} – "
+            f"{_fmt(r.gap_q95)} | {_pct(r.draws_gap_positive)} | {_fmt(r.contribution_q05)} / "
+            f"{_fmt(r.contribution_median)} / {_fmt(r.contribution_q95)} | "
+            f"{_pct(r.draws_widening)} | {_pct(r.share_q05)} / {_pct(r.share_median)} / "
+            f"{_pct(r.share_q95)} | {r.verdict} |"
+        )
+    lines += ["", "![selection vs exposure](figures/selection_vs_exposure.png)", ""]
+    lines += [
+        "## Joint posterior-predictive check",
+        "",
+        f"Share of draws meeting targets *together* (installation needs at least "
+        f"{_pct(list(meta['joint_check'].values())[0]['install_threshold'])} of draws meeting "
+        f"every H target at once):",
+        "",
+        "| structure | draws | every H target | every target | mean targets met | passes |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, j in meta["joint_check"].items():
+        lines.append(
+            f"| {name} | {j['draws']} | {_pct(j['share_all_h_met'])} | "
+            f"{_pct(j['share_all_met'])} | {j['mean_targets_met']:.1f} of "
+            f"{j['targets_used']} | {'yes' if j['passes'] else 'no'} |"
+        )
+    conf = conflicts.get(best)
+    lines += [
+        "",
+        f"The ten most conflicting pairs of targets under `{best}` (phi of the misses < −0.2: "
+        f"meeting one makes meeting the other less likely):",
+        "",
+    ]
+    if conf is not None and len(conf[conf["phi"] < -0.2]):
+        lines += [
+            "| target A | target B | A met | B met | both met | both if independent | phi |",
+            "| --- | --- | --- | --- | --- | --- | --- |",
+        ]
+        for r in conf[conf["phi"] < -0.2].head(10).itertuples():
+            lines.append(
+                f"| {r.target_a} | {r.target_b} | {_pct(r.met_a)} | {_pct(r.met_b)} | "
+                f"{_pct(r.met_both)} | {_pct(r.met_both_if_independent)} | {r.phi:.2f} |"
+            )
+    else:
+        lines.append("none.")
+    lines += [
+        "",
+        "The full table of pairs is `target_conflicts.csv`.",
+        "",
+        f"## Posterior of `{best}`",
         "",
         "| parameter | median | 90 % interval | prior | interval / prior width |",
         "| --- | --- | --- | --- | --- |",
     ]
+    switched = set(meta["structures"][best]["overrides"])
     for r in stats.itertuples():
+        paths = set(priors.parameter[r.parameter].targets)
+        note = " (overridden by the structure: not informed)" if paths & switched else ""
         lines.append(
-            f"| `{r.parameter}` | {_fmt(r.median)} | {_fmt(r.q05)} – {_fmt(r.q95)} "
+            f"| `{r.parameter}`{note} | {_fmt(r.median)} | {_fmt(r.q05)} – {_fmt(r.q95)} "
             f"| {_fmt(r.prior_low)} – {_fmt(r.prior_high)} | "
             f"{_fmt(r.width_vs_prior, 2)} |"
         )
@@ -266,24 +390,37 @@ def write_report(
         "",
         "![pairs](figures/pairs.png)",
         "",
-        "![epsilon](figures/epsilon.png)",
+        "### Independent runs compared",
         "",
-        "## Targets: observed versus simulated",
+        "| parameter | run A 90 % | run B 90 % | interval overlap | Bhattacharyya | KS | agree |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in chains.itertuples():
+        lines.append(
+            f"| `{r.parameter}` | {_fmt(r.a_q05)} – {_fmt(r.a_q95)} | {_fmt(r.b_q05)} – "
+            f"{_fmt(r.b_q95)} | {r.interval_overlap:.2f} | {_fmt(r.bhattacharyya, 2)} | "
+            f"{r.ks:.2f} | {'yes' if r.agree else 'no'} |"
+        )
+    if not len(chains):
+        lines.append("| (only one run, or a structure without particles in a run) | | | | | | |")
+    lines += [
+        "",
+        f"## Targets under `{best}`: observed versus simulated",
         "",
         "| target | certainty | weight | observed | simulated median (90 %) | "
         "draws meeting it | verdict |",
         "| --- | --- | --- | --- | --- | --- | --- |",
     ]
-    for r in pred.itertuples():
+    for r in pred_best.itertuples():
         sim = f"{_fmt(r.sim_median)} ({_fmt(r.sim_q05)} – {_fmt(r.sim_q95)})" if r.used else "–"
         met = f"{100 * r.share_met:.0f} %" if r.used and math.isfinite(r.share_met) else "–"
         lines.append(
             f"| {r.target} {r.title} | {r.certainty} | {r.weight:g} | {r.observed} "
             f"| {sim} | {met} | {r.verdict} |"
         )
-    cannot = pred[pred["verdict"] == "not met"]
-    partly = pred[pred["verdict"] == "partly met"]
-    unused = pred[~pred["used"]]
+    cannot = pred_best[pred_best["verdict"] == "not met"]
+    partly = pred_best[pred_best["verdict"] == "partly met"]
+    unused = pred_best[~pred_best["used"]]
     lines += [
         "",
         "![targets](figures/targets.png)",
@@ -300,39 +437,42 @@ def write_report(
         )
         + ".",
         "",
-    ]
-    lines += [
-        "## Selection versus exposure",
-        "",
-        "Rotterdam scenario, each posterior draw run four times with the same seed: "
-        "as calibrated, selection off (`membership.selection_* = 0`), exposure off "
-        "(`messages.exposure = 0`), both off. Gap = participants − non-participants "
-        "over the measured year (latent state, no survey noise). Share = gap removed "
-        "by switching a mechanism off / calibrated gap (ratio of posterior means, "
-        "90 % bootstrap interval over draws). Contribution intervals are 5–95 % over "
-        "draws.",
-        "",
-        "| gap measure | mechanism switched off | calibrated gap (90 %) | gap without | "
-        "contribution (90 %) | share of the gap (90 %) |",
-        "| --- | --- | --- | --- | --- | --- |",
-    ]
-    for r in decomposition.itertuples():
-        lines.append(
-            f"| {r.measure} | {r.mechanism} | {_fmt(r.gap_calibrated)} "
-            f"({_fmt(r.gap_calibrated_q05)} – {_fmt(r.gap_calibrated_q95)}) | "
-            f"{_fmt(r.gap_without)} | {_fmt(r.contribution)} ({_fmt(r.contribution_q05)} – "
-            f"{_fmt(r.contribution_q95)}) | {_fmt(100 * r.share, 3)} % "
-            f"({_fmt(100 * r.share_q05, 3)} – {_fmt(100 * r.share_q95, 3)} %) |"
-        )
-    lines += [
-        "",
-        "![selection vs exposure](figures/selection_vs_exposure.png)",
-        "",
-        "Shares need not add up to 100 %: the mechanisms interact, and other "
-        "differences between members and non-members (feedback, victimisation, word "
-        "of mouth) remain when both are off.",
+        f"Timing: ABC-SMC {t['abc_seconds'] / 60:.1f} min, whole calibration "
+        f"{t['total_seconds'] / 60:.1f} min.",
         "",
     ]
     path = folder / "report.md"
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
+
+
+def summary_lines(meta: dict[str, Any]) -> list[str]:
+    """The report's opening paragraph (also used for docs/calibration.md)."""
+    conv = meta["convergence"]
+    verdict = (
+        "**converged** (every run met the stopping rule with ESS ≥ "
+        f"{meta['stopping_rule']['min_ess']:g})"
+        if meta["converged"]
+        else "**not converged**: "
+        + "; ".join(
+            f"run {c['run']} failed "
+            + ", ".join(k for k, v in c["criteria"].items() if not v and not k.startswith("or "))
+            for c in conv
+            if not c["converged"]
+        )
+    )
+    return [
+        f"buurtsim {meta['buurtsim_version']}; targets `{meta['targets_file']}` "
+        f"(hash {meta['targets_hash'][:12]}), priors `{meta['priors_file']}` "
+        f"(hash {meta['priors_hash'][:12]}), structures `{meta['structures_file']}`"
+        + (f", field data `{meta['field_data']}`" if meta["field_data"] else "")
+        + ".",
+        f"ABC-SMC (pyabc, Dask, {meta['workers']} workers): {meta['runs']} independent runs, "
+        f"generations {', '.join(map(str, meta['generations']))}, "
+        f"{meta['total_simulations']} simulations in all (each the four calibration "
+        f"scenarios × {meta['replicates']} replicate seed(s)), population "
+        f"{meta['population_size']}, whole calibration "
+        f"{meta['timing_seconds']['total_seconds'] / 60:.0f} min; "
+        f"{meta['posterior_draws_per_structure']} posterior draws per structure. "
+        f"The calibration is {verdict}.",
+    ]

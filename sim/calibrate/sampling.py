@@ -12,7 +12,7 @@ import logging
 import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,7 @@ class Generation:
     acceptance_rate: float
     ess: float
     seconds: float
+    model_probabilities: dict[int, float] = field(default_factory=dict)
 
 
 @contextlib.contextmanager
@@ -66,7 +67,8 @@ def dask_client(workers: int = 2, scheduler: str | None = None) -> Iterator[Any]
             n_workers=workers,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=":0",
+            host="127.0.0.1",
+            dashboard_address="127.0.0.1:0",  # local only: the dashboard has no login
             silence_logs=logging.ERROR,
         ) as cluster,
         Client(cluster) as client,
@@ -91,11 +93,19 @@ def quiet_pyabc() -> None:
     logging.getLogger("ABC.History").setLevel(logging.WARNING)
 
 
-def print_progress(g: Generation, budget: int, stream=sys.stderr) -> None:
+def print_progress(
+    g: Generation, budget: int, stream=sys.stderr, names: list[str] | None = None
+) -> None:
+    probs = ""
+    if len(g.model_probabilities) > 1 or (names and len(names) > 1):
+        probs = ", P(structure) " + " ".join(
+            f"{(names[m] if names and m < len(names) else m)}={p:.2f}"
+            for m, p in sorted(g.model_probabilities.items())
+        )
     print(
         f"generation {g.t}: ε = {g.epsilon:.4g}, accepted {g.accepted}/{g.simulations} "
         f"({100 * g.acceptance_rate:.0f} %), ESS {g.ess:.0f}, "
-        f"simulations {g.total_simulations}/{budget}, {g.seconds:.0f} s",
+        f"simulations {g.total_simulations}/{budget}, {g.seconds:.0f} s{probs}",
         file=stream,
         flush=True,
     )
@@ -143,8 +153,108 @@ def spread_transition(prior: Any, defensive: float = 0.1) -> Any:
     return SpreadTransition()
 
 
+@dataclass(frozen=True)
+class StoppingRule:
+    """When ABC-SMC has done what more generations could do, and whether it converged.
+
+    The run stops when ε has reached a plateau — it fell by less than ``plateau_pct`` % in
+    each of the last ``plateau_generations`` generations — or when acceptance fell below
+    ``min_acceptance`` (a further generation would cost more than it could gain). It has
+    *converged* when it stopped for one of these reasons and the final population's
+    effective sample size is at least ``min_ess``. A run stopped by its budget or time
+    limit has not converged, whatever its ε.
+    """
+
+    plateau_pct: float = 5.0
+    plateau_generations: int = 2
+    min_acceptance: float = 0.02
+    min_ess: float = 100.0
+
+    def stop_reason(self, gens: list[Generation]) -> str | None:
+        """Why to stop after the last of ``gens`` (None: go on)."""
+        if not gens:
+            return None
+        if gens[-1].t > 0 and gens[-1].acceptance_rate < self.min_acceptance:
+            return (
+                f"acceptance {100 * gens[-1].acceptance_rate:.1f} % below the floor of "
+                f"{100 * self.min_acceptance:g} %"
+            )
+        drops = epsilon_drops(gens)
+        k = self.plateau_generations
+        if len(drops) >= k and all(d < self.plateau_pct for d in drops[-k:]):
+            return (
+                f"ε plateau: fell less than {self.plateau_pct:g} % per generation over the "
+                f"last {k} generations"
+            )
+        return None
+
+    def assess(self, gens: list[Generation]) -> dict[str, Any]:
+        """Convergence criteria of a finished run: each one met or not, and the verdict."""
+        drops = epsilon_drops(gens)
+        k = self.plateau_generations
+        last = gens[-1] if gens else None
+        plateau = len(drops) >= k and all(d < self.plateau_pct for d in drops[-k:])
+        floor = bool(last and last.t > 0 and last.acceptance_rate < self.min_acceptance)
+        ess = float(last.ess) if last else 0.0
+        criteria = {
+            f"ε plateau (< {self.plateau_pct:g} % per generation over {k})": plateau,
+            f"or acceptance below {100 * self.min_acceptance:g} %": floor,
+            f"final ESS ≥ {self.min_ess:g}": ess >= self.min_ess,
+        }
+        return {
+            "converged": (plateau or floor) and ess >= self.min_ess,
+            "criteria": criteria,
+            "last_epsilon_drops_pct": drops[-k:],
+            "final_ess": ess,
+            "final_acceptance": float(last.acceptance_rate) if last else float("nan"),
+            "generations": len(gens),
+        }
+
+
+def epsilon_drops(gens: list[Generation]) -> list[float]:
+    """Per generation after the first finite ε: how many % ε fell from the previous one."""
+    import math
+
+    out = []
+    for a, b in zip(gens, gens[1:], strict=False):
+        if math.isfinite(a.epsilon) and a.epsilon < 1e299 and a.epsilon > 0:
+            out.append(100.0 * (a.epsilon - b.epsilon) / a.epsilon)
+    return out
+
+
+def generations_from_history(history: Any) -> list[Generation]:
+    """The progress record of every stored generation, read back from a pyabc database."""
+    import numpy as np
+    from pyabc.weighted_statistics import effective_sample_size
+
+    pops = history.get_all_populations()
+    pops = pops[pops["t"] >= 0].sort_values("t")
+    gens = []
+    total = 0
+    for row in pops.itertuples():
+        t = int(row.t)
+        w = history.get_weighted_distances(t=t)["w"].to_numpy()
+        n_sim = int(row.samples)
+        total += n_sim
+        probs = history.get_model_probabilities(t=t)
+        gens.append(
+            Generation(
+                t=t,
+                epsilon=float(row.epsilon),
+                accepted=len(w),
+                simulations=n_sim,
+                total_simulations=total,
+                acceptance_rate=len(w) / max(n_sim, 1),
+                ess=float(effective_sample_size(w / np.sum(w))) if len(w) else 0.0,
+                seconds=float("nan"),
+                model_probabilities={int(m): float(p) for m, p in probs["p"].items()},
+            )
+        )
+    return gens
+
+
 def run_abc_smc(
-    model: Callable,
+    model: Callable | list[Callable],
     prior: Any,
     distance: Callable,
     observed: dict,
@@ -158,33 +268,49 @@ def run_abc_smc(
     min_epsilon: float = 0.0,
     progress: Callable[[Generation], None] | None = None,
     max_walltime_s: float | None = None,
+    stopping: StoppingRule | None = None,
+    seed: int | None = None,
 ) -> Any:
-    """Run (or resume) ABC-SMC until the simulation budget, ε = min_epsilon or the limit.
+    """Run (or resume) ABC-SMC until the stopping rule, the simulation budget, ε =
+    min_epsilon or the time limit.
 
+    ``model`` and ``prior`` may be lists (one per model structure): pyabc then samples the
+    structure too (model selection). ``client`` None runs in this process, one simulation
+    after another; with ``seed`` the run is then reproducible.
     ``meta`` identifies the calibration (hashes of targets, priors, scenarios); a database
     made for another calibration is refused rather than silently mixed.
     Returns the pyabc History.
     """
     import numpy as np
     import pyabc
-    from pyabc.sampler import DaskDistributedSampler
+    from pyabc.sampler import DaskDistributedSampler, SingleCoreSampler
     from pyabc.weighted_statistics import effective_sample_size
 
     quiet_pyabc()
-    sampler = DaskDistributedSampler(dask_client=client, batch_size=1)
+    if seed is not None:
+        np.random.seed(seed % 2**32)
+    models = model if isinstance(model, list) else [model]
+    priors = prior if isinstance(prior, list) else [prior] * len(models)
+    sampler = (
+        SingleCoreSampler()
+        if client is None
+        else DaskDistributedSampler(dask_client=client, batch_size=1)
+    )
     db = f"sqlite:///{db_path.resolve()}"
-    resumed = db_path.exists() and _has_generations(db)
+    resumed = db_path.exists() and has_generations(db_path)
     # A fresh run accepts its whole first generation (ε = 1e300) instead of spending a prior
     # sample on calibrating ε; a resumed run takes ε from its last stored generation.
     eps = pyabc.epsilon.QuantileEpsilon(
         alpha=0.5, initial_epsilon="from_sample" if resumed else 1e300
     )
     abc = pyabc.ABCSMC(
-        model,
-        prior,
+        models if len(models) > 1 else models[0],
+        priors if len(models) > 1 else priors[0],
         distance,
         population_size=population_size,
-        transitions=spread_transition(prior),
+        transitions=[spread_transition(p) for p in priors]
+        if len(models) > 1
+        else spread_transition(priors[0]),
         sampler=sampler,
         eps=eps,
     )
@@ -197,7 +323,8 @@ def run_abc_smc(
         abc.new(db, observed, meta_info=meta)
     history = abc.history
     done = int(history.total_nr_simulations) if resumed else 0
-    if done >= budget:
+    gens = generations_from_history(history) if resumed else []
+    if done >= budget or (stopping and stopping.stop_reason(gens)):
         return history
     start = time.monotonic()
     t = abc.initialize_components_before_run(
@@ -216,6 +343,7 @@ def run_abc_smc(
         pop = history.get_weighted_distances(t=t)
         total = int(history.total_nr_simulations)
         n_sim = int(history.get_all_populations().query(f"t == {t}")["samples"].iloc[0])
+        w = pop["w"].to_numpy()
         gen = Generation(
             t=t,
             epsilon=float(abc.eps(t)),
@@ -223,9 +351,13 @@ def run_abc_smc(
             simulations=n_sim,
             total_simulations=total,
             acceptance_rate=len(pop) / max(n_sim, 1),
-            ess=float(effective_sample_size(pop["w"].to_numpy())),
+            ess=float(effective_sample_size(w / np.sum(w))),
             seconds=time.monotonic() - t0,
+            model_probabilities={
+                int(m): float(p) for m, p in history.get_model_probabilities(t=t)["p"].items()
+            },
         )
+        gens.append(gen)
         if progress:
             progress(gen)
         # stop if another generation like this one would not end within the time limit
@@ -239,19 +371,35 @@ def run_abc_smc(
             abc.check_terminate(t=t, acceptance_rate=gen.acceptance_rate)
             or out_of_time
             or total + 0.5 * expected_next > budget
+            or (stopping is not None and stopping.stop_reason(gens))
         ):
             break
         t += 1
     return history
 
 
-def _has_generations(db: str) -> bool:
+def has_generations(db_path: Path) -> bool:
+    """Whether the database holds a finished generation to resume from. A file that is not
+    an intact pyabc database raises :class:`CalibrationError` and is left untouched."""
+    import sqlite3
+
     import pyabc
 
+    damaged = (
+        f"{db_path}: not an intact calibration database ({{}}); it was left untouched: "
+        f"move it away or choose another --out to start anew"
+    )
     try:
-        return pyabc.History(db, _id=1).max_t >= 0
-    except Exception:  # noqa: BLE001 - an unreadable or empty database means "start anew"
-        return False
+        with contextlib.closing(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)) as con:
+            tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master")}
+    except sqlite3.Error as e:
+        raise CalibrationError(damaged.format(e)) from None
+    if "abc_smc" not in tables:
+        raise CalibrationError(damaged.format("no pyabc tables"))
+    try:
+        return pyabc.History(f"sqlite:///{db_path.resolve()}", _id=1).max_t >= 0
+    except Exception as e:  # noqa: BLE001 - pyabc/sqlalchemy raise many kinds
+        raise CalibrationError(damaged.format(type(e).__name__)) from None
 
 
 def _check_meta(stored: Any, meta: dict[str, Any], db_path: Path) -> None:
@@ -261,7 +409,7 @@ def _check_meta(stored: Any, meta: dict[str, Any], db_path: Path) -> None:
         stored = ast.literal_eval(stored) if isinstance(stored, str) else dict(stored or {})
     except (TypeError, ValueError, SyntaxError):
         stored = {}
-    for key in ("targets_hash", "priors_hash", "scenarios_hash"):
+    for key in ("targets_hash", "priors_hash", "scenarios_hash", "structures_hash", "replicates"):
         if key in meta and str(stored.get(key)) != str(meta[key]):
             raise CalibrationError(
                 f"{db_path}: this database belongs to another calibration ({key} differs); "

@@ -16,12 +16,13 @@ import json
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from sim import tomlfile
 from sim.errors import UserError
-from sim.scenario import read_toml
+from sim.shipped import CALIBRATION_DIR
+from sim.tomlfile import read_toml
 
-CALIBRATION_DIR = Path(__file__).resolve().parent.parent.parent / "calibration"
 DEFAULT_TARGETS = CALIBRATION_DIR / "targets.toml"
 CERTAINTIES = ("H", "M", "L", "dir")
 RESPONDENTS = ("participants", "non_participants", "gap", "population")
@@ -203,12 +204,6 @@ def load_targets(path: str | Path = DEFAULT_TARGETS) -> Targets:
     """Read and validate a targets file; every mistake becomes one :class:`TargetsError`."""
     path = Path(path)
     data = read_toml(path, TargetsError)
-    try:
-        targets = Targets.model_validate(data)
-    except ValidationError as e:
-        lines = [_describe(err, data) for err in e.errors()]
-        raise TargetsError(
-            f"{path}: " + ("\n  " if len(lines) > 1 else "") + "\n  ".join(lines)
-        ) from None
+    targets = tomlfile.validate(Targets, data, path, TargetsError, lambda err: _describe(err, data))
     targets.path = str(path)
     return targets

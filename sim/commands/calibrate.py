@@ -28,8 +28,22 @@ def _int_at_least(minimum: int):
     return parse
 
 
+def _float_in(low: float, high: float):
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be in [{low:g}, {high:g}], got {text}")
+        return value
+
+    return parse
+
+
 def register(sub) -> None:
     from sim.calibrate.priors import DEFAULT_PRIORS
+    from sim.calibrate.structures import DEFAULT_STRUCTURES
     from sim.calibrate.targets import DEFAULT_TARGETS
 
     p = sub.add_parser(
@@ -113,16 +127,81 @@ def register(sub) -> None:
         help="output folder (default: calibration-run)",
     )
     p.add_argument(
+        "--structures",
+        type=Path,
+        default=DEFAULT_STRUCTURES,
+        help="model structures TOML compared by model selection "
+        "(default: calibration/structures.toml)",
+    )
+    p.add_argument(
+        "--structure",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="calibrate only this structure of the structures file (repeatable; "
+        "one structure = no model comparison)",
+    )
+    p.add_argument(
+        "--runs",
+        type=_int_at_least(1),
+        default=2,
+        metavar="N",
+        help="independent calibrations with different seeds, compared in the report (default 2)",
+    )
+    p.add_argument(
+        "--replicates",
+        type=_int_at_least(1),
+        default=1,
+        metavar="N",
+        help="seeds per parameter set; the distance compares the replicates' mean with the "
+        "targets (default 1)",
+    )
+    p.add_argument(
+        "--plateau",
+        type=_float_in(0.0, 100.0),
+        default=5.0,
+        metavar="PCT",
+        help="stop when ε falls less than PCT %% per generation over --plateau-generations "
+        "generations (default 5)",
+    )
+    p.add_argument(
+        "--plateau-generations",
+        type=_int_at_least(1),
+        default=2,
+        metavar="K",
+        help="generations the ε plateau must last (default 2)",
+    )
+    p.add_argument(
+        "--min-acceptance",
+        type=_float_in(0.0, 1.0),
+        default=0.02,
+        metavar="RATE",
+        help="stop when the acceptance rate falls below RATE (default 0.02)",
+    )
+    p.add_argument(
+        "--min-ess",
+        type=_float_in(1.0, 1e9),
+        default=100.0,
+        metavar="N",
+        help="least final effective sample size of a converged run (default 100)",
+    )
+    p.add_argument(
         "--install",
         action="store_true",
-        help="also write scenarios/calibrated.toml and scenarios/calibrated_posterior.parquet",
+        help="also write scenarios/calibrated.toml and scenarios/calibrated_posterior.parquet "
+        "(refused if the joint posterior-predictive check fails)",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="with --install: install even if the joint posterior-predictive check fails",
     )
     p.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace) -> int:
     from sim.calibrate.pipeline import CalibrationSettings, calibrate, install
-    from sim.calibrate.sampling import CalibrationError
+    from sim.calibrate.sampling import CalibrationError, StoppingRule
 
     if args.budget < 2 * args.population:
         raise CalibrationError(
@@ -141,10 +220,29 @@ def handle(args: argparse.Namespace) -> int:
         posterior_draws=args.draws,
         seed=args.seed,
         time_limit_min=args.time_limit,
+        structures=args.structures,
+        structure_names=list(args.structure),
+        runs=args.runs,
+        replicates=args.replicates,
+        stopping=StoppingRule(
+            plateau_pct=args.plateau,
+            plateau_generations=args.plateau_generations,
+            min_acceptance=args.min_acceptance,
+            min_ess=args.min_ess,
+        ),
+        install=args.install,
+        force=args.force,
     )
-    report = calibrate(settings)
+    if args.force and not args.install:
+        raise CalibrationError("--force only makes sense with --install")
+    try:
+        report = calibrate(settings)
+    except OSError as e:
+        from sim.outdir import write_error
+
+        raise write_error(args.out, e) from None
     print(report)
     if args.install:
-        for path in install(args.out):
+        for path in install(args.out, force=args.force):
             print(path)
     return 0

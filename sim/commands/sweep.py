@@ -11,6 +11,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from sim.commands.run import whole_number
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
@@ -26,7 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     where = p.add_mutually_exclusive_group()
     where.add_argument(
         "--workers",
-        type=int,
+        type=whole_number(0, 1024),
         default=None,
         metavar="N",
         help="worker processes of a local Dask cluster (default: one per core; "
@@ -45,7 +47,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--limit",
-        type=int,
+        type=whole_number(1),
         default=None,
         metavar="N",
         help="run only the first N runs of the design (to try a file); the same "
@@ -59,6 +61,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "parquet): replication r runs at the particle drawn for r; replaces "
         "the experiment file's 'posterior'",
     )
+    p.add_argument(
+        "--allow-large",
+        action="store_true",
+        help="run even if the base scenario is over the size budget (residents × days)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(handler=handle)
 
@@ -66,14 +73,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def handle(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from sim.errors import UserError
+    from sim.budget import check_size
     from sim.experiments.execute import run_sweep
     from sim.experiments.spec import load_experiment
+    from sim.outdir import check_out, safe_name
 
-    if args.workers is not None and args.workers < 0:
-        raise UserError(f"argument --workers: must be 0 (no Dask) or more, got {args.workers}")
     exp = load_experiment(args.experiment, posterior=args.posterior)
-    out = Path(args.out) if args.out else Path("results") / exp.spec.name
+    check_size(exp.base, str(exp.path), allow_large=args.allow_large)
+    out = Path(args.out) if args.out else Path("results") / safe_name(exp.spec.name)
+    if args.out is not None or out.parent.is_dir():
+        check_out(out, "sweep")
     try:
         report = run_sweep(
             exp,
@@ -83,6 +92,10 @@ def handle(args: argparse.Namespace) -> int:
             limit=args.limit,
             progress=not args.quiet,
         )
+    except OSError as e:
+        from sim.outdir import write_error
+
+        raise write_error(out, e) from None
     except KeyboardInterrupt:
         print(
             f"\nstopped; every finished run is stored in {out}. Run the same command again "

@@ -112,7 +112,7 @@ def write_outputs(folder: Path, files: dict[str, object]) -> Path:
 
     from sim.outputs import atomic_dir
 
-    with atomic_dir(folder) as tmp:
+    with atomic_dir(folder, "analysis") as tmp:
         for name, content in files.items():
             target = tmp / name
             if name.endswith(".csv"):

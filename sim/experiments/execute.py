@@ -125,7 +125,8 @@ def dask_client(workers: int | None = None, scheduler: str | None = None) -> Ite
             n_workers=n,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=":0",
+            host="127.0.0.1",
+            dashboard_address="127.0.0.1:0",  # local only: the dashboard has no login
             silence_logs=logging.ERROR,
         )
     client = Client(cluster)

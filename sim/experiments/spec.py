@@ -37,12 +37,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from sim import tomlfile
 from sim.errors import UserError
 from sim.experiments.params import ParamInfo, PathError, describe_path, expand_overrides
 from sim.posterior_sample import Draw, PosteriorSample, read_posterior
@@ -54,8 +54,7 @@ from sim.scenario import (
     resolve_scenario_path,
     validate_scenario,
 )
-
-EXPERIMENT_DIR = Path(__file__).resolve().parent.parent.parent / "scenarios" / "experiments"
+from sim.shipped import EXPERIMENT_DIR
 
 #: Scalar outcomes of ``RunResult.summary()`` (the core model's contract).
 SUMMARY_KEYS: tuple[str, ...] = (
@@ -350,18 +349,6 @@ class LoadedExperiment:
         return {} if draw is None else {"particle": draw.particle}
 
 
-def _describe(err: dict) -> str:
-    loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
-    msg = err["msg"].removeprefix("Value error, ")
-    if err["type"] == "extra_forbidden":
-        return f"field {loc!r}: unknown key (check the spelling)"
-    if err["type"] == "literal_error":
-        return f"field {loc!r}: allowed values are {err['ctx']['expected']}, got {err['input']!r}"
-    return f"field {loc!r}: {msg}" + (
-        "" if err["type"] == "value_error" else f", got {err.get('input')!r}"
-    )
-
-
 def _check_value(where: str, info: ParamInfo, value: Any) -> None:
     if info.kind == "choice":
         ok = value in info.choices
@@ -457,13 +444,7 @@ def parse_experiment(
 ) -> LoadedExperiment:
     """Validate a parsed experiment table; see :func:`load_experiment`."""
     path = Path(origin)
-    try:
-        spec = Experiment.model_validate(data)
-    except ValidationError as e:
-        lines = [_describe(err) for err in e.errors()]
-        raise ExperimentError(
-            f"{path}: " + ("\n  " if len(lines) > 1 else "") + "\n  ".join(lines)
-        ) from None
+    spec = tomlfile.validate(Experiment, data, path, ExperimentError)
     try:
         base, fixed_paths = _base_scenario(spec, path)
     except ScenarioError as e:
@@ -511,14 +492,4 @@ def load_experiment(path: str | Path, posterior: str | Path | None = None) -> Lo
     ``posterior`` (a path, as given on the command line) replaces the file's ``posterior``.
     """
     path = resolve_experiment_path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ExperimentError(f"{path}: file not found") from None
-    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as e:
-        raise ExperimentError(f"{path}: cannot read: {e}") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise ExperimentError(f"{path}: bad TOML syntax: {e}") from None
-    return parse_experiment(data, path, posterior)
+    return parse_experiment(tomlfile.read_toml(path, ExperimentError), path, posterior)

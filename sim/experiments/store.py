@@ -39,6 +39,7 @@ import pyarrow.parquet as pq
 from sim.errors import UserError
 from sim.experiments.design import Design
 from sim.experiments.spec import LoadedExperiment
+from sim.outdir import make_ordinary
 
 TABLES = ("runs", "weekly", "survey")
 MANIFEST = "manifest.json"
@@ -72,6 +73,7 @@ def write_atomic(table: pa.Table | pd.DataFrame, path: Path, durable: bool = Fal
             if durable:
                 fh.flush()
                 os.fsync(fh.fileno())
+        make_ordinary(Path(tmp))  # mkstemp makes it private; results are ordinary files
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -83,6 +85,7 @@ def write_json_atomic(data: dict, path: Path) -> None:
     fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=".json", dir=path.parent)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         json.dump(data, fh, indent=2, ensure_ascii=False, default=str)
+    make_ordinary(Path(tmp))
     os.replace(tmp, path)
 
 
@@ -216,6 +219,7 @@ class ResultStore:
     def _create(root: Path, exp: LoadedExperiment, design: Design) -> None:
         root.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{root.name}-", dir=root.parent))
+        make_ordinary(tmp, folder=True)
         try:
             for name in TABLES:
                 (tmp / name).mkdir()

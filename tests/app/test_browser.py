@@ -1,6 +1,7 @@
 """The page in a real browser (Debian's chromium via Playwright), as a policymaker uses it.
 
-Screenshots go to docs/img/ (used by docs/guide-policymakers.md); the step latency is
+Screenshots go to the git-ignored tests/app/artefacts/ (the guide's pictures in docs/img/ are
+made on purpose with ``uv run python -m sim.app.guide screenshots``); the step latency is
 measured by the browser and printed (no time limit is asserted).
 """
 
@@ -12,7 +13,7 @@ import time
 import pytest
 
 from tests.app.browser_helpers import STEP_JS, describe, summarise
-from tests.app.conftest import ARTEFACTS, IMG_DIR
+from tests.app.conftest import ARTEFACTS
 
 pytestmark = pytest.mark.browser
 
@@ -29,12 +30,11 @@ def _open(page, app_url):
 
 
 def test_policymaker_walkthrough(page, app_url, capsys):
-    IMG_DIR.mkdir(parents=True, exist_ok=True)
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     _open(page, app_url)
     assert page.get_by_role("button", name="Stap").is_visible()
     assert _day(page) == 0
-    page.screenshot(path=IMG_DIR / "app-start.png")
+    page.screenshot(path=ARTEFACTS / "app-start.png")
 
     # switch a success factor on: its label says it was changed
     page.locator(".factor-signs label").click()
@@ -56,9 +56,9 @@ def test_policymaker_walkthrough(page, app_url, capsys):
     (ARTEFACTS / "charts_before.png").write_bytes(charts_before)
     (ARTEFACTS / "charts_after.png").write_bytes(charts_after)
     assert charts_after != charts_before, "30 days passed but the charts did not change"
-    page.screenshot(path=IMG_DIR / "app-model.png")
-    page.locator(".buurt-charts").screenshot(path=IMG_DIR / "app-charts.png")
-    page.locator(".buurt-map").screenshot(path=IMG_DIR / "app-map.png")
+    page.screenshot(path=ARTEFACTS / "app-model.png")
+    page.locator(".buurt-charts").screenshot(path=ARTEFACTS / "app-charts.png")
+    page.locator(".buurt-map").screenshot(path=ARTEFACTS / "app-map.png")
 
     # play and pause
     page.get_by_role("button", name="Afspelen").click()
@@ -81,14 +81,15 @@ def test_policymaker_walkthrough(page, app_url, capsys):
     message = page.locator(".field-seed .v-messages__message")
     assert "twaalf" in message.inner_text() and "geheel getal" in message.inner_text()
     assert _day(page) == paused
-    page.locator(".field-seed").screenshot(path=IMG_DIR / "app-bad-value.png")
+    page.locator(".field-seed").screenshot(path=ARTEFACTS / "app-bad-value.png")
 
     # the survey panel, like a field report
     page.get_by_role("tab", name="Enquête").click()
     page.get_by_role("button", name="Enquête nu afnemen").click()
     page.locator(".survey-result img").wait_for()
     assert page.locator(".survey-result").get_by_text("niet-deelnemers").first.is_visible()
-    page.locator(".survey-result").screenshot(path=IMG_DIR / "app-survey.png")
+    assert "Rows per page" not in page.locator(".survey-result").inner_text()
+    page.locator(".survey-result").screenshot(path=ARTEFACTS / "app-survey.png")
 
     # compare mode: replications run in the background while the model stays usable
     page.get_by_role("tab", name="Vergelijken").click()
@@ -98,23 +99,33 @@ def test_policymaker_walkthrough(page, app_url, capsys):
         box.press("Enter")
     page.get_by_role("button", name="Vergelijking starten").click()
     page.locator(".compare-status").wait_for()
-    page.get_by_role("tab", name="Model").click()
+    page.get_by_role("tab", name="Model", exact=True).click()
     before = _day(page)
     page.evaluate(STEP_JS, [30_000])
     assert _day(page) == before + 1, "the model did not respond while replications ran"
     page.get_by_role("tab", name="Vergelijken").click()
     page.get_by_text("Klaar: 6 runs").wait_for(timeout=240_000)
     page.locator(".compare-bands img").wait_for()
-    page.screenshot(path=IMG_DIR / "app-compare.png")
-    page.locator(".compare-result").screenshot(path=IMG_DIR / "app-compare-bands.png")
+    table = page.locator(".compare-table").inner_text()
+    for outcome in (
+        "bereidheid te melden",
+        "nabijheid van de overheid",
+        "leden per groep",
+        "confrontaties",
+        "kletsberichten",
+    ):
+        assert outcome in table, f"the compare table lacks {outcome!r}"
+    assert "Rows per page" not in page.content() and "1-10 of" not in page.content()
+    page.screenshot(path=ARTEFACTS / "app-compare.png")
+    page.locator(".compare-result").screenshot(path=ARTEFACTS / "app-compare-bands.png")
 
     # English at the flick of a switch
-    page.get_by_role("tab", name="Model").click()
+    page.get_by_role("tab", name="Model", exact=True).click()
     page.locator(".lang-switch").get_by_role("button", name="en").click()
     page.get_by_role("button", name="Step").wait_for()
     assert page.get_by_text("Street signs (changed)").is_visible()
     assert page.locator(".status-day").inner_text().startswith("Day")
-    page.screenshot(path=IMG_DIR / "app-english.png")
+    page.screenshot(path=ARTEFACTS / "app-english.png")
 
 
 def test_factor_tooltip_names_its_source(page, app_url):

@@ -21,8 +21,8 @@ def app(monkeypatch):
     lives = []
 
     class RecordingLive(page_module.Live):
-        def __init__(self):
-            super().__init__()
+        def __init__(self, settings=None):
+            super().__init__(settings)
             lives.append(self)
 
     monkeypatch.setattr(page_module, "Live", RecordingLive)
@@ -133,8 +133,8 @@ def test_each_rendered_page_has_its_own_model(monkeypatch):
     lives = []
 
     class RecordingLive(page_module.Live):
-        def __init__(self):
-            super().__init__()
+        def __init__(self, settings=None):
+            super().__init__(settings)
             lives.append(self)
 
     monkeypatch.setattr(page_module, "Live", RecordingLive)
@@ -172,3 +172,42 @@ def test_compare_tab_runs_replications_and_keeps_them_across_tabs(app, monkeypat
     tabs.v_model = 2
     rc.find(v.Alert, children=["Klaar: 4 runs (seeds 1–2)."]).assert_single()
     pool.shutdown()
+
+
+def test_survey_axes_show_the_whole_answer_scale():
+    """A 1–5 item is drawn on 1–5 (not 2.65–2.85), a share on 0–100 %."""
+    import pandas as pd
+
+    from sim.app.drawing import survey_figure
+    from sim.survey import INDICATORS
+
+    rows = []
+    for ind in INDICATORS:
+        for resp in ("participants", "non_participants"):
+            est = 6.5 if "grade" in ind else 2.8
+            rows.append(("pre", resp, ind, est, est - 0.1, est + 0.1, 100))
+    frame = pd.DataFrame(
+        rows, columns=["wave", "respondents", "indicator", "estimate", "ci_low", "ci_high", "n"]
+    )
+    fig = survey_figure(frame, "en", lambda w, lang: w)
+    limits = {ax.get_title().replace("\n", " "): ax.get_ylim() for ax in fig.axes}
+    assert limits["Willingness to report (1–5)"] == (1, 5)
+    assert limits["Experienced proximity of government (1–5)"] == (1, 5)
+    assert limits["Safety grade (1–10)"] == (1, 10)
+    assert limits["% sometimes feel unsafe"] == (0, 100)
+
+
+def test_compare_draws_a_and_b_in_the_same_panel():
+    from sim.app.compare import BAND_SERIES, Comparison
+    from sim.app.page import compare_figure
+    from sim.scenario import Scenario
+
+    scn = Scenario(days=40, burn_in_days=10)
+    cmp = Comparison({"A": scn, "B": scn}, seeds=[1, 2], days=40)
+    cmp.run_inline()
+    fig = compare_figure(cmp, "nl")
+    panels = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(panels) == len(BAND_SERIES)
+    for ax in panels:
+        assert [line.get_label() for line in ax.get_lines()] == ["A", "B"]
+        assert ax.get_xlim()[1] < 40 / 7, "the partial last week is drawn"

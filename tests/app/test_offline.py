@@ -32,8 +32,8 @@ def test_page_loads_without_internet(page, app_server):
     assert not outside, f"requests outside localhost: {outside}"
     assert any(u.startswith("ws://127.0.0.1") for u in requests), "no websocket to the server"
     # every tab, and the server itself must not try to fetch front-end files from a CDN
-    for tab in ("Enquête", "Vergelijken", "Model"):
-        page.get_by_role("tab", name=tab).click()
+    for tab in ("Enquête", "Vergelijken", "Over dit model", "Model"):
+        page.get_by_role("tab", name=tab, exact=True).click()
         page.wait_for_load_state("networkidle")
     outside = [u for u in requests if _outside(u)]
     assert not outside, f"requests outside localhost: {outside}"

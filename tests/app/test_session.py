@@ -157,7 +157,10 @@ def test_compare_runs_in_worker_processes_in_the_background():
         assert cmp.total == 4
         wait(list(cmp.futures.values()), timeout=120)
     assert cmp.finished and not cmp.errors()
-    same = simulate(scn, seed=5, days=60).weekly()["members"].to_numpy()
+    weekly = simulate(scn, seed=5, days=60).weekly()
+    # 60 days = 8 full weeks and 4 days: the partial week is left out, not plotted as a dive
+    same = weekly[weekly["days"] == 7]["members"].to_numpy()
+    assert len(same) == 8
     got = [
         w
         for (side, seed), f in cmp.futures.items()
@@ -176,3 +179,44 @@ def test_weekly_series_match_the_run_result_for_complete_weeks():
     ref = s.model.result().weekly().iloc[:-1]
     for col in ("crimes", "reports_112", "posts_alert", "members", "unsafe_members"):
         np.testing.assert_allclose(page[col].to_numpy(float), ref[col].to_numpy(float))
+
+
+def test_the_compare_pool_takes_waiting_comparisons_in_turn():
+    """A class: the first comparison queued all its runs, a second one started just after.
+    The second must not wait for all of the first (issue 16: a session waited 121 s)."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sim.app.compare import FairPool
+
+    pool = FairPool(2, lambda: ThreadPoolExecutor(2))
+    gate, order = threading.Event(), []
+    blockers = [pool.submit_for("x", gate.wait) for _ in range(2)]  # both workers busy
+    first = [pool.submit_for("first", order.append, ("first", i)) for i in range(10)]
+    second = [pool.submit_for("second", order.append, ("second", i)) for i in range(10)]
+    assert pool.waiting() == 20
+    gate.set()
+    for f in blockers + first + second:
+        f.result(timeout=30)
+    pool.shutdown()
+    owners = [o for o, _ in order]
+    assert owners.index("second") <= 2, owners
+    assert owners[:4].count("second") == 2, owners
+
+
+def test_a_cancelled_comparison_leaves_the_pool():
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sim.app.compare import FairPool
+
+    pool = FairPool(1, lambda: ThreadPoolExecutor(1))
+    gate = threading.Event()
+    busy = pool.submit_for("x", gate.wait)
+    queued = [pool.submit_for("a", lambda: "ran") for _ in range(3)]
+    assert all(f.cancel() for f in queued)
+    after = pool.submit_for("b", lambda: "b ran")
+    gate.set()
+    assert busy.result(timeout=30) and after.result(timeout=30) == "b ran"
+    assert all(f.cancelled() for f in queued)
+    pool.shutdown()

@@ -97,21 +97,21 @@ def test_small_recovery_covers_the_truth_and_learns(tmp_path):
     targets, priors = _small_problem()
     scenarios = load_calibration_scenarios(targets)
     truth = {"population.worry.mean": 0.27, "crime.theft_rate": 0.16}
-    with dask_client(2) as client:
-        df = recover(
-            targets,
-            priors,
-            scenarios,
-            truth,
-            tmp_path / "abc.db",
-            budget=240,
-            population=40,
-            client=client,
-            level=0.99,
-        )
+    # in this process with a fixed ABC seed: the same posterior every time (no flaky
+    # statistical check in the default tier)
+    df = recover(
+        targets,
+        priors,
+        scenarios,
+        truth,
+        tmp_path / "abc.db",
+        budget=240,
+        population=40,
+        client=None,
+        level=0.99,
+        abc_seed=7,
+    )
     print(df.to_string())
-    # ABC sampling order is not seeded, so this is a statistical check: the 99 % intervals
-    # cover the truth (a false alarm about 2 % of the time for the two parameters together)
     assert df["covered"].all(), df
     # ... and the data inform the parameters: worry's interval is well inside its prior
     # (about a third of the range at 95 %), the noisier theft rate's at least narrower
@@ -170,3 +170,54 @@ def test_full_recovery_of_the_mechanism_parameters(tmp_path):
     df.to_csv(tmp_path.parent / "full_recovery.csv", index=False)
     assert coverage(df) >= 0.8, df
     assert df["width_vs_prior"].mean() < 0.8, df
+
+
+@pytest.mark.slow
+def test_recovery_over_twenty_truths_reports_coverage_and_identifiability(tmp_path):
+    """Twenty synthetic truths drawn from the prior of the five mechanism parameters, each
+    calibrated back on the national and Rotterdam scenarios: coverage of the 90 % intervals
+    per parameter, and which parameters the targets cannot pin down."""
+    from sim.calibrate.recovery import recovery_study
+
+    shipped = load_targets()
+    keep = {"national", "rotterdam"}
+    targets = shipped.model_copy(
+        update={
+            "scenarios": {k: v for k, v in shipped.scenarios.items() if k in keep},
+            "target": [t for t in shipped.target if set(t.scenarios()) <= keep],
+        }
+    )
+    targets.path = shipped.path
+    all_priors = load_priors()
+    names = [
+        "population.worry.mean",
+        "membership.selection_worry",
+        "membership.selection_efficacy",
+        "messages.alert_worry",
+        "contagion.fear_weight",
+    ]
+    priors = all_priors.model_copy(
+        update={"parameter": {n: all_priors.parameter[n] for n in names}}
+    )
+    priors.path = all_priors.path
+    scenarios = load_calibration_scenarios(targets)
+    with dask_client(2) as client:
+        per_truth, summary = recovery_study(
+            targets,
+            priors,
+            scenarios,
+            tmp_path,
+            truths=20,
+            budget=300,
+            population=40,
+            client=client,
+        )
+    print(summary.to_string())
+    out = tmp_path.parent / "recovery_twenty_truths.csv"
+    summary.to_csv(out, index=False)
+    per_truth.to_csv(out.with_name("recovery_twenty_truths_per_truth.csv"), index=False)
+    assert len(per_truth["truth_id"].unique()) == 20
+    # nominal 90 %: with 20 truths, coverage below 70 % means the posterior is overconfident
+    assert (summary["coverage"] >= 0.7).all(), summary
+    # identifiability is said in words for every parameter
+    assert summary["identifiability"].str.len().gt(0).all()

@@ -53,10 +53,13 @@ def test_shipped_scenarios_and_priors_fit_together():
     # a parameter restricted to one scenario leaves the others alone
     ov = priors.overrides({"rotterdam.worry_shift": 0.1}, "national", scenarios["national"])
     assert not any(k.endswith("worry_shift") for k in ov)
-    # fixed parameters are applied where they belong and nowhere else
-    assert ov["areas.0.coverage"] == priors.fixed["national.coverage"].value
-    ov_rdam = priors.overrides({}, "rotterdam", scenarios["rotterdam"])
-    assert "areas.0.coverage" not in ov_rdam and "crime.deterrence" in ov_rdam
+    # national coverage is free and set only in the national scenario
+    ov = priors.overrides({"national.coverage": 0.6}, "national", scenarios["national"])
+    assert ov["areas.0.coverage"] == ov["areas.1.coverage"] == 0.6
+    ov_rdam = priors.overrides(
+        {"national.coverage": 0.6, "crime.deterrence": 0.4}, "rotterdam", scenarios["rotterdam"]
+    )
+    assert "areas.0.coverage" not in ov_rdam and ov_rdam["crime.deterrence"] == 0.4
     ov = priors.overrides({"rotterdam.worry_shift": 0.1}, "rotterdam", scenarios["rotterdam"])
     base = load_scenario(resolve_scenario_path("rotterdam_experiment"))
     assert ov["areas.0.worry_shift"] == pytest.approx(base.areas[0].worry_shift + 0.1)

@@ -69,7 +69,7 @@ BAD = {  # file content → words the message must contain
     "negative_days": ("days = -5\n", ["'days'", "≥ 1"]),
     "wrong_type": (
         '[population]\nhouseholds_per_street = "many"\n',
-        ["population.households_per_street", "integer"],
+        ["population.households_per_street", "whole number"],
     ),
     "bad_literal": (
         '[[areas]]\nname = "A"\nkind = "private"\n',
@@ -134,7 +134,7 @@ def test_missing_output_parent_is_an_error(tmp_path, capsys):
     "argv, words",
     [
         (["run", "scenarios/baseline.toml", "--seed", "abc"], ["--seed", "not a whole number"]),
-        (["run", "scenarios/baseline.toml", "--days", "0"], ["--days", "at least 1"]),
+        (["run", "scenarios/baseline.toml", "--days", "0"], ["--days", "between 1 and 36500"]),
         (["run", "scenarios/nope.toml"], ["nope.toml", "file not found"]),
         (["run"], ["scenario"]),
     ],

@@ -15,7 +15,8 @@ from sim.scenario import load_scenario
 
 def _no_responses() -> rules.Responses:
     e = np.zeros(0, dtype=np.int64)
-    return rules.Responses(e, e, e, e, np.zeros(0, bool), np.zeros(0, bool), np.zeros(0, bool), 0)
+    none = np.zeros(0, bool)
+    return rules.Responses(e, e, e, e, none, none, none, 0, confronted=none)
 
 
 def _far_worry_change(model: str, days: int = 20) -> tuple[float, int]:

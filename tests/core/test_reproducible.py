@@ -46,7 +46,7 @@ def test_mesa_model_matches_headless_engine_and_collects_data():
     assert not model.running and model.day == 40
     assert len(model.agents) == model.engine.pop.n
     df = model.datacollector.get_model_vars_dataframe()
-    assert len(df) == 40 and "unsafe_members" in df.columns
+    assert len(df) == 41 and "unsafe_members" in df.columns  # t = 0 and 40 days
     pd.testing.assert_frame_equal(model.result().daily, simulate(scn, seed=11).daily)
     # Agents read the engine's arrays.
     agent = model.agents.to_list()[0]

@@ -1,0 +1,295 @@
+"""Calibration 2.0 plumbing: stopping rule, structures and model selection, comparison of
+independent runs, the decomposition's distribution and verdicts, the joint check and the
+refusal to install a calibration that fails it."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.calibrate.chains import compare_runs
+from sim.calibrate.decompose import contributions, distribution, headline
+from sim.calibrate.joint import INSTALL_THRESHOLD, conflicts, joint_check, met_matrix
+from sim.calibrate.priors import load_priors
+from sim.calibrate.sampling import Generation, StoppingRule, run_abc_smc
+from sim.calibrate.structures import StructuresError, check_structures, load_structures
+from sim.calibrate.targets import load_targets
+from sim.cli import main
+
+DATA = Path(__file__).parent / "data"
+
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::pandas.errors.Pandas4Warning"),
+    pytest.mark.filterwarnings("ignore::FutureWarning:pyabc"),
+]
+
+
+def _gens(eps: list[float], acc: float = 0.3, ess: float = 150) -> list[Generation]:
+    return [
+        Generation(
+            t=t,
+            epsilon=e,
+            accepted=100,
+            simulations=int(100 / acc),
+            total_simulations=0,
+            acceptance_rate=acc if t else 1.0,
+            ess=ess,
+            seconds=1.0,
+        )
+        for t, e in enumerate(eps)
+    ]
+
+
+# --------------------------------------------------------------------------- stopping rule
+
+
+def test_stopping_rule_waits_while_epsilon_still_falls():
+    rule = StoppingRule(plateau_pct=5, plateau_generations=2)
+    assert rule.stop_reason(_gens([1e300, 10, 8, 6.4])) is None  # -20 % a generation
+    assessed = rule.assess(_gens([1e300, 10, 8, 6.4]))
+    assert not assessed["converged"]
+
+
+def test_stopping_rule_stops_on_a_plateau_and_needs_ess_to_call_it_converged():
+    rule = StoppingRule(plateau_pct=5, plateau_generations=2, min_ess=100)
+    gens = _gens([1e300, 10, 6, 5.9, 5.8])  # last two generations: -1.7 %, -1.7 %
+    assert "plateau" in rule.stop_reason(gens)
+    assert rule.assess(gens)["converged"]
+    low_ess = _gens([1e300, 10, 6, 5.9, 5.8], ess=40)
+    verdict = rule.assess(low_ess)
+    assert not verdict["converged"] and not verdict["criteria"]["final ESS ≥ 100"]
+
+
+def test_stopping_rule_stops_when_acceptance_falls_below_the_floor():
+    rule = StoppingRule(min_acceptance=0.02)
+    gens = _gens([1e300, 10, 5], acc=0.01)
+    assert "acceptance" in rule.stop_reason(gens)
+    # one generation of plateau is not enough when two are required
+    assert StoppingRule(plateau_generations=2).stop_reason(_gens([1e300, 10, 9.9])) is None
+
+
+# --------------------------------------------------------------------------- structures
+
+
+def test_structures_file_is_checked_against_the_scenarios(tmp_path):
+    from sim.calibrate.observe import load_calibration_scenarios
+
+    targets = load_targets(DATA / "tiny_targets.toml")
+    scenarios = load_calibration_scenarios(targets)
+    check_structures(load_structures(DATA / "tiny_structures.toml"), scenarios)
+    bad = tmp_path / "s.toml"
+    bad.write_text(
+        'version = 1\n[structure.x]\ndescription = "x"\n'
+        'overrides = { "membership.no_such_field" = 1.0 }\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(StructuresError) as e:
+        check_structures(load_structures(bad), scenarios)
+    assert str(bad) in str(e.value) and "'x'" in str(e.value) and "no_such_field" in str(e.value)
+    with pytest.raises(StructuresError, match="allowed: reference, no_selection"):
+        load_structures(DATA / "tiny_structures.toml").select(["nope"])
+
+
+def test_shipped_structures_fit_the_shipped_calibration_scenarios():
+    from sim.calibrate.observe import load_calibration_scenarios
+
+    structures = load_structures()
+    assert len(structures.structure) >= 2
+    check_structures(structures, load_calibration_scenarios(load_targets()))
+
+
+def test_model_selection_prefers_the_structure_that_can_reach_the_target(tmp_path):
+    """Two structures of a toy model: one can produce the observed value, the other is
+    shifted away from it. pyabc's model selection must favour the first."""
+    import pyabc
+
+    def reachable(p):
+        return {"y": p["a"] + 0.01 * np.random.normal()}
+
+    def shifted(p):
+        return {"y": p["a"] + 3.0 + 0.01 * np.random.normal()}
+
+    def distance(x, x0):
+        return abs(x["y"] - 0.5)
+
+    prior = pyabc.Distribution(a=pyabc.RV("uniform", 0, 1))
+    history = run_abc_smc(
+        [reachable, shifted],
+        [prior, prior],
+        distance,
+        {"y": 0.5},
+        tmp_path / "abc.db",
+        population_size=30,
+        budget=200,
+        client=None,
+        meta={"test": "1"},
+        max_generations=3,
+        seed=3,
+    )
+    probs = history.get_model_probabilities(t=history.max_t)["p"]
+    assert probs.get(0, 0.0) > 0.9, probs
+
+
+# --------------------------------------------------------------------------- runs compared
+
+
+def test_independent_runs_compared_per_parameter():
+    priors = load_priors(DATA / "tiny_priors.toml")
+    rng = np.random.default_rng(0)
+    a = pd.DataFrame(
+        {
+            "population.worry.mean": rng.uniform(0.2, 0.3, 200),
+            "membership.selection_worry": rng.uniform(-1, 0, 200),
+            "weight": 1 / 200,
+        }
+    )
+    same = compare_runs([a, a.copy()], priors).set_index("parameter")
+    assert same["bhattacharyya"].min() == pytest.approx(1.0)
+    assert same["interval_overlap"].min() == pytest.approx(1.0) and same["agree"].all()
+    b = a.assign(**{"membership.selection_worry": rng.uniform(1, 2, 200)})
+    diff = compare_runs([a, b], priors).set_index("parameter")
+    assert diff.loc["membership.selection_worry", "interval_overlap"] == 0
+    assert diff.loc["membership.selection_worry", "ks"] == pytest.approx(1.0)
+    assert not diff.loc["membership.selection_worry", "agree"]
+
+
+# --------------------------------------------------------------------------- decomposition
+
+
+def _gaps(gap, sel_off, exp_off, both_off) -> pd.DataFrame:
+    rows = []
+    for i, values in enumerate(zip(gap, sel_off, exp_off, both_off, strict=True)):
+        for v, x in zip(
+            ["calibrated", "selection_off", "exposure_off", "both_off"], values, strict=True
+        ):
+            rows.append({"draw": i, "variant": v, "measure": "worry_gap", "gap": x})
+    return pd.DataFrame(rows)
+
+
+def test_decomposition_is_a_distribution_over_draws_and_says_undetermined():
+    rng = np.random.default_rng(1)
+    n = 200
+    gap = rng.normal(0.08, 0.02, n)
+    # exposure removes most of the gap in every draw; selection's sign varies by draw
+    exp_off = gap - rng.normal(0.09, 0.01, n)
+    sel_off = gap - rng.normal(0.0, 0.05, n)
+    both_off = exp_off - (gap - sel_off)
+    gaps = _gaps(gap, sel_off, exp_off, both_off)
+    per = contributions(gaps)
+    assert len(per) == n
+    assert per["exposure:contribution"].to_numpy() == pytest.approx(gap - exp_off)
+    dist = distribution(gaps).set_index("mechanism")
+    assert dist.loc["exposure", "verdict"] == "widens the gap"
+    assert dist.loc["selection", "verdict"] == "undetermined"
+    assert dist.loc["selection", "contribution_q05"] < 0 < dist.loc["selection", "contribution_q95"]
+    text = headline(distribution(gaps), "reference")
+    assert "selection's contribution is **undetermined**" in text
+    assert "exposure **widens the gap**" in text and "`reference`" in text
+
+
+def test_decomposition_says_narrows_when_every_draw_agrees():
+    gap = np.full(50, 0.05)
+    sel_off = gap + np.linspace(0.02, 0.04, 50)  # switching selection off widens the gap
+    gaps = _gaps(gap, sel_off, gap - 0.05, gap)
+    dist = distribution(gaps).set_index("mechanism")
+    assert dist.loc["selection", "verdict"] == "narrows the gap"
+    assert dist.loc["selection", "draws_widening"] == 0
+
+
+# --------------------------------------------------------------------------- joint check
+
+
+def _draws(values: list[dict[str, float]]) -> list[dict]:
+    return [{"observables": v} for v in values]
+
+
+def test_joint_check_counts_targets_met_together_and_finds_conflicts():
+    targets = load_targets(DATA / "tiny_targets.toml")
+    # unsafe in [0.15, 0.35], victims in [0.02, 0.2]: here never both at once
+    draws = _draws(
+        [{"unsafe": 0.2, "victims": 0.5, "gap": 0.1}] * 5
+        + [{"unsafe": 0.5, "victims": 0.1, "gap": 0.1}] * 5
+    )
+    check = joint_check(draws, targets)
+    assert check["share_met"]["unsafe"] == 0.5 and check["share_met"]["victims"] == 0.5
+    assert check["share_all_h_met"] == 0.0 and check["share_all_met"] == 0.0
+    assert not check["passes"]
+    pair = check["conflicting_pairs"][0]
+    assert {pair["target_a"], pair["target_b"]} == {"unsafe", "victims"}
+    assert pair["phi"] == pytest.approx(-1.0)
+    met = met_matrix(draws, targets)
+    assert conflicts(met).iloc[0]["met_both"] == 0
+    ok = joint_check(_draws([{"unsafe": 0.2, "victims": 0.1, "gap": -0.1}] * 4), targets)
+    assert ok["share_all_h_met"] == 1.0 and ok["share_all_met"] == 0.0 and ok["passes"]
+    assert math.isclose(ok["install_threshold"], INSTALL_THRESHOLD)
+
+
+def _finished_calibration(out: Path, share_h: float) -> None:
+    res = out / "results"
+    (res / "calibrated_scenarios").mkdir(parents=True)
+    (res / "calibrated_scenarios" / "calibrated.toml").write_text(
+        'extends = "x.toml"\nname = "rotterdam_experiment_calibrated"\n', encoding="utf-8"
+    )
+    pd.DataFrame({"particle": [0], "weight": [1.0]}).to_parquet(res / "posterior_overrides.parquet")
+    check = {
+        "draws": 40,
+        "h_targets": ["F1", "F2", "F5"],
+        "share_all_h_met": share_h,
+        "share_met": {"F1": 0.3, "F2": 0.6, "F5": 0.5},
+        "install_threshold": INSTALL_THRESHOLD,
+        "passes": share_h >= INSTALL_THRESHOLD,
+    }
+    meta = {
+        "primary_file": "rotterdam_experiment.toml",
+        "installed_structure": "reference",
+        "joint_check": {"reference": check},
+    }
+    (res / "calibration.json").write_text(json.dumps(meta), encoding="utf-8")
+
+
+def test_install_refuses_a_calibration_that_fails_the_joint_check(tmp_path, monkeypatch, capsys):
+    import sim.calibrate.pipeline as pipeline
+    import sim.shipped
+
+    out = tmp_path / "run"
+    _finished_calibration(out, share_h=0.1)
+    dest = tmp_path / "scenarios"
+    dest.mkdir()
+    (dest / "calibrated.toml").write_text("# the old one\n", encoding="utf-8")
+    monkeypatch.setattr(sim.shipped, "SCENARIO_DIR", dest)
+    monkeypatch.setattr(pipeline, "calibrate", lambda settings: out / "results" / "report.md")
+    code = main(["calibrate", "--install", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    assert "joint posterior-predictive check fails" in err and "10 %" in err
+    assert "--force" in err and "F1 30 %" in err
+    assert (dest / "calibrated.toml").read_text(encoding="utf-8") == "# the old one\n"
+    assert not (dest / "calibrated_posterior.parquet").exists()
+    # forced: installed, with a warning
+    code = main(["calibrate", "--install", "--force", "--out", str(out)])
+    assert code == 0
+    assert "warning: installing although" in capsys.readouterr().err
+    assert "calibrated" in (dest / "calibrated.toml").read_text(encoding="utf-8")
+    assert (dest / "calibrated_posterior.parquet").exists()
+
+
+def test_install_accepts_a_calibration_that_passes(tmp_path):
+    from sim.calibrate.pipeline import install
+
+    out = tmp_path / "run"
+    _finished_calibration(out, share_h=0.8)
+    dest = tmp_path / "scenarios"
+    dest.mkdir()
+    written = install(out, dest_dir=dest)
+    assert [p.name for p in written] == ["calibrated.toml", "calibrated_posterior.parquet"]
+
+
+def test_force_without_install_is_refused(tmp_path, capsys):
+    code = main(["calibrate", "--force", "--out", str(tmp_path / "o")])
+    assert code == 2 and "--force only makes sense with --install" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
