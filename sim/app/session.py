@@ -126,7 +126,9 @@ def scale_population(scn: Scenario, residents: int | None) -> Scenario:
         streets = max(1, round(area.streets * factor))
         overrides[f"areas.{i}.streets"] = streets
         if area.groups and streets != area.streets:
-            overrides[f"areas.{i}.groups"] = max(1, round(area.groups * streets / area.streets))
+            covered = round(area.coverage * streets)  # a group needs a covered street
+            groups = max(1, round(area.groups * streets / area.streets))
+            overrides[f"areas.{i}.groups"] = min(groups, covered)
         households += streets * (area.households_per_street or per_street)
     sv = scn.survey
     if sv.participants + sv.non_participants > households // 2:

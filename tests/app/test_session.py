@@ -35,9 +35,11 @@ def test_every_offered_scenario_loads_at_page_population_sizes(key):
     base = load_named(key)
     scn = scale_population(base, 300)
     # every area keeps at least one street, so big cities cannot shrink below that
-    one_street_each = base.with_overrides(
-        {"survey.waves": [], **{f"areas.{i}.streets": 1 for i in range(len(base.areas))}}
-    )
+    one_street = {}
+    for i, area in enumerate(base.areas):  # one street, and no more groups than it allows
+        one_street[f"areas.{i}.streets"] = 1
+        one_street[f"areas.{i}.groups"] = min(area.groups, round(area.coverage))
+    one_street_each = base.with_overrides({"survey.waves": [], **one_street})
     smallest = expected_residents(one_street_each)
     assert 200 <= expected_residents(scn) <= max(450, 1.01 * smallest)
 
