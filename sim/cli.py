@@ -1,5 +1,5 @@
-"""The ``buurtsim`` command: ``run``, ``validate``, ``sweep``, ``sensitivity``, ``compare``,
-``factors-table``, ``calibrate``, ``app``, ``bench``.
+"""The ``buurtsim`` command: ``run``, ``validate``, ``sweep``, ``study``, ``sensitivity``,
+``compare``, ``factors-table``, ``calibrate``, ``app``, ``bench``.
 
 Each command lives in ``sim/commands/<name>.py`` with ``register(subparsers)``; heavy imports
 happen inside the handler, so ``buurtsim --help`` stays fast.
@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "run",
     "validate",
     "sweep",
+    "study",
     "sensitivity",
     "compare",
     "factors-table",
@@ -37,6 +38,8 @@ EXTRA_OF_MODULE = {
     "SALib": "sweep",
     "pyabc": "calibrate",
     "psutil": "bench",
+    "linearmodels": "study",
+    "statsmodels": "study",
     "ema_workbench": "ema",
 }
 
@@ -47,8 +50,8 @@ def missing_extra_message(command: str, error: ModuleNotFoundError) -> str | Non
     extra = EXTRA_OF_MODULE.get(top)
     if extra is None:
         return None
-    if extra == "sweep" and command == "calibrate":
-        extra = "calibrate"
+    if extra == "sweep" and command in ("calibrate", "study"):
+        extra = command
     return (
         f"buurtsim {command} needs the optional dependencies '{extra}' (module {top!r} is "
         f'not installed); install them with: pip install "buurtsim[{extra}]" '

@@ -21,6 +21,7 @@ from sim.logs import EventLog, Extras
 from sim.population import build_population
 from sim.scenario import FACTOR_NAMES, Scenario
 from sim.state import State
+from sim.streams import spawn_streams
 from sim.survey import empty_microdata, survey_wave
 
 #: Counts summed per week (everything else in ``daily`` is a level, averaged per week).
@@ -42,6 +43,10 @@ COUNT_COLUMNS = (
     "joined",
     "left",
     "crimes_reported",
+    "went_to_look",
+    "escalations",
+    "conflicts",
+    "left_after_conflict",
 )
 
 
@@ -49,16 +54,19 @@ class Engine:
     """One neighbourhood and its state; :meth:`step` advances one day.
 
     The public arrays (``pop`` and ``state``) are what the Mesa face and the app read.
-    ``extras`` chooses the opt-in event logs (:mod:`sim.logs`); without them ``log`` is None
-    and nothing extra is recorded.
+    Each submodel draws from its own stream of ``rng`` (:mod:`sim.streams`), so runs that
+    differ in one mechanism share the other submodels' random numbers. ``extras`` chooses the
+    opt-in event logs (:mod:`sim.logs`); without them ``log`` is None and nothing extra is
+    recorded.
     """
 
     def __init__(self, scenario: Scenario, rng: np.random.Generator, extras: Extras | None = None):
         self.scenario = scenario
         self.rng = rng
-        self.pop = build_population(scenario, rng)
-        self.state = State(self.pop, scenario, rng)
-        rules.form_groups(self.pop, self.state, scenario, rng)
+        self.streams = spawn_streams(rng)
+        self.pop = build_population(scenario, self.streams["population"])
+        self.state = State(self.pop, scenario, self.streams["population"])
+        rules.form_groups(self.pop, self.state, scenario, self.streams["formation"])
         self.records: list[dict[str, float]] = []
         self.surveys: list[pd.DataFrame] = []
         self.group_totals = np.zeros((self.pop.n_groups, 5))  # alerts chatter fb reports silent
@@ -114,19 +122,22 @@ class Engine:
     # -- the day ---------------------------------------------------------------------------
     def step(self) -> None:
         """Advance one day (the order is documented in :mod:`sim.rules`)."""
-        pop, st, scn, rng = self.pop, self.state, self.scenario, self.rng
+        pop, st, scn, rs = self.pop, self.state, self.scenario, self.streams
         self._interventions()
-        ev = rules.incidents(pop, st, scn, rng)
+        if scn.membership.invited_share > 0 and self.day == scn.membership.invitation_day:
+            rules.invite_streets(pop, st, scn, rs["invitation"])
+        ev = rules.incidents(pop, st, scn, rs["incidents"])
         rules.victimise(st, ev, scn)
-        witness_event, witness = rules.notice(pop, st, ev, rng)
-        resp = rules.respond(pop, st, ev, witness_event, witness, scn, rng)
-        arrests = rules.police(pop, st, ev, resp, scn, rng)
-        traffic = rules.group_messages(pop, st, ev, resp, scn, rng)
+        witness_event, witness = rules.notice(pop, st, ev, rs["noticing"])
+        resp = rules.respond(pop, st, ev, witness_event, witness, scn, rs["response"])
+        rules.go_and_look(pop, st, ev, resp, scn, rs["response"])
+        arrests = rules.police(pop, st, ev, resp, scn, rs["police"])
+        traffic = rules.group_messages(pop, st, ev, resp, scn, rs["messages"])
         rules.read_messages(pop, st, traffic, scn)
         rules.word_of_mouth(pop, st, resp, scn)
         rules.remember(st, scn)
-        left = rules.leave_groups(pop, st, scn, rng)
-        joined = rules.join_groups(pop, st, scn, rng)
+        left = rules.leave_groups(pop, st, scn, rs["leaving"])
+        joined = rules.join_groups(pop, st, scn, rs["joining"])
         self._record(ev, resp, traffic, arrests, joined, left)
         if self.day in self.waves:
             self._survey(self.waves[self.day])
@@ -206,6 +217,12 @@ class Engine:
             "confrontations": resp.confrontations,
             "joined": joined,
             "left": left,
+            "minutes_to_call": _mean(resp.call_minutes),
+            "arrival_minutes_112": _mean(resp.arrival_minutes[resp.caller_event[resp.call_112]]),
+            "went_to_look": int(resp.went_to_look.sum()),
+            "escalations": int(resp.escalated.sum()),
+            "conflicts": int(resp.conflict.sum()),
+            "left_after_conflict": int(st.left_after_conflict),
         }
         self.records.append(rec)
         if pop.n_groups:
@@ -243,7 +260,7 @@ class Engine:
             self.pop.area,
             eligible,
             cfg,
-            self.rng,
+            self.streams["survey"],
             self._panel_roster,
         )
         self.surveys.append(wave)
@@ -320,6 +337,12 @@ class Engine:
                 "outputs": list(self.log.extras.names) if self.log is not None else [],
             },
         )
+
+
+def _mean(x: np.ndarray) -> float:
+    """Mean of the values that are not NaN (NaN when there are none)."""
+    x = x[~np.isnan(x)]
+    return float(x.mean()) if len(x) else float("nan")
 
 
 @njit(cache=True, nogil=True, fastmath=True)  # sums in any order: last-bit differences only

@@ -44,6 +44,7 @@ GROUP_COUNTS = (
     "calls_0900",
     "arrests",
     "confrontations",
+    "went_to_look",
 )
 _C = {name: k for k, name in enumerate(GROUP_COUNTS)}
 
@@ -172,6 +173,8 @@ class EventLog:
         called[resp.caller_event[member_call]] = True
         acc[:, _C["arrests"]] += per_group(arrests & (g_ev >= 0) & (resp.alerted | called))
         acc[:, _C["confrontations"]] += per_group(resp.confronted)
+        looked = resp.went_to_look > 0
+        acc[:, _C["went_to_look"]] += per_group(looked, resp.went_to_look[looked])
         self._week_days += 1
         if st.day % 7 == 6:
             self._close_week()
@@ -212,6 +215,12 @@ class EventLog:
                 "police_came": resp.police_came.copy(),
                 "arrest": arrests.copy(),
                 "feedback": resp.feedback.copy(),
+                "duration_minutes": ev.duration.copy(),
+                "minutes_to_call": resp.call_minutes.copy(),
+                "arrival_minutes": resp.arrival_minutes.copy(),
+                "went_to_look": resp.went_to_look.astype(np.int64),
+                "escalated": resp.escalated.copy(),
+                "conflict": resp.conflict.copy(),
             }
         )
 

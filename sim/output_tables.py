@@ -58,6 +58,12 @@ DAILY = {
     "confrontations": ("count", "members who confronted a suspect today"),
     "joined": ("count", "residents who joined a group today"),
     "left": ("count", "members who left today"),
+    "minutes_to_call": ("minutes", "mean minutes from an incident's start to its first call"),
+    "arrival_minutes_112": ("minutes", "mean minutes from a 112 call to the police's arrival"),
+    "went_to_look": ("residents", "members who went out to look after alerts today"),
+    "escalations": ("count", "confrontations that escalated today"),
+    "conflicts": ("count", "confrontations that caused a conflict in the group today"),
+    "left_after_conflict": ("count", "members who left today because of a conflict"),
 }
 
 WEEKLY = {
@@ -83,6 +89,7 @@ GROUP_TOTALS = {
         "arrests for incidents the group alerted about or its members called in",
     ),
     "total_confrontations": ("count", "incidents in which a member confronted a suspect"),
+    "total_went_to_look": ("residents", "members who went out to look after the group's alerts"),
     "mean_feedback_delay_days": ("days", "mean days from report to feedback (NaN: none)"),
     "start_day": ("day", "first day with a member (0: founded at the start; -1: never)"),
     "members_ever": ("residents", "residents who were a member at any time"),
@@ -128,6 +135,7 @@ GROUP_WEEKS = {
     "calls_0900": ("count", "members' calls to 0900-8844"),
     "arrests": ("count", "arrests for incidents the group alerted about or its members called in"),
     "confrontations": ("count", "incidents in which a member confronted a suspect"),
+    "went_to_look": ("residents", "members who went out to look after the group's alerts"),
     "feedback_delay_days": ("days", "mean days from report to its feedback (NaN: none)"),
 }
 
@@ -151,6 +159,12 @@ INCIDENTS = {
     "police_came": ("bool", "the police responded"),
     "arrest": ("bool", "an arrest followed"),
     "feedback": ("bool", "the outcome was fed back to the group"),
+    "duration_minutes": ("minutes", "how long it could be seen while it happened"),
+    "minutes_to_call": ("minutes", "from its start to the first witness's call (NaN: none)"),
+    "arrival_minutes": ("minutes", "from the first call to the police's arrival (NaN: none)"),
+    "went_to_look": ("residents", "members who went out to look after the alert"),
+    "escalated": ("bool", "the confrontation escalated"),
+    "conflict": ("bool", "the confrontation caused a conflict in the group"),
 }
 
 PANEL = {

@@ -53,14 +53,11 @@ def atomic_dir(path: str | Path, kind: str = "run", *, overwrite: bool = False) 
 def plot_key_series(result: RunResult, png: Path) -> None:
     """Four panels of weekly series, burn-in shaded: unsafe members vs non-members, reports
     by channel, posts by type, crimes and arrests."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from sim.figures import subplots
 
     w = result.weekly()
     w = w[w["days"] == 7]  # a partial last week would look like a drop
-    fig, axes = plt.subplots(2, 2, figsize=(11, 7), sharex=True)
+    fig, axes = subplots(2, 2, figsize=(11, 7), sharex=True)
     panels = [
         (
             "% feeling unsafe (latent)",
@@ -94,7 +91,6 @@ def plot_key_series(result: RunResult, png: Path) -> None:
     )
     fig.tight_layout()
     fig.savefig(png, dpi=110)
-    plt.close(fig)
 
 
 def write_run(

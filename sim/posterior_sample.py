@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from sim.errors import UserError
-from sim.experiments.params import ParamInfo, PathError, describe_path, expand_overrides
+from sim.params import ParamInfo, PathError, describe_path, expand_overrides
 from sim.scenario import Scenario, ScenarioError
 
 #: ``<scenario stem>`` + this, next to a scenario file, is that scenario's posterior sample.

@@ -34,6 +34,7 @@ from sim import __version__
 from sim.engine import RunResult
 from sim.population import build_population
 from sim.scenario import FACTOR_NAMES, Scenario
+from sim.streams import spawn_streams
 from sim.survey import UNSAFE_ANSWERS, empty_microdata
 
 KINDS = ("burglary", "theft", "vandalism", "suspicious")
@@ -85,11 +86,18 @@ class Incident:
     kind: str  # one of KINDS
     in_progress: bool  # can be seen while it happens
     victim: Resident | None  # None for suspicious situations
+    duration: float = 0.0  # minutes it can be seen while it happens
     witnesses: list[Resident] = field(default_factory=list)
     calls: list[Call] = field(default_factory=list)
+    call_minutes: float | None = None  # minutes from its start to the first witness's call
     alerted: bool = False  # posted in the street's app group
     stigmatising: bool = False
+    went_to_look: int = 0  # members who went out to look after the alert
     confrontation: bool = False
+    escalated: bool = False
+    conflict: bool = False
+    came: bool = False  # the police came out (or followed up)
+    arrival: float | None = None  # minutes from the first call to the police's arrival
     arrest: bool = False
 
     @property
@@ -143,10 +151,18 @@ class Resident(mesa.Agent):
     def call_probability(self, incident: Incident) -> float:
         """Chance to call the police as one of ``len(incident.witnesses)`` witnesses."""
         r = self.model.spec.response
-        base = (r.call_crime if incident.is_crime else r.call_suspicious) * 2 * self.willingness
+        base = (
+            (r.call_crime if incident.is_crime else r.call_suspicious)
+            * r.willingness_factor
+            * self.willingness
+        )
         if self.member:
             f = self.group.factors
-            base *= 1 + 0.5 * f["saar_training"] + 0.5 * (f["clear_purpose"] - 0.5)
+            base *= (
+                1
+                + r.saar_call_boost * f["saar_training"]
+                + r.purpose_call_boost * (f["clear_purpose"] - 0.5)
+            )
         return min(base, 1.0) * len(incident.witnesses) ** -r.bystander_exponent
 
     def post_probability(self, incident: Incident) -> float:
@@ -156,7 +172,7 @@ class Resident(mesa.Agent):
             worth = 1.0
         else:
             recognition = self.group.factors["recognition_training"]
-            worth = r.false_alarm_share * (1 - 0.7 * recognition)
+            worth = r.false_alarm_share * (1 - r.recognition_false_alarm_cut * recognition)
         return r.post_propensity * worth
 
     # -- step 4b: reading the group -------------------------------------------------------
@@ -172,7 +188,7 @@ class Resident(mesa.Agent):
             + (m.near_weight - 1) * g.alerts_on_street.get(self.street, 0)
         )
         read_alerts = attention * g.relay * alerts
-        read_feedback = attention * g.feedback
+        read_feedback = attention * g.timely_feedback  # late feedback reassures less
         read_chatter = attention * g.relay * g.chatter
         read_responses = attention * g.relay * g.responded
 
@@ -271,10 +287,19 @@ class Resident(mesa.Agent):
         self.cohesion = toward(self.cohesion, mem.trait_drift, base["cohesion"])
         self.fatigue *= 1 - mem.fatigue_decay
 
-    def wants_to_leave(self) -> bool:
-        """Members (not administrators) leave at a base rate plus their fatigue."""
-        mb = self.model.spec.membership
-        return self.model.random.random() < mb.leave_rate + mb.leave_fatigue * self.fatigue
+    def wants_to_leave(self) -> tuple[bool, bool]:
+        """Members (not administrators) leave at a base rate plus their fatigue, more on a day
+        of conflict in their group (less with guarding). Returns (leaves, only because of
+        the conflict)."""
+        mb, g = self.model.spec.membership, self.group
+        usual = mb.leave_rate + mb.leave_fatigue * self.fatigue
+        extra = (
+            self.model.spec.response.conflict_leave
+            * g.conflicts
+            * (1 - g.factors["vigilantism_guard"])
+        )
+        draw = self.model.random.random()
+        return draw < usual + extra, usual <= draw < usual + extra
 
     def selection_weight(self) -> float:
         """exp(β·z − |β|²/2) over standardised worry, efficacy and cohesion (mean 1)."""
@@ -300,6 +325,7 @@ class Resident(mesa.Agent):
             * (1 + 0.5 * f["municipal_coordination"])
             * (1 + mb.social_influence * share)
             * self.selection_weight()
+            * self.street.join_boost
         )
         return self.model.random.random() < min(p, 1.0)
 
@@ -314,6 +340,7 @@ class Street(mesa.Agent):
         self.households = households
         self.residents: list[Resident] = []
         self.group: Group | None = None
+        self.join_boost = 1.0  # randomised encouragement: invited streets join more
 
     @property
     def multiplier(self) -> float:
@@ -352,13 +379,16 @@ class Street(mesa.Agent):
         ):
             expected[kind] = crime_today * rate / total if total > 0 else 0.0
         incidents = []
+        minutes = self.model.spec.police.offence_minutes
         for kind in KINDS:
             for _ in range(poisson(rnd, expected[kind])):
                 if kind == "suspicious":
-                    incidents.append(Incident(self, kind, True, None))
+                    inc = Incident(self, kind, True, None)
                 else:
                     seen = rnd.random() < c.in_progress_share
-                    incidents.append(Incident(self, kind, seen, rnd.choice(self.residents)))
+                    inc = Incident(self, kind, seen, rnd.choice(self.residents))
+                inc.duration = rnd.expovariate(1 / minutes)
+                incidents.append(inc)
         return incidents
 
 
@@ -377,7 +407,8 @@ class Group(mesa.Agent):
         self.members: dict[Resident, None] = {}  # an ordered set
         self.adults = 0
         self.quiet_days = 0
-        self.feedback_queue: dict[int, int] = {}  # day → feedback messages arriving
+        self.feedback_queue: dict[int, list[float]] = {}  # day → weights of arriving feedback
+        self.conflicts = 0  # conflicts after confrontations today
         self.totals = {"alerts": 0, "chatter": 0, "feedback": 0, "reports": 0}
         self.silent_weeks = 0
         self.alerts_this_week = 0
@@ -386,7 +417,7 @@ class Group(mesa.Agent):
     def clear_today(self) -> None:
         self.alerts = self.stigmatising = self.chatter = self.feedback = self.keepalive = 0
         self.responded = 0  # alerts about incidents a member called the police about
-        self.social = 0.0
+        self.social = self.timely_feedback = 0.0
         self.relay = 1.0
         self.alerts_on_street: dict[Street, int] = {}
         self.attention = 0.0
@@ -414,7 +445,9 @@ class Group(mesa.Agent):
         followups = sum(
             rnd.random() < m.admin_followup * f["active_admin"] for _ in range(self.alerts)
         )
-        self.feedback = self.feedback_queue.pop(day, 0) + followups
+        due = self.feedback_queue.pop(day, [])
+        self.feedback = len(due) + followups
+        self.timely_feedback = sum(due) + followups  # late feedback weighs less
         every = int(f["keep_alive_days"])
         self.keepalive = int(every > 0 and day % every == 0)
         # A layered group relays only a share of alerts and chatter to all members.
@@ -444,27 +477,41 @@ class Police(mesa.Agent):
     """The police: come out on reports, sometimes arrest, sometimes tell the group."""
 
     def step(self, incidents: list[Incident]) -> None:
-        """Step 6: response, arrests (heterdaadkracht), feedback to the group or the caller."""
+        """Step 6: response and arrival minutes, arrests (heterdaadkracht), feedback to the
+        group (after a delay in hours; late feedback weighs less) or the caller."""
         scn, rnd, day = self.model.spec, self.model.random, self.model.day
         pol = scn.police
         for inc in incidents:
             if not inc.calls:
                 continue
             by_112 = any(call.urgent for call in inc.calls)
-            came = rnd.random() < (pol.response_112 if by_112 else pol.response_0900)
+            inc.came = rnd.random() < (pol.response_112 if by_112 else pol.response_0900)
+            mean = pol.arrival_112_minutes if by_112 else pol.arrival_0900_minutes
+            travel = rnd.gammavariate(pol.arrival_shape, mean / pol.arrival_shape) if mean else 0
             group = inc.street.group
-            if came and by_112 and inc.is_crime and inc.in_progress:
+            if inc.came:
+                inc.arrival = travel
+            if inc.came and by_112 and inc.is_crime and inc.in_progress:
                 described = 1.0
                 if inc.alerted:  # a group alert gives a better description
-                    described += 0.5 * group.factors["recognition_training"]
-                if rnd.random() < min(pol.arrest_in_progress * described, 1.0):
+                    described += pol.description_bonus * group.factors["recognition_training"]
+                if pol.arrest_model == "timing":
+                    in_time = inc.call_minutes is not None and (
+                        inc.call_minutes + travel < inc.duration
+                    )
+                    chance = min(pol.arrest_on_scene * described, 1.0) if in_time else 0.0
+                else:
+                    chance = min(pol.arrest_in_progress * described, 1.0)
+                if rnd.random() < chance:
                     inc.arrest = True
                     self.model.arrest_until[inc.street.area] = day + scn.crime.arrest_memory_days
             group_told = group is not None and rnd.random() < group.feedback_probability()
             if group_told:
-                mean_delay = group.factors["feedback_delay_days"]
-                delay = round(rnd.expovariate(1 / mean_delay)) if mean_delay > 0 else 0
-                group.feedback_queue[day + delay] = group.feedback_queue.get(day + delay, 0) + 1
+                mean_hours = group.factors["feedback_delay_hours"]
+                hours = rnd.expovariate(1 / mean_hours) if mean_hours > 0 else 0.0
+                arrives = day + int((24 * rnd.random() + hours) // 24)  # reported at a random hour
+                weight = 1 / (1 + hours / pol.feedback_timeliness_hours)
+                group.feedback_queue.setdefault(arrives, []).append(weight)
             for call in inc.calls:
                 self.answer(call.caller, heard_in_group=group_told and call.caller.member)
 
@@ -501,7 +548,8 @@ class ReferenceModel(mesa.Model):
         self.spec = scenario
         self.seed = seed
         self.day = 0
-        pop = build_population(scenario, self.rng)  # numpy stream: as the engine's
+        # the engine's population stream: the same neighbourhood as the engine's
+        pop = build_population(scenario, spawn_streams(self.rng, ("population",))["population"])
         self.pop = pop
         self.streets = [
             Street(self, s, int(pop.area_of_street[s]), int(pop.households_of_street[s]))
@@ -606,6 +654,9 @@ class ReferenceModel(mesa.Model):
     def step(self) -> None:
         """One day, in the order of the ODD."""
         self.apply_interventions()
+        mb = self.spec.membership
+        if mb.invited_share > 0 and self.day == mb.invitation_day:
+            self.invite_streets()
         for r in self.residents:
             r.new_day()
         incidents = self.incidents()  # 1
@@ -634,6 +685,15 @@ class ReferenceModel(mesa.Model):
         if self.day in self.waves:
             self.surveys.append(self.survey(self.waves[self.day]))
         self.day += 1
+
+    def invite_streets(self) -> None:
+        """Randomised encouragement: in each area a random share of the covered streets is
+        invited; their residents' join chance is multiplied from now on."""
+        mb = self.spec.membership
+        for a in range(len(self.spec.areas)):
+            covered = [s for s in self.streets if s.area == a and s.group is not None]
+            for s in self.random.sample(covered, round(mb.invited_share * len(covered))):
+                s.join_boost = mb.invitation_boost
 
     def apply_interventions(self) -> None:
         for iv in self.spec.interventions:
@@ -694,17 +754,20 @@ class ReferenceModel(mesa.Model):
         crimes found afterwards report on 0900-8844 and, as members, post."""
         rnd, r = self.random, self.spec.response
         for inc in incidents:
-            urgent = inc.is_crime or rnd.random() < 0.3
+            urgent = inc.is_crime or rnd.random() < r.urgent_suspicious_share
             callers = [w for w in inc.witnesses if rnd.random() < w.call_probability(inc)]
-            member_callers = [w for w in callers if w.member]
-            rnd.shuffle(member_callers)
-            for w in member_callers[1:]:  # "112 is gebeld" seen in the app: hold back
+            # each noticed it at some moment, then took a while to call
+            at = {w: rnd.random() * inc.duration + self.hesitation(inc, w) for w in callers}
+            member_callers = sorted((w for w in callers if w.member), key=at.__getitem__)
+            for w in member_callers[1:]:  # "112 is gebeld" after the earliest: hold back
                 if rnd.random() < w.group.factors["saar_training"]:
                     callers.remove(w)
             inc.calls = [Call(w, urgent) for w in callers]
+            if callers:
+                inc.call_minutes = min(at[w] for w in callers)
             if inc.is_crime and not inc.in_progress:
                 v = inc.victim
-                if rnd.random() < min(r.call_crime * 1.5 * v.willingness, 1.0):
+                if rnd.random() < min(r.call_crime * r.late_report_factor * v.willingness, 1.0):
                     inc.calls.append(Call(v, urgent=False))
             if inc.street.group is None:
                 continue
@@ -715,27 +778,80 @@ class ReferenceModel(mesa.Model):
             if victim_posts and rnd.random() < r.post_propensity:
                 inc.alerted = True
             self.moderate(inc)
+            self.go_and_look(inc)
+
+    def hesitation(self, inc: Incident, caller: Resident) -> float:
+        """Minutes a witness takes to call after noticing: exponential, longer with more
+        witnesses (bystanders), shorter for SAAR-trained members."""
+        r = self.spec.response
+        trained = caller.group.factors["saar_training"] if caller.member else 0.0
+        mean = (
+            r.call_minutes
+            * len(inc.witnesses) ** r.bystander_delay_exponent
+            * (1 - r.saar_call_speedup * trained)
+        )
+        return self.random.expovariate(1 / mean) if mean > 0 else 0.0
 
     def moderate(self, inc: Incident) -> None:
-        """Without guarding and moderation, some alerts about ambiguous situations stigmatise
-        and some alerts about incidents in progress end in a risky confrontation."""
+        """Without guarding and moderation, some alerts about ambiguous situations
+        stigmatise."""
         if not inc.alerted:
             return
         r, f = self.spec.response, inc.street.group.factors
-        guard = 1 - f["vigilantism_guard"]
         if inc.kind == "suspicious":
-            p = r.stigma_share * guard * (1 - 0.5 * f["active_admin"])
+            p = (
+                r.stigma_share
+                * (1 - f["vigilantism_guard"])
+                * (1 - r.admin_stigma_cut * f["active_admin"])
+            )
             inc.stigmatising = self.random.random() < p
-        if inc.in_progress:
-            p = r.vigilante_share * guard * (1 - f["saar_training"])
-            inc.confrontation = self.random.random() < p
+
+    def go_and_look(self, inc: Incident) -> None:
+        """Reageer: after an alert about an incident in progress each member decides to go
+        out and look (members of the street more, SAAR-trained more); each who goes may
+        confront; a confrontation may escalate (a member of the street is shaken), stigmatises
+        on a false alarm and may cause a conflict in the group."""
+        if not (inc.alerted and inc.in_progress):
+            return
+        r, rnd, g = self.spec.response, self.random, inc.street.group
+        saar, guard = g.factors["saar_training"], g.factors["vigilantism_guard"]
+        near = min(r.look_near * (1 + r.saar_look_boost * saar), 1.0)
+        lookers = [
+            m
+            for m in g.members
+            if rnd.random() < (near if m.street is inc.street else near * r.look_far)
+        ]
+        inc.went_to_look = len(lookers)
+        per_looker = r.vigilante_share * (1 - guard) * (1 - saar)
+        inc.confrontation = any(rnd.random() < per_looker for _ in lookers)
+        if not inc.confrontation:
+            return
+        inc.stigmatising |= inc.kind == "suspicious"  # a confrontation on a false alarm
+        if rnd.random() < r.escalation_share:
+            inc.escalated = True
+            on_street = [m for m in g.members if m.street is inc.street]
+            if on_street:
+                shaken = rnd.choice(on_street)
+                shaken.worry = max(shaken.worry, self.spec.crime.victim_worry)
+                shaken.witnessed_today = True
+        if rnd.random() < r.conflict_share:
+            inc.conflict = True
+            g.conflicts += 1
 
     def leave(self) -> int:
         """Step 7b: members who are not administrators may leave."""
-        leaving = [r for r in self.residents if r.member and not r.admin and r.wants_to_leave()]
+        leaving, self.left_after_conflict = [], 0
+        for r in self.residents:
+            if r.member and not r.admin:
+                leaves, conflict = r.wants_to_leave()
+                if leaves:
+                    leaving.append(r)
+                    self.left_after_conflict += conflict
         for r in leaving:
             r.member = False
             del r.group.members[r]
+        for g in self.groups:
+            g.conflicts = 0
         return len(leaving)
 
     def join(self) -> int:
@@ -794,6 +910,16 @@ class ReferenceModel(mesa.Model):
                 "confrontations": sum(inc.confrontation for inc in incidents),
                 "joined": joined,
                 "left": left,
+                "minutes_to_call": mean(
+                    [inc.call_minutes for inc in incidents if inc.call_minutes is not None]
+                ),
+                "arrival_minutes_112": mean(
+                    [inc.arrival for inc in incidents for c in inc.calls if c.urgent and inc.came]
+                ),
+                "went_to_look": sum(inc.went_to_look for inc in incidents),
+                "escalations": sum(inc.escalated for inc in incidents),
+                "conflicts": sum(inc.conflict for inc in incidents),
+                "left_after_conflict": self.left_after_conflict,
             }
         )
         self.count_group_traffic(calls)

@@ -1,7 +1,8 @@
 """The daily process of DESIGN.md §2: one short function per rule, vectorised over arrays.
 
 Order of a day (``Engine.step``): interventions → 1 :func:`incidents` and :func:`victimise`
-→ 2 :func:`notice` → 3 :func:`respond` → 6a :func:`police` (decides outcomes and queues
+→ 2 :func:`notice` → 3 :func:`respond` (with :func:`call_moments`) and :func:`go_and_look`
+→ 6a :func:`police` (decides outcomes and queues
 feedback) → 4 :func:`group_messages` and :func:`read_messages` → 5 :func:`word_of_mouth` →
 7 :func:`remember`, :func:`leave_groups`, :func:`join_groups`.
 
@@ -11,8 +12,8 @@ describes the same rules in words, one section each.
 
 Rules that visit every resident (or every member) each day do so in a plain loop compiled
 by numba (the ``_``-prefixed function right below the rule); the rule itself gathers the
-day's figures and draws the random numbers with the run's generator, so a seed gives the
-same run in any process.
+day's figures and draws the random numbers from its submodel's stream (``sim/streams.py``),
+so a seed gives the same run in any process.
 """
 
 from __future__ import annotations
@@ -39,6 +40,11 @@ class Events:
     kind: np.ndarray  # int[E], BURGLARY … SUSPICIOUS
     in_progress: np.ndarray  # bool[E], can be seen while it happens
     victim: np.ndarray  # int[E], resident, -1 for suspicious situations
+    duration: np.ndarray | None = None  # float[E], minutes it can be seen while it happens
+
+    def __post_init__(self) -> None:
+        if self.duration is None:  # events made by hand: not timed (over at once)
+            self.duration = np.zeros(len(self.kind))
 
     @cached_property
     def is_crime(self) -> np.ndarray:
@@ -56,11 +62,28 @@ class Responses:
     call_112: np.ndarray  # bool[C], 112 (urgent) or 0900-8844
     alerted: np.ndarray  # bool[E], posted in the street's group
     stigmatising: np.ndarray  # bool[E], the alert stigmatises
-    confrontations: int
-    confronted: np.ndarray  # bool[E], a member confronted someone
-    # Filled in by :func:`police` (for the event logs):
+    confrontations: int = 0  # set by :func:`go_and_look`
+    # Per incident (None: made by hand, filled with 'nothing happened'):
+    call_minutes: np.ndarray | None = None  # float[E], minutes from the start to the first
+    #                                         call (NaN: none while it happened)
+    went_to_look: np.ndarray | None = None  # int[E], members who went out after the alert
+    confronted: np.ndarray | None = None  # bool[E], a member who went out confronted someone
+    escalated: np.ndarray | None = None  # bool[E], the confrontation escalated
+    conflict: np.ndarray | None = None  # bool[E], it caused a conflict in the group
+    # Filled in by :func:`police` (also for the event logs):
     police_came: np.ndarray | None = None  # bool[E]
     feedback: np.ndarray | None = None  # bool[E], the outcome is fed back to the group
+    arrival_minutes: np.ndarray | None = None  # float[E], first call → arrival; NaN: none came
+
+    def __post_init__(self) -> None:
+        n = len(self.alerted)
+        if self.call_minutes is None:
+            self.call_minutes = np.full(n, np.nan)
+        if self.went_to_look is None:
+            self.went_to_look = np.zeros(n, dtype=np.int64)
+        for name in ("confronted", "escalated", "conflict"):
+            if getattr(self, name) is None:
+                setattr(self, name, np.zeros(n, dtype=bool))
 
 
 # --------------------------------------------------------------------------- 1. incidents
@@ -162,7 +185,10 @@ def incidents(pop: Population, st: State, scn: Scenario, rng: np.random.Generato
         + (rng.random(len(kind)) * pop.street_size[street]).astype(np.int64),
         -1,
     )
-    return Events(street=street, kind=kind, in_progress=in_progress, victim=victim)
+    duration = rng.exponential(scn.police.offence_minutes, len(kind))
+    return Events(
+        street=street, kind=kind, in_progress=in_progress, victim=victim, duration=duration
+    )
 
 
 @compiled
@@ -220,14 +246,17 @@ def respond(
 ) -> Responses:
     """Step 3 (SAAR): witnesses call the police (discounted by the number of other
     witnesses), members post alerts; trained members signal '112 is gebeld' so fellow members
-    do not call again; weak rules let stigmatising posts and confrontations through.
-    Victims of crimes not seen in progress report afterwards (0900-8844) and post."""
+    do not call again; weak rules let stigmatising posts through. Victims of crimes not seen
+    in progress report afterwards (0900-8844) and post. Each call comes some minutes after
+    the incident started (:func:`call_moments`)."""
     r, f = scn.response, st.factors
     n_ev, n_w = len(ev.kind), len(witness)
     g_ev = pop.group_of_street[ev.street]
     if pop.n_groups == 0:  # no groups: no training, no app
         f = {k: np.zeros(1) for k in f}
-    u_w = rng.random((4, n_w))  # per witness: call, '112 is gebeld' order, hold back, post
+    u_w = rng.random((4, n_w))  # per witness: call, (unused), hold back, post
+    # '112 is gebeld' goes out after the earliest member's call: order calls by their minute.
+    u_w[1] = call_moments(pop, st, ev, witness_event, witness, f["saar_training"], scn, rng)
     calls = _calls(
         witness_event,
         witness,
@@ -237,52 +266,60 @@ def respond(
         st.willingness,
         f["saar_training"],
         f["clear_purpose"],
-        r.call_crime,
-        r.call_suspicious,
-        r.bystander_exponent,
+        np.array(
+            [
+                r.call_crime,
+                r.call_suspicious,
+                r.bystander_exponent,
+                r.willingness_factor,
+                r.saar_call_boost,
+                r.purpose_call_boost,
+            ]
+        ),
         n_ev,
         u_w,
     )
-    u_e = rng.random((3, n_ev))  # per event: urgent, stigmatising, confrontation
-    urgent = ev.is_crime | (u_e[0] < 0.3)
+    u_e = rng.random((2, n_ev))  # per event: urgent, stigmatising
+    urgent = ev.is_crime | (u_e[0] < r.urgent_suspicious_share)
 
     # Victims of crimes found afterwards report on 0900-8844.
     late = np.flatnonzero(ev.is_crime & ~ev.in_progress)
     v = ev.victim[late]
     u_late = rng.random((2, len(late)))  # per late crime: report, post
-    reports = u_late[0] < np.minimum(r.call_crime * 1.5 * st.willingness[v], 1.0)
+    reports = u_late[0] < np.minimum(r.call_crime * r.late_report_factor * st.willingness[v], 1.0)
     caller_event = np.concatenate([witness_event[calls], late[reports]])
     caller = np.concatenate([witness[calls], v[reports]])
     call_112 = np.concatenate([urgent[witness_event[calls]], np.zeros(reports.sum(), bool)])
+    minutes = _first_call(witness_event, calls, u_w[1], n_ev)
 
     # App: members who noticed post; victims who are members post afterwards.
     alerted = np.zeros(n_ev, dtype=bool)
     stigma = np.zeros(n_ev, dtype=bool)
-    confronted = np.zeros(n_ev, dtype=bool)
-    confrontations = 0
     if pop.n_groups:
         alerted[late[st.member[v] & (u_late[1] < r.post_propensity)]] = True
-        confrontations = _alerts(
+        _alerts(
             witness_event,
             witness,
             ev.is_crime,
-            ev.in_progress,
             ev.kind == SUSPICIOUS,
             g_ev,
             st.member,
             f["recognition_training"],
             f["vigilantism_guard"],
             f["active_admin"],
-            f["saar_training"],
-            r.false_alarm_share,
-            r.post_propensity,
-            r.stigma_share,
-            r.vigilante_share,
+            np.array(
+                [
+                    r.false_alarm_share,
+                    r.post_propensity,
+                    r.stigma_share,
+                    r.recognition_false_alarm_cut,
+                    r.admin_stigma_cut,
+                ]
+            ),
             u_w[3],
-            u_e,
+            u_e[1],
             alerted,
             stigma,
-            confronted,
         )
     return Responses(
         witness_event,
@@ -292,30 +329,27 @@ def respond(
         call_112,
         alerted,
         stigma,
-        confrontations,
-        confronted,
+        call_minutes=minutes,
     )
 
 
 @compiled
 def _calls(
-    event,
-    witness,
-    is_crime,
-    group,
-    member,
-    willingness,
-    saar,
-    purpose,
-    call_crime,
-    call_suspicious,
-    bystander_exponent,
-    n_events,
-    u,
+    event, witness, is_crime, group, member, willingness, saar, purpose, params, n_events, u
 ):
     """Signaleer/Alarmeer: each witness calls with their willingness (trained members more),
-    discounted by the number of witnesses; after the first member's call of an event (in
-    random order, ``u[1]``), trained members hold back (``u[2]``)."""
+    discounted by the number of witnesses; after the first member's call of an event (the
+    earliest by its minute, ``u[1]``), trained members hold back (``u[2]``). ``params``: call chance
+    for a crime and a suspicious situation, bystander exponent, willingness factor, SAAR and
+    purpose boosts of members' calls."""
+    call_crime, call_suspicious, bystander_exponent, will_factor, saar_boost, purpose_boost = (
+        params[0],
+        params[1],
+        params[2],
+        params[3],
+        params[4],
+        params[5],
+    )
     n_witnesses = np.zeros(n_events)
     for k in range(len(event)):
         n_witnesses[event[k]] += 1
@@ -323,10 +357,10 @@ def _calls(
     first = np.full(n_events, -1)
     for k in range(len(event)):
         e, i = event[k], witness[k]
-        p = (call_crime if is_crime[e] else call_suspicious) * 2 * willingness[i]
+        p = (call_crime if is_crime[e] else call_suspicious) * will_factor * willingness[i]
         if member[i]:
             g = group[e]
-            p *= 1 + 0.5 * saar[g] + 0.5 * (purpose[g] - 0.5)
+            p *= 1 + saar_boost * saar[g] + purpose_boost * (purpose[g] - 0.5)
         calls[k] = u[0, k] < min(p, 1.0) * n_witnesses[e] ** -bystander_exponent
         if calls[k] and member[i] and (first[e] < 0 or u[1, k] < u[1, first[e]]):
             first[e] = k
@@ -338,50 +372,139 @@ def _calls(
 
 
 @compiled
+def _first_call(event, calls, moment, n_events):
+    """The earliest moment among the calls of each event (NaN: no call)."""
+    first = np.full(n_events, np.nan)
+    for k in range(len(event)):
+        e = event[k]
+        if calls[k] and not moment[k] >= first[e]:  # NaN compares False: the first call wins
+            first[e] = moment[k]
+    return first
+
+
+def call_moments(
+    pop: Population,
+    st: State,
+    ev: Events,
+    witness_event: np.ndarray,
+    witness: np.ndarray,
+    saar: np.ndarray,
+    scn: Scenario,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Step 3 (time inside the day): the minute, counted from an incident's start, at which
+    each witness would call. A witness notices it at a uniform moment while it lasts and then
+    takes an exponential time to call: ``response.call_minutes``, longer with more witnesses
+    (bystanders wait for each other), shorter for SAAR-trained members. The first call of an
+    incident is the earliest of those who do call."""
+    r = scn.response
+    n_witnesses = np.bincount(witness_event, minlength=len(ev.kind))[witness_event]
+    u = rng.random((2, len(witness_event)))  # per witness: moment noticed, minutes to call
+    g = np.maximum(pop.group_of_street[ev.street[witness_event]], 0)  # no groups: saar = [0]
+    trained = np.where(st.member[witness], saar[g], 0.0)
+    hesitation = (
+        r.call_minutes
+        * n_witnesses**r.bystander_delay_exponent
+        * (1 - r.saar_call_speedup * trained)
+    )
+    return u[0] * ev.duration[witness_event] - np.log1p(-u[1]) * hesitation
+
+
+@compiled
 def _alerts(
     event,
     witness,
     is_crime,
-    in_progress,
     suspicious,
     group,
     member,
     recognition,
     guard,
     admin,
-    saar,
-    false_alarm_share,
-    post_propensity,
-    stigma_share,
-    vigilante_share,
+    params,
     u_post,
-    u,
+    u_stigma,
     alerted,
     stigma,
-    confronted,
 ):
     """Members who noticed post (a suspicious situation less often after recognition
-    training); weak rules let stigmatising posts and confrontations through. Marks
-    ``alerted``, ``stigma`` and ``confronted`` per event and returns the number of
-    confrontations."""
+    training); weak rules let stigmatising posts through. Marks ``alerted`` and ``stigma``
+    per event. ``params``: false-alarm share, post propensity, stigma share, cut of false
+    alarms by recognition training, cut of stigmatising posts by an active administrator."""
+    false_alarm_share, post_propensity, stigma_share, recognition_cut, admin_cut = (
+        params[0],
+        params[1],
+        params[2],
+        params[3],
+        params[4],
+    )
     for k in range(len(event)):
         e = event[k]
         if member[witness[k]]:
-            worth = 1.0 if is_crime[e] else false_alarm_share * (1 - 0.7 * recognition[group[e]])
+            worth = 1.0
+            if not is_crime[e]:
+                worth = false_alarm_share * (1 - recognition_cut * recognition[group[e]])
             if u_post[k] < post_propensity * worth:
                 alerted[e] = True
-    confrontations = 0
     for e in range(len(alerted)):
         if group[e] < 0:
             alerted[e] = False
         if not alerted[e]:
             continue
         g = group[e]
-        stigma[e] = suspicious[e] and u[1, e] < stigma_share * (1 - guard[g]) * (1 - 0.5 * admin[g])
-        if in_progress[e] and u[2, e] < vigilante_share * (1 - guard[g]) * (1 - saar[g]):
-            confronted[e] = True
-            confrontations += 1
-    return confrontations
+        stigma[e] = suspicious[e] and u_stigma[e] < stigma_share * (1 - guard[g]) * (
+            1 - admin_cut * admin[g]
+        )
+
+
+def go_and_look(
+    pop: Population, st: State, ev: Events, resp: Responses, scn: Scenario, rng: np.random.Generator
+) -> None:
+    """Step 3b (SAAR: Reageer): after an alert about an incident in progress some members go
+    out to look — members of the street more than members elsewhere in the group, SAAR-trained
+    members more (at a safe distance). Each who goes out may confront the 'suspect' (less with
+    guarding and SAAR). A confrontation can escalate (a member of the street is shaken as a
+    victim is), stigmatises when the alarm was false (an ambiguous situation), and can cause
+    a conflict in the group that makes some members leave (:func:`leave_groups`)."""
+    r, f = scn.response, st.factors
+    out = np.flatnonzero(resp.alerted & ev.in_progress)
+    if len(out) == 0:
+        return
+    g = pop.group_of_street[ev.street[out]]
+    near = _members_on(st.member, pop.street_start, ev.street[out])
+    far = st.members_per_group[g] - near
+    saar, guard = f["saar_training"][g], f["vigilantism_guard"][g]
+    p_near = np.minimum(r.look_near * (1 + r.saar_look_boost * saar), 1.0)
+    looked = rng.binomial(near, p_near) + rng.binomial(far, p_near * r.look_far)
+    per_looker = r.vigilante_share * (1 - guard) * (1 - saar)
+    u = rng.random((4, len(out)))  # per alert: confrontation, escalation, conflict, who
+    confronted = u[0] < 1 - (1 - per_looker) ** looked
+    escalated = confronted & (u[1] < r.escalation_share)
+    conflict = confronted & (u[2] < r.conflict_share)
+    resp.went_to_look[out] = looked
+    resp.confronted[out] = confronted
+    resp.escalated[out] = escalated
+    resp.conflict[out] = conflict
+    resp.confrontations = int(confronted.sum())
+    resp.stigmatising[out] |= confronted & (ev.kind[out] == SUSPICIOUS)
+    np.add.at(st.conflicts, g[conflict], 1)
+    for k in np.flatnonzero(escalated):  # a member of the street is shaken as a victim is
+        lo = pop.street_start[ev.street[out[k]]]
+        on_street = lo + np.flatnonzero(st.member[lo : pop.street_start[ev.street[out[k]] + 1]])
+        if len(on_street):
+            i = on_street[int(u[3, k] * len(on_street))]
+            st.worry[i] = max(st.worry[i], scn.crime.victim_worry)
+            st.shaken[i] = True
+
+
+@compiled
+def _members_on(member, street_start, streets):
+    """Members living on each of ``streets``."""
+    out = np.zeros(len(streets), dtype=np.int64)
+    for k in range(len(streets)):
+        for i in range(street_start[streets[k]], street_start[streets[k] + 1]):
+            out[k] += member[i]
+    return out
 
 
 # --------------------------------------------------------------------------- 6. police
@@ -390,27 +513,38 @@ def _alerts(
 def police(
     pop: Population, st: State, ev: Events, resp: Responses, scn: Scenario, rng: np.random.Generator
 ) -> np.ndarray:
-    """Step 6: police respond to reported incidents; a 112 call about a crime in progress can
-    lead to an arrest (better descriptions after recognition training). With a feedback link
-    the outcome is queued for the group after the feedback delay; reporters who hear nothing
-    lose willingness and efficacy. Returns the arrests per event."""
+    """Step 6: police respond to reported incidents and arrive some minutes after the first
+    call (112 fast, 0900-8844 slow). A 112 call about a crime in progress can lead to an
+    arrest in the act: under ``police.arrest_model = "timing"`` when the police arrive before
+    the offence ends and catch the offender, under ``"probability"`` with a fixed chance
+    (both better with the description of a trained group's alert). With a feedback link the
+    outcome is queued for the group after a delay in hours (late feedback weighs less);
+    reporters who hear nothing lose willingness and efficacy. Sets ``resp.arrival_minutes``;
+    returns the arrests per event."""
     pol, f = scn.police, st.factors
     n_ev = len(ev.kind)
     reported = np.zeros(n_ev, dtype=bool)
     reported[resp.caller_event] = True
     by_112 = np.zeros(n_ev, dtype=bool)
     by_112[resp.caller_event[resp.call_112]] = True
-    came = reported & (rng.random(n_ev) < np.where(by_112, pol.response_112, pol.response_0900))
+    u = rng.random((2, n_ev))  # per event: police come, catch
+    came = reported & (u[0] < np.where(by_112, pol.response_112, pol.response_0900))
+    mean = np.where(by_112, pol.arrival_112_minutes, pol.arrival_0900_minutes)
+    travel = rng.gamma(pol.arrival_shape, mean / pol.arrival_shape)
+    resp.arrival_minutes = np.where(came, travel, np.nan)
     g = pop.group_of_street[ev.street]
     gi = np.maximum(g, 0)
-    described = 1 + 0.5 * f["recognition_training"][gi] * resp.alerted if pop.n_groups else 1
-    arrest = (
-        came
-        & by_112
-        & ev.is_crime
-        & ev.in_progress
-        & (rng.random(n_ev) < np.minimum(pol.arrest_in_progress * described, 1.0))
+    described = (
+        1 + pol.description_bonus * f["recognition_training"][gi] * resp.alerted
+        if pop.n_groups
+        else 1
     )
+    if pol.arrest_model == "timing":
+        in_time = resp.call_minutes + travel < ev.duration  # NaN (no call) compares False
+        chance = np.where(in_time, np.minimum(pol.arrest_on_scene * described, 1.0), 0.0)
+    else:
+        chance = np.minimum(pol.arrest_in_progress * described, 1.0)
+    arrest = came & by_112 & ev.is_crime & ev.in_progress & (u[1] < chance)
     st.arrest_until[pop.area_of_street[ev.street[arrest]]] = st.day + scn.crime.arrest_memory_days
 
     # Feedback: to the group when the incident is on a covered street, else personal.
@@ -424,9 +558,12 @@ def police(
         )
         fb = reported & (g >= 0) & (rng.random(n_ev) < p_fb)
         if fb.any():
-            delay = np.rint(rng.exponential(f["feedback_delay_days"][g[fb]])).astype(int)
-            for d, group, caught in zip(delay, g[fb], arrest[fb], strict=True):
-                st.queue_feedback(st.day + int(d), int(group), bool(caught))
+            hours = rng.exponential(f["feedback_delay_hours"][g[fb]])
+            clock = 24 * rng.random(len(hours))  # hour of the day of the report
+            days = ((clock + hours) // 24).astype(int)
+            weight = 1 / (1 + hours / pol.feedback_timeliness_hours)
+            for d, group, w, caught in zip(days, g[fb], weight, arrest[fb], strict=True):
+                st.queue_feedback(st.day + int(d), int(group), bool(caught), float(w))
     resp.police_came, resp.feedback = came, fb
     heard = fb[resp.caller_event] & st.member[resp.caller]
     personal = ~heard & (rng.random(len(resp.caller)) < pol.caller_feedback)
@@ -454,6 +591,12 @@ class GroupTraffic:
     alert_street: np.ndarray  # alerts per street (for 'close by')
     responded: np.ndarray  # alerts about incidents a member called the police about
     relay: np.ndarray  # share of alerts and chatter that reaches all members (layered)
+    # feedback weighted by its timeliness (what reassures); None: all of it on time
+    timely_feedback: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.timely_feedback is None:
+            self.timely_feedback = self.feedback
 
 
 def group_messages(
@@ -481,13 +624,15 @@ def group_messages(
         if alerts.any()
         else 0
     )
-    feedback = st.feedback_due(n_g) + followup
+    due, due_weight = st.feedback_due(n_g)
+    feedback = due + followup
+    timely = due_weight + followup
     every = f["keep_alive_days"]
     keepalive = ((every > 0) & (st.day % np.maximum(every, 1) == 0)).astype(float)
     alert_street = np.bincount(ev.street[resp.alerted], minlength=pop.n_streets)
     relay = 1 - (1 - m.layered_relay) * f["layered"]
     return GroupTraffic(
-        alerts, stigma, chatter, social, feedback, keepalive, alert_street, responded, relay
+        alerts, stigma, chatter, social, feedback, keepalive, alert_street, responded, relay, timely
     )
 
 
@@ -540,7 +685,7 @@ def read_messages(pop: Population, st: State, traffic: GroupTraffic, scn: Scenar
         attention(st, traffic, scn),
         relay * (traffic.alerts + (m.stigma_weight - 1) * traffic.stigmatising),
         traffic.alert_street * relay[np.maximum(pop.group_of_street, 0)],
-        traffic.feedback,
+        traffic.timely_feedback,  # late feedback reassures less
         relay * traffic.chatter,
         traffic.social,
         m.admin_pull * f["active_admin"],
@@ -802,25 +947,44 @@ def _selection(levels, i, beta, mean, sd):
 
 
 def leave_groups(pop: Population, st: State, scn: Scenario, rng: np.random.Generator) -> int:
-    """Step 7b: members (not administrators) leave with a base rate plus fatigue."""
+    """Step 7b: members (not administrators) leave with a base rate plus fatigue, and more on
+    a day their group had a conflict after a confrontation (less with guarding)."""
     mb = scn.membership
     members = st.members()
-    gone = _leavers(
-        members, st.admin, st.fatigue, mb.leave_rate, mb.leave_fatigue, rng.random(len(members))
+    extra = scn.response.conflict_leave * st.conflicts
+    if pop.n_groups:
+        extra = extra * (1 - st.factors["vigilantism_guard"])
+    gone, st.left_after_conflict = _leavers(
+        members,
+        st.admin,
+        st.fatigue,
+        st.resident_group,
+        extra,
+        mb.leave_rate,
+        mb.leave_fatigue,
+        rng.random(len(members)),
     )
+    st.conflicts[:] = 0
     st.leave(gone)
     return len(gone)
 
 
 @compiled
-def _leavers(members, admin, fatigue, leave_rate, leave_fatigue, draws):
+def _leavers(members, admin, fatigue, group, extra, leave_rate, leave_fatigue, draws):
+    """Members whose draw is below their chance to leave; and how many of them left only
+    because of a conflict (their draw fell in the conflict's extra chance)."""
     gone = np.empty(len(members), dtype=np.int64)
     n = 0
+    after_conflict = 0
     for k, i in enumerate(members):
-        if not admin[i] and draws[k] < leave_rate + leave_fatigue * fatigue[i]:
+        if admin[i]:
+            continue
+        usual = leave_rate + leave_fatigue * fatigue[i]
+        if draws[k] < usual + extra[group[i]]:
             gone[n] = i
             n += 1
-    return gone[:n]
+            after_conflict += draws[k] >= usual
+    return gone[:n], after_conflict
 
 
 def join_groups(pop: Population, st: State, scn: Scenario, rng: np.random.Generator) -> int:
@@ -843,11 +1007,16 @@ def join_groups(pop: Population, st: State, scn: Scenario, rng: np.random.Genera
     z_max = np.maximum(beta * (0 - mean) / sd, beta * (1 - mean) / sd) - beta**2 / 2
     bound = per_group.max() * (1 + mb.social_influence) * np.exp(z_max.sum())
     covered = st.covered_residents
+    boost = st.join_multiplier  # invited streets (randomised encouragement); None: no one
+    if boost is not None:
+        bound *= boost.max()
     if bound < 0.2:
         picked = covered[rng.choice(len(covered), rng.binomial(len(covered), bound), replace=False)]
         draws = rng.random(len(picked)) * bound
     else:  # no thinning: a draw for everyone (a chance above 1 is a certain join)
         picked, draws, bound = covered, rng.random(len(covered)), np.inf
+    if boost is not None:  # draw < chance × boost  ⇔  draw / boost < chance
+        draws = draws / boost[picked]
     new, above = _joiners(
         picked,
         draws,
@@ -868,6 +1037,19 @@ def join_groups(pop: Population, st: State, scn: Scenario, rng: np.random.Genera
     st.join(new)
     st.fatigue[new] = 0.0
     return len(new)
+
+
+def invite_streets(pop: Population, st: State, scn: Scenario, rng: np.random.Generator) -> None:
+    """Randomised encouragement (on ``membership.invitation_day``): in each area a random
+    ``invited_share`` of the covered streets is invited; from now on their residents' join
+    chance is multiplied by ``invitation_boost``."""
+    mb = scn.membership
+    covered = pop.group_of_street >= 0
+    for a in range(len(pop.area_names)):
+        streets = np.flatnonzero(covered & (pop.area_of_street == a))
+        k = int(round(mb.invited_share * len(streets)))
+        st.invited_street[rng.choice(streets, size=k, replace=False)] = True
+    st.join_multiplier = np.where(st.invited_street[pop.street], mb.invitation_boost, 1.0)
 
 
 @compiled

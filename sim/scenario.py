@@ -29,9 +29,20 @@ class ScenarioError(UserError):
     """A scenario file that cannot be used; the message names file, field and allowed values."""
 
 
-def _f(default: Any, description: str, *, unit: str = "", source: str = "", **bounds: Any):
-    """A documented field: ``description``, ``unit`` and ``source`` go into docs/scenarios.md."""
-    extra = {"unit": unit, "source": source}
+def _f(
+    default: Any,
+    description: str,
+    *,
+    unit: str = "",
+    source: str = "",
+    step: float | None = None,
+    **bounds: Any,
+):
+    """A documented field: ``description``, ``unit`` and ``source`` go into docs/scenarios.md;
+    ``step`` is the app's slider step where the default one would be too coarse."""
+    extra: dict[str, Any] = {"unit": unit, "source": source}
+    if step is not None:
+        extra["step"] = step
     return Field(default, description=description, json_schema_extra=extra, **bounds)
 
 
@@ -43,8 +54,30 @@ class Strict(BaseModel):
 
 # --------------------------------------------------------------------------- success factors
 
+#: Renamed success factors: old key → (new key, factor that converts the old unit).
+RENAMED_FACTORS = {"feedback_delay_days": ("feedback_delay_hours", 24.0)}
 
-class SuccessFactors(Strict):
+
+class FactorTable(Strict):
+    """Base of the success factor tables: reads renamed keys (e.g. ``feedback_delay_days``)
+    as their successors. The old key wins when both are present (a child file that still
+    uses the old key overrides a parent that uses the new one)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or not any(k in data for k in RENAMED_FACTORS):
+            return data
+        data = dict(data)
+        for old, (new, scale) in RENAMED_FACTORS.items():
+            if old in data:
+                value = data.pop(old)
+                ok = isinstance(value, int | float) and not isinstance(value, bool)
+                data[new] = value * scale if ok else value
+        return data
+
+
+class SuccessFactors(FactorTable):
     """The fifteen success factors of an app group (FIELD.md), set per group.
 
     Levels in [0, 1] mean "absent" (0) to "fully in place" (1).
@@ -77,13 +110,16 @@ class SuccessFactors(Strict):
         ge=0,
         le=1,
     )
-    feedback_delay_days: float = _f(
-        3.0,
-        "Mean delay before feedback reaches the group (Tilburg: about 10 minutes ≈ 0).",
-        unit="days",
+    feedback_delay_hours: float = _f(
+        72.0,
+        "Mean delay before feedback reaches the group (Tilburg: about ten minutes, 0.17 h). "
+        "Late feedback reassures less (police.feedback_timeliness_hours). The old key "
+        "feedback_delay_days is still read (days × 24).",
+        unit="hours",
         source="Akkermans & Vollaard 2015",
         ge=0,
-        le=60,
+        le=1440,
+        step=1 / 6,
     )
     linked_professional: bool = _f(
         False,
@@ -193,7 +229,7 @@ def _optional(annotation: Any, metadata: list) -> Any:
 # The same fields, all optional: what a single area or an intervention changes.
 FactorOverrides = create_model(
     "FactorOverrides",
-    __base__=Strict,
+    __base__=FactorTable,
     **{
         name: (_optional(info.annotation, info.metadata), Field(None, description=info.description))
         for name, info in SuccessFactors.model_fields.items()
@@ -405,8 +441,8 @@ class Response(Strict):
 
     call_crime: float = _f(
         0.5,
-        "Chance that a witness of a crime calls the police, times own willingness ×2 "
-        "(victims who find a crime afterwards: ×1.5).",
+        "Chance that a witness of a crime calls the police, times own willingness × "
+        "willingness_factor (victims who find a crime afterwards: × late_report_factor).",
         unit="probability",
         source="calibrated to F6",
         ge=0,
@@ -448,10 +484,146 @@ class Response(Strict):
     )
     vigilante_share: float = _f(
         0.08,
-        "Chance that a posted alert leads members to a risky confrontation, without SAAR "
-        "or guarding.",
-        unit="probability",
+        "Chance that a member who goes out to look after an alert confronts the 'suspect', "
+        "without SAAR or guarding (× (1 − vigilantism_guard) × (1 − saar_training)).",
+        unit="probability per member out",
         source="Lub; Mehlbaum & Van Steden 2018",
+        ge=0,
+        le=1,
+    )
+    # -- effect sizes of the call and post rules (today's constants) ------------------------
+    willingness_factor: float = _f(
+        2.0,
+        "A witness's call chance is call_crime (or call_suspicious) × this × willingness.",
+        unit="×",
+        source="assumption (average willingness 0.45 gives about the base chance)",
+        ge=0,
+        le=10,
+    )
+    late_report_factor: float = _f(
+        1.5,
+        "A victim who finds a crime afterwards reports with call_crime × this × willingness.",
+        unit="×",
+        source="assumption (victims report more than witnesses; CBS F6)",
+        ge=0,
+        le=10,
+    )
+    urgent_suspicious_share: float = _f(
+        0.3,
+        "Share of calls about an ambiguous situation made on 112 (the rest on 0900-8844).",
+        unit="share",
+        source="assumption",
+        ge=0,
+        le=1,
+    )
+    saar_call_boost: float = _f(
+        0.5,
+        "A member's call chance × (1 + this × saar_training + purpose_call_boost × "
+        "(clear_purpose − 0.5)): trained members call first (Alarmeer).",
+        unit="×",
+        source="assumption; SAAR (police/WABP guidance)",
+        ge=0,
+        le=5,
+    )
+    purpose_call_boost: float = _f(
+        0.5,
+        "How much a clear purpose adds to (or, below 0.5, takes from) a member's call chance.",
+        unit="×",
+        source="assumption; Zoutendijk (Inholland)",
+        ge=0,
+        le=2,
+    )
+    recognition_false_alarm_cut: float = _f(
+        0.7,
+        "Share of posts about ambiguous situations that full recognition training prevents.",
+        unit="share",
+        source="assumption; police guidance (Ede)",
+        ge=0,
+        le=1,
+    )
+    admin_stigma_cut: float = _f(
+        0.5,
+        "Share of stigmatising posts a fully active administrator prevents.",
+        unit="share",
+        source="assumption; Zoutendijk (Inholland)",
+        ge=0,
+        le=1,
+    )
+    # -- time inside a day ---------------------------------------------------------------
+    call_minutes: float = _f(
+        4.0,
+        "Mean minutes from noticing an incident to calling, for an untrained witness alone "
+        "(exponential; a witness notices at a uniform moment while the incident lasts).",
+        unit="minutes",
+        source="assumption",
+        ge=0,
+        le=240,
+    )
+    saar_call_speedup: float = _f(
+        0.5,
+        "Share of the minutes to the call that SAAR training cuts (Signaleer, Alarmeer: call "
+        "112 before anything else).",
+        unit="share",
+        source="assumption; SAAR (police/WABP guidance)",
+        ge=0,
+        le=1,
+    )
+    bystander_delay_exponent: float = _f(
+        0.3,
+        "The minutes to a call grow as witnesses^exponent (bystanders wait for each other).",
+        source="Gerritsen 2015 (bystander effect); assumption for the size",
+        ge=0,
+        le=3,
+    )
+    # -- Reageer: going out to look, confrontations --------------------------------------
+    look_near: float = _f(
+        0.1,
+        "Chance that a member living on the street of an alert about an incident in "
+        "progress goes out to look (× (1 + saar_look_boost × saar_training)).",
+        unit="probability",
+        source="assumption; SAAR 'Reageer' (police/WABP guidance)",
+        ge=0,
+        le=1,
+    )
+    look_far: float = _f(
+        0.05,
+        "The same for members elsewhere in the group, relative to look_near (proximity).",
+        unit="×",
+        source="assumption",
+        ge=0,
+        le=1,
+    )
+    saar_look_boost: float = _f(
+        0.5,
+        "SAAR training makes members more ready to look at a safe distance (Reageer).",
+        unit="×",
+        source="assumption; SAAR (police/WABP guidance)",
+        ge=0,
+        le=5,
+    )
+    escalation_share: float = _f(
+        0.1,
+        "Chance that a confrontation escalates (threat, violence): a member of the street "
+        "is shaken as a victim is.",
+        unit="probability",
+        source="assumption; Lub",
+        ge=0,
+        le=1,
+    )
+    conflict_share: float = _f(
+        0.3,
+        "Chance that a confrontation causes a conflict in the group.",
+        unit="probability",
+        source="assumption; Mehlbaum & Van Steden 2018",
+        ge=0,
+        le=1,
+    )
+    conflict_leave: float = _f(
+        0.03,
+        "Extra chance for each member (not an administrator) to leave on the day of a "
+        "conflict in the group (× (1 − vigilantism_guard)).",
+        unit="probability per conflict",
+        source="assumption",
         ge=0,
         le=1,
     )
@@ -744,13 +916,80 @@ class Police(Strict):
     response_0900: float = _f(
         0.4, "Chance of follow-up on a 0900-8844 report.", unit="probability", ge=0, le=1
     )
+    arrest_model: Literal["timing", "probability"] = _f(
+        "timing",
+        "How an arrest in the act happens: 'timing' — the police arrive before the offence "
+        "ends (minutes to the call + arrival < duration) and then catch the offender with "
+        "arrest_on_scene; 'probability' — the earlier rule, a fixed arrest_in_progress "
+        "chance per attended 112 call about a crime in progress.",
+        source="heterdaadkracht (Alerte burgers, Inholland 2019)",
+    )
     arrest_in_progress: float = _f(
         0.12,
-        "Chance of an arrest when a crime in progress is called in on 112 (heterdaadkracht).",
+        "Rule 'probability': chance of an arrest when a crime in progress is called in on "
+        "112 and the police come (heterdaadkracht).",
         unit="probability",
         source="Alerte burgers: no sign of more arrests (low)",
         ge=0,
         le=1,
+    )
+    arrest_on_scene: float = _f(
+        0.55,
+        "Rule 'timing': chance that police who arrive while the offence lasts catch the offender.",
+        unit="probability",
+        source="assumption (set so that the default gives about the arrests of rule 'probability')",
+        ge=0,
+        le=1,
+    )
+    offence_minutes: float = _f(
+        15.0,
+        "Mean minutes an incident can be seen while it happens (exponential).",
+        unit="minutes",
+        source="assumption",
+        ge=0.1,
+        le=600,
+    )
+    arrival_112_minutes: float = _f(
+        9.0,
+        "Mean minutes from a 112 call to the police's arrival (Gamma with arrival_shape; "
+        "the defaults put 90 % within about 16 minutes).",
+        unit="minutes",
+        source="Dutch prio-1 norm: on the spot within 15 minutes in 90 % of calls",
+        ge=0,
+        le=600,
+    )
+    arrival_0900_minutes: float = _f(
+        2880.0,
+        "Mean minutes from a 0900-8844 report to the police's follow-up.",
+        unit="minutes",
+        source="assumption (no urgency: a day or more)",
+        ge=0,
+        le=100_000,
+    )
+    arrival_shape: float = _f(
+        3.0,
+        "Shape of the Gamma distribution of arrival times (1 = exponential; larger = less spread).",
+        source="assumption",
+        ge=0.1,
+        le=100,
+    )
+    description_bonus: float = _f(
+        0.5,
+        "An alert gives a better description: the catch chance × (1 + this × "
+        "recognition_training).",
+        unit="×",
+        source="assumption; police guidance (Ede)",
+        ge=0,
+        le=5,
+    )
+    feedback_timeliness_hours: float = _f(
+        24.0,
+        "Feedback reassures (relief, willingness, efficacy, proximity) with weight "
+        "1 / (1 + delay / this): feedback within minutes counts fully, a day later half.",
+        unit="hours",
+        source="Vollaard (Tilburg: feedback within about ten minutes); assumption for the size",
+        ge=0.01,
+        le=10_000,
     )
     professional_feedback: float = _f(
         0.4,
@@ -840,6 +1079,27 @@ class Membership(Strict):
     )
     leave_fatigue: float = _f(
         0.01, "Extra daily chance to leave at full fatigue.", unit="1/day", ge=0, le=1
+    )
+    invited_share: float = _f(
+        0.0,
+        "Randomised encouragement: share of each area's covered streets whose residents "
+        "are invited to join on invitation_day (drawn at random per run; 0 = no invitation).",
+        unit="share",
+        source="study design (randomised encouragement); assumption",
+        ge=0,
+        le=1,
+    )
+    invitation_boost: float = _f(
+        1.0,
+        "From invitation_day, the join chance of residents of invited streets is multiplied "
+        "by this.",
+        unit="×",
+        source="assumption",
+        ge=1,
+        le=1000,
+    )
+    invitation_day: int = _f(
+        0, "Day the invitations go out (with invited_share > 0).", unit="day", ge=0
     )
 
 
@@ -1067,8 +1327,20 @@ class Scenario(Strict):
         return self.factors.model_copy(update=update)
 
     def content_hash(self) -> str:
-        """SHA-256 of the resolved content (independent of file layout and ``extends``)."""
-        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=True)
+        """SHA-256 of the resolved content (independent of file layout and ``extends``).
+
+        Survey options that are switched off (a panel's options without ``panel``, the
+        response model without ``nonresponse.enabled``) cannot change a result and are left
+        out, so scenarios that do not use them keep the hash they had before the options
+        existed."""
+        data = self.model_dump(mode="json")
+        survey = data["survey"]
+        if not survey["panel"]:
+            for key in ("panel", "attrition", "refresh"):
+                survey.pop(key)
+        if not survey["nonresponse"]["enabled"]:
+            survey.pop("nonresponse")
+        blob = json.dumps(data, sort_keys=True, ensure_ascii=True)
         return hashlib.sha256(blob.encode()).hexdigest()
 
     def with_overrides(self, overrides: dict[str, Any], origin: str = "overrides") -> Scenario:

@@ -41,7 +41,7 @@ def names(kind: str = "scenario") -> list[str]:
     return sorted(
         p.relative_to(folder).with_suffix("").as_posix()
         for p in found
-        if kind != "scenario" or p.parent.name != "experiments"
+        if kind != "scenario" or p.parent.name not in ("experiments", "studies")
     )
 
 

@@ -66,8 +66,11 @@ class State:
             for k in ("worry", "efficacy", "cohesion")
         ]
         self.selection_mean, self.selection_sd = np.array(moments).T
-        self._feedback: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        # day due → (group, day of the report, weight) of each feedback message
+        self._feedback: dict[int, list[tuple[int, int, float]]] = defaultdict(list)
         self.feedback_today = np.zeros((0, 2), dtype=np.int64)
+        self.conflicts = np.zeros(pop.n_groups)  # conflicts after confrontations today
+        self.left_after_conflict = 0  # members who left today because of a conflict
         # What residents saw, suffered and read today: set by the day's rules, used up (back
         # to zero) by word of mouth, so no whole-population array is cleared each day.
         self.shaken = np.zeros(pop.n, dtype=bool)  # witnessed an incident or was victimised
@@ -75,6 +78,10 @@ class State:
         self.today_alarmed = np.zeros(pop.n)
         self.today_reassured = np.zeros(pop.n)
         self.heard = np.zeros((pop.n, 2))  # fearful and calming stories heard (tallies)
+        # Randomised encouragement: streets invited to join, and each resident's multiplier of
+        # the join chance (None until invitations go out: no cost for runs without them).
+        self.invited_street = np.zeros(pop.n_streets, dtype=bool)
+        self.join_multiplier: np.ndarray | None = None
 
     # -- bookkeeping -------------------------------------------------------------------
     def join(self, who: np.ndarray) -> None:
@@ -118,16 +125,26 @@ class State:
         ):
             self._members = None
 
-    def queue_feedback(self, day: int, group: int, arrest: bool) -> None:
-        """Feedback on a report (made today) reaches ``group`` on ``day``."""
-        self._feedback[day].append((group, self.day))
+    def queue_feedback(self, day: int, group: int, arrest: bool, weight: float = 1.0) -> None:
+        """Feedback on a report (made today) reaches ``group`` on ``day``; ``weight`` (0–1) is
+        how much it reassures given how late it comes."""
+        self._feedback[day].append((group, self.day, weight))
 
-    def feedback_due(self, n_groups: int) -> np.ndarray:
-        """Feedback messages that arrive in each group today; their groups and the days of
-        the reports they answer stay in ``feedback_today`` (int[k, 2]) for the event logs."""
-        due = np.asarray(self._feedback.pop(self.day, []), dtype=np.int64).reshape(-1, 2)
-        self.feedback_today = due
-        return np.bincount(due[:, 0], minlength=n_groups).astype(float)
+    def feedback_due(self, n_groups: int) -> tuple[np.ndarray, np.ndarray]:
+        """Feedback messages that arrive in each group today, and their summed weights; their
+        groups and the days of the reports they answer stay in ``feedback_today`` (int[k, 2])
+        for the event logs."""
+        due = self._feedback.pop(self.day, None)
+        if not due:  # most days
+            self.feedback_today = np.zeros((0, 2), dtype=np.int64)
+            return np.zeros(n_groups), np.zeros(n_groups)
+        groups = np.array([g for g, _, _ in due], dtype=np.int64)
+        weights = np.array([w for _, _, w in due], dtype=float)
+        self.feedback_today = np.array([(g, d) for g, d, _ in due], dtype=np.int64).reshape(-1, 2)
+        return (
+            np.bincount(groups, minlength=n_groups).astype(float),
+            np.bincount(groups, weights, minlength=n_groups),
+        )
 
 
 @compiled

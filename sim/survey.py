@@ -246,6 +246,13 @@ def _item(df: pd.DataFrame, indicator: str) -> tuple[np.ndarray, bool]:
     return df[indicator].to_numpy(float), False
 
 
+def respondent_values(microdata: pd.DataFrame, indicator: str) -> np.ndarray:
+    """Each respondent's value of ``indicator`` on the scale it is reported on (0 or 100 for
+    the percentages, the answer for the means): what regressions on microdata use."""
+    x, is_prop = _item(microdata, indicator)
+    return 100 * x if is_prop else x
+
+
 def indicators(microdata: pd.DataFrame) -> pd.DataFrame:
     """Indicators per wave and respondent group with 95 % intervals (long format).
 
@@ -446,17 +453,6 @@ def read_field_data(path: str | Path) -> pd.DataFrame:
             f"{', '.join(UNSAFE_ANSWERS)}"
         )
     out["feel_unsafe"] = unsafe
-    twice = out.duplicated(["wave", "respondent"]).to_numpy()
-    if twice.any():
-        second = int(np.flatnonzero(twice)[0])
-        wave, rid = out["wave"].iloc[second], out["respondent"].iloc[second]
-        first = int(
-            np.flatnonzero(((out["wave"] == wave) & (out["respondent"] == rid)).to_numpy())[0]
-        )
-        raise UserError(
-            f"{path}: rows {first + 2} and {second + 2}, column 'respondent': id {rid} "
-            f"appears twice in wave {wave!r}; respondent ids must be unique within a wave"
-        )
     empty = df["wave"].str.strip() == ""
     if empty.any():
         row = int(np.flatnonzero(empty.to_numpy())[0])

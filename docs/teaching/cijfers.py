@@ -204,7 +204,7 @@ def exercise_2(workers: int) -> str:
         Variant(
             "wijkagent, wachttijd 14 dagen",
             "oefening2_wijkagent",
-            (("factors.feedback_delay_days", 14.0),),
+            (("factors.feedback_delay_hours", 336.0),),
         ),
         Variant(
             "terugkoppeling zonder wijkagent",
@@ -258,7 +258,7 @@ MEASURES: list[tuple[str, tuple[tuple[str, object], ...]]] = [
         (
             ("areas.0.factors.linked_professional", True),
             ("areas.0.factors.police_feedback", 0.9),
-            ("areas.0.factors.feedback_delay_days", 0.1),
+            ("areas.0.factors.feedback_delay_hours", 2.4),
         ),
     ),
     ("werving", (("areas.0.factors.recruitment", 0.9),)),
@@ -451,7 +451,7 @@ def exercise_6(workers: int) -> str:
     return "\n\n".join(
         [
             _sweep(TEACHING / "oefening6_terugkoppeling.toml", "police_feedback", keys),
-            _sweep(TEACHING / "oefening6_wachttijd.toml", "feedback_delay_days", keys),
+            _sweep(TEACHING / "oefening6_wachttijd.toml", "feedback_delay_hours", keys),
         ]
     )
 

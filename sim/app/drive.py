@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import shutil
 import signal
 import socket
@@ -54,6 +55,8 @@ async ([timeout]) => {
 """
 
 MIN_STEPS = 3
+# console errors after which the page will never answer again (a widget the page lost)
+FATAL_PAGE_ERRORS = ("widget model not found",)
 SWITCHES = (
     "signs",
     "linked_professional",
@@ -77,7 +80,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def _wait_for_http(url: str, proc: subprocess.Popen, log: Path, timeout: float = 120) -> None:
+def _wait_for_http(url: str, proc: subprocess.Popen, log: Path, timeout: float = 900) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -186,16 +189,19 @@ async def _one_session(
     context = await browser.new_context(viewport={"width": 1400, "height": 1000})
     page = await context.new_page()
     page.set_default_timeout(wait_s * 1000)
-    page.on("pageerror", lambda e: run.browser_errors.append(f"session {i}: {e}"))
-    page.on(
-        "console",
-        lambda m: (
-            run.browser_errors.append(f"session {i} console: {m.text}")
-            if m.type == "error"
-            else None
-        ),
-    )
+    broken = asyncio.Event()  # the page can no longer answer: stop waiting at once
+
+    def on_error(text: str) -> None:
+        run.browser_errors.append(f"session {i}: {text}")
+        if any(sign in text for sign in FATAL_PAGE_ERRORS):
+            broken.set()
+
+    page.on("pageerror", lambda e: on_error(str(e)))
+    page.on("console", lambda m: on_error(f"console: {m.text}") if m.type == "error" else None)
     stage = "open the page"
+    watcher = asyncio.ensure_future(broken.wait())
+    body = asyncio.current_task()
+    watcher.add_done_callback(lambda _: body.cancel() if broken.is_set() else None)
     try:
         await page.goto(url)
         await page.locator(".buurt-map img").wait_for()
@@ -246,7 +252,13 @@ async def _one_session(
             "compare_seconds": compare_s,
         }
         run.sessions.append(result)
-    except Exception as e:  # noqa: BLE001 - reported in one line, see below
+    except (Exception, asyncio.CancelledError) as e:  # noqa: BLE001 - reported in one line
+        if isinstance(e, asyncio.CancelledError):
+            if not broken.is_set():
+                raise
+            asyncio.current_task().uncancel()  # we stopped it ourselves: go on reporting
+            errors = [x for x in run.browser_errors if x.startswith(f"session {i}:")]
+            e = RuntimeError(f"the page shows a JavaScript error ({errors[-1][:200]})")
         if not ready.broken:
             await ready.abort()  # nobody waits for a session that failed
         if isinstance(e, asyncio.BrokenBarrierError):
@@ -262,6 +274,7 @@ async def _one_session(
                 pass
         run.failures.append(message)
     finally:
+        watcher.cancel()
         with contextlib.suppress(Exception):  # the browser may already be gone
             await context.close()
 
@@ -280,7 +293,8 @@ async def _compare(page, wait_s: float) -> float:
         await box.press("Enter")
     t0 = time.monotonic()
     await page.locator(".btn-compare").click()
-    await page.locator(".compare-status").get_by_text("Klaar").wait_for(timeout=wait_s * 1000)
+    done = page.locator(".compare-status").get_by_text(re.compile(r"^Klaar:"))
+    await done.wait_for(timeout=wait_s * 1000)
     seconds = time.monotonic() - t0
     await page.get_by_role("tab", name="Model", exact=True).click()
     return seconds

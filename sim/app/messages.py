@@ -412,13 +412,13 @@ FACTORS: dict[str, dict[str, tuple[str, str]]] = {
             "Chance that police or municipality tell the group how a report ended.",
         ),
     },
-    "feedback_delay_days": {
+    "feedback_delay_hours": {
         "nl": (
-            "Wachttijd op terugkoppeling (dagen)",
+            "Wachttijd op terugkoppeling (uren)",
             "Hoe lang het gemiddeld duurt voor de terugkoppeling in de groep staat.",
         ),
         "en": (
-            "Waiting time for feedback (days)",
+            "Waiting time for feedback (hours)",
             "How long it takes on average before feedback reaches the group.",
         ),
     },
@@ -575,11 +575,15 @@ def number(x: float, lang: str = DEFAULT_LANGUAGE, digits: int | None = None) ->
 
     >>> number(0.01, "nl"), number(2000, "nl"), number(2.75, "en", 1), number(12345.6, "en", 0)
     ('0,01', '2000', '2.8', '12,346')
+    >>> number(-0.04, "nl", 1), number(-0.06, "nl", 1)
+    ('0,0', '-0,1')
     """
     if digits is None:
         text = f"{x:g}" if abs(x) < 1e6 else f"{x:.0f}"
     else:
         text = f"{x:,.{digits}f}"
+    if text.startswith("-") and not text.strip("-0.,"):
+        text = text[1:]  # -0.0 reads as a direction that is not there
     if check_language(lang) == "nl":
         text = text.replace(",", "\u202f").replace(".", ",")
     return text

@@ -111,20 +111,31 @@ def NumberField(
     """A typed whole number; a bad value shows a message next to the field and is not
     passed on, so the model keeps its last good state."""
     text, set_text = solara.use_state(str(value))
-    error, set_error = solara.use_state("")
+    # the refused text and the model's message; a typing error's message follows the language
+    (bad, model_error), set_bad = solara.use_state(("", ""))
 
     def submit(new: str):
         set_text(new)
         try:
             number = parse_int(label, new, lo, hi, value, lang)
+        except UserError:
+            set_bad((new, ""))
+            return
+        try:
             if number != value:  # leaving the field (focusout) re-sends the same value
                 on_value(number)
-        except UserError as e:
-            set_error(str(e))
+        except UserError as e:  # the model refused it (e.g. a size a scenario cannot take)
+            set_bad((new, str(e)))
             return
-        set_error("")
+        set_bad(("", ""))
 
-    solara.use_effect(lambda: set_text(str(value)) if not error else None, [value])
+    error = model_error
+    if bad and not model_error:
+        try:
+            parse_int(label, bad, lo, hi, value, lang)
+        except UserError as e:
+            error = str(e)
+    solara.use_effect(lambda: set_text(str(value)) if not bad else None, [value])
     with solara.Div(classes=[f"field-{testid}"] if testid else []):
         solara.InputText(
             label,
@@ -833,6 +844,28 @@ def AboutView(lang: str):
 
 
 # --------------------------------------------------------------------------- the page
+
+
+def warm_up() -> None:
+    """Build, step, survey and draw one small model before the first visitor comes.
+
+    The first model built in a process loads the numba machine code and runs the lazy
+    imports of model, survey and drawing. When two browser sessions did that at the same
+    moment in their own threads, both could wait for each other for ever (one holding the
+    import lock, the other numba's compiler lock): their pages stayed on the loading screen
+    while the server sat idle — the load test's hang. After this, nothing is loaded for the
+    first time inside a session's thread.
+    """
+    s = Session(Settings(residents=200, seed=0))
+    s.step(8)
+    s.weekly()
+    s.take_survey()
+    s.survey_indicators()
+    for lang in LANGUAGES:
+        MapFigure(s.engine.pop, lang).update(s.engine)
+        charts = ChartsFigure(lang, 10, tops=expected_tops(s.engine))
+        charts.update(s.weekly())
+        charts.image()
 
 
 class SessionSlots:

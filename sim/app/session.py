@@ -267,6 +267,8 @@ def factor_bounds(name: str) -> tuple[float, float, float]:
     lo = 0.0 if lo is None else float(lo)
     hi = 1.0 if hi is None else float(hi)
     step = 1.0 if info.annotation is int else (0.5 if hi > 1 else 0.05)
+    extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+    step = float(extra.get("step") or step)  # e.g. feedback delay: ten minutes
     return lo, hi, step
 
 
@@ -277,7 +279,7 @@ def slider_step(name: str, value: float) -> float:
 
     >>> slider_step("police_feedback", 0.9), slider_step("police_feedback", 0.33)
     (0.05, 0.01)
-    >>> slider_step("feedback_delay_days", 0.01) if "feedback_delay_days" in FACTOR_NAMES else 0.01
+    >>> slider_step("feedback_delay_hours", 0.17)
     0.01
     """
     lo, _, step = factor_bounds(name)

@@ -41,7 +41,7 @@ def write_outputs(
     from sim.calibrate.chains import compare_runs
     from sim.calibrate.decompose import distribution, headline
     from sim.calibrate.joint import conflicts, joint_check, met_matrix
-    from sim.calibrate.pipeline import predictive_table
+    from sim.calibrate.predictive import predictive_table
     from sim.calibrate.report import write_report
     from sim.calibrate.sampling import generations_from_history
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
 import re
 import shutil
@@ -23,8 +22,9 @@ import numpy as np
 import pandas as pd
 
 from sim import __version__
-from sim.calibrate.distance import IntervalDistance, observed_data, target_miss
+from sim.calibrate.distance import IntervalDistance, observed_data
 from sim.calibrate.observe import Simulator, load_calibration_scenarios
+from sim.calibrate.predictive import predictive_table  # noqa: F401 - also imported from here
 from sim.calibrate.priors import DEFAULT_PRIORS, Priors, check_against, load_priors
 from sim.calibrate.sampling import CalibrationError, Generation, StoppingRule, print_progress
 from sim.calibrate.structures import (
@@ -319,66 +319,17 @@ def _posterior_draws(
     return out
 
 
-def predictive_table(draws: list[dict[str, Any]], targets: Targets) -> pd.DataFrame:
-    """Per target: observed, posterior-predictive median and 90 % interval, share met."""
-    weights = targets.weights
-    rows = []
-    for t in targets.target:
-        sim = (
-            np.array([d["observables"].get(t.id, math.nan) for d in draws], dtype=float)
-            if t.use
-            else np.array([])
-        )
-        finite = sim[np.isfinite(sim)]
-        met = np.mean([target_miss(t, v) == 0 for v in sim]) if len(sim) else math.nan
-        q05, q50, q95 = np.quantile(finite, [0.05, 0.5, 0.95]) if len(finite) else (math.nan,) * 3
-        rows.append(
-            {
-                "target": t.id,
-                "title": t.title,
-                "used": t.use,
-                "certainty": t.certainty,
-                "weight": t.weight(weights) if t.use else 0.0,
-                "observed": (
-                    f"{t.interval[0]:g} – {t.interval[1]:g}"
-                    if t.interval
-                    else f"{'> 0' if t.direction == 'positive' else '< 0'}"
-                ),
-                "low": t.interval[0] if t.interval else math.nan,
-                "high": t.interval[1] if t.interval else math.nan,
-                "direction": t.direction or "",
-                "sim_q05": q05,
-                "sim_median": q50,
-                "sim_q95": q95,
-                "share_met": met,
-                "verdict": _verdict(met, t.use),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def _verdict(met: float, used: bool) -> str:
-    if not used:
-        return "not used"
-    if not math.isfinite(met):
-        return "no value"
-    if met >= 0.5:
-        return "met"
-    if met >= 0.1:
-        return "partly met"
-    return "not met"
-
-
 def install(out: Path, dest_dir: Path | None = None, force: bool = False) -> list[Path]:
     """Copy a calibration's scenario and posterior file into scenarios/ (shipped result).
 
     Refused (nothing written) when the joint posterior-predictive check of the installed
     structure falls below :data:`~sim.calibrate.joint.INSTALL_THRESHOLD`, unless ``force``.
     """
+    from sim import shipped
     from sim.calibrate.joint import refusal
-    from sim.shipped import DATA_ROOT, SCENARIO_DIR
 
-    if dest_dir is None and DATA_ROOT.name == "_data":
+    SCENARIO_DIR = shipped.SCENARIO_DIR  # noqa: N806 - read here so tests can redirect it
+    if dest_dir is None and shipped.DATA_ROOT.name == "_data":
         raise CalibrationError(
             "--install writes into the scenarios/ folder of a buurtsim checkout, but this "
             "buurtsim is an installed package; copy the files from "

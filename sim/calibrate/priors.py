@@ -3,7 +3,8 @@
 >>> priors = load_priors("calibration/priors.toml")              # doctest: +SKIP
 >>> priors.names()[:2]                                           # doctest: +SKIP
 ['population.worry.mean', 'rotterdam.worry_shift']
->>> scenario = priors.apply(base, {"membership.selection_worry": -0.5}, "rotterdam")  # +SKIP
+>>> scenario = priors.apply(base, {"membership.selection_worry": -0.5},
+...     "rotterdam")  # doctest: +SKIP
 """
 
 from __future__ import annotations

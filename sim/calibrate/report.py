@@ -25,12 +25,10 @@ PAIR_PARAMETERS = (
 
 
 def _plt():
-    import matplotlib
+    """Figures without pyplot's global state (sim.figures)."""
+    from sim import figures
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
+    return figures
 
 
 def plot_marginals(post: pd.DataFrame, priors: Any, png: Path) -> None:
@@ -68,7 +66,6 @@ def plot_marginals(post: pd.DataFrame, priors: Any, png: Path) -> None:
     )
     fig.tight_layout()
     fig.savefig(png, dpi=110)
-    plt.close(fig)
 
 
 def plot_pairs(post: pd.DataFrame, priors: Any, png: Path) -> None:
@@ -104,7 +101,6 @@ def plot_pairs(post: pd.DataFrame, priors: Any, png: Path) -> None:
     fig.suptitle("Posterior pairs of the mechanism parameters", fontsize=9)
     fig.tight_layout()
     fig.savefig(png, dpi=110)
-    plt.close(fig)
 
 
 def plot_targets(pred: pd.DataFrame, draws: list[dict[str, Any]], png: Path) -> None:
@@ -165,7 +161,6 @@ def plot_targets(pred: pd.DataFrame, draws: list[dict[str, Any]], png: Path) -> 
     )
     fig.tight_layout()
     fig.savefig(png, dpi=110)
-    plt.close(fig)
 
 
 def plot_epsilon(gens: pd.DataFrame, png: Path) -> None:
@@ -180,7 +175,6 @@ def plot_epsilon(gens: pd.DataFrame, png: Path) -> None:
     ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(png, dpi=110)
-    plt.close(fig)
 
 
 def plot_decomposition(gaps: pd.DataFrame, png: Path) -> None:
@@ -211,7 +205,6 @@ def plot_decomposition(gaps: pd.DataFrame, png: Path) -> None:
     )
     fig.tight_layout()
     fig.savefig(png, dpi=110)
-    plt.close(fig)
 
 
 def _fmt(x: float, digits: int = 3) -> str:

@@ -197,7 +197,9 @@ def handle(args: argparse.Namespace) -> int:
     from sim.app_server import lock_down
 
     lock_down(diagnostics=args.diagnostics)
-    import sim.app.page  # noqa: F401 - load the page before the first visitor waits for it
+    from sim.app.page import warm_up
+
+    warm_up()  # load model, numba code and drawing once, before any session's thread does
 
     announce_when_ready(args.host, args.port)
     with contextlib.suppress(KeyboardInterrupt):

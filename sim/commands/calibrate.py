@@ -42,9 +42,12 @@ def _float_in(low: float, high: float):
 
 
 def register(sub) -> None:
-    from sim.calibrate.priors import DEFAULT_PRIORS
-    from sim.calibrate.structures import DEFAULT_STRUCTURES
-    from sim.calibrate.targets import DEFAULT_TARGETS
+    # the shipped defaults, without importing the calibration code (keeps every command fast)
+    from sim.shipped import CALIBRATION_DIR
+
+    DEFAULT_PRIORS = CALIBRATION_DIR / "priors.toml"  # noqa: N806
+    DEFAULT_STRUCTURES = CALIBRATION_DIR / "structures.toml"  # noqa: N806
+    DEFAULT_TARGETS = CALIBRATION_DIR / "targets.toml"  # noqa: N806
 
     p = sub.add_parser(
         "calibrate",

@@ -11,7 +11,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "factors-table",
         help="regenerate the one-at-a-time table of success factors in docs/",
         description="Run every success factor switched on alone against all factors off "
-        "(paired seeds) and write the table of effects with 95 %% intervals, the "
+        "(paired seeds) and write the table of effects with 95 % intervals, the "
         "literature's directions and explanations to docs/success-factors.md.",
     )
     p.add_argument("--workers", type=int, default=0, help="parallel workers (0 = serial)")

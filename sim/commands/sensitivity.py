@@ -9,7 +9,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "sensitivity",
         help="Sobol' or Morris sensitivity indices of a finished sweep",
-        description="Compute Sobol' (first and total order, with 95 %% intervals) or Morris "
+        description="Compute Sobol' (first and total order, with 95 % intervals) or Morris "
         "indices for each outcome of a sweep with a sobol or morris design. "
         "Replications are averaged per design point first. Writes a table, a bar "
         "chart and a Markdown report into RESULTS/sensitivity-<method>/.",

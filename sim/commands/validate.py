@@ -1,8 +1,8 @@
 """``buurtsim validate FILE...``: check input files without running them.
 
 Each file's kind is recognised from its content (an explicit ``kind = "..."`` wins):
-scenario, experiment, calibration targets or priors. A new kind (e.g. a study file) plugs in
-with :func:`register_kind`.
+scenario, experiment, study, calibration targets or priors. A new kind plugs in with
+:func:`register_kind`.
 """
 
 from __future__ import annotations
@@ -70,6 +70,18 @@ def _check_priors(path: Path, args) -> str:
     return f"calibration priors, {len(p.parameter)} free parameters"
 
 
+def _check_study(path: Path, args) -> str:
+    from sim.budget import check_size
+    from sim.study.spec import validate_study_file
+
+    study = validate_study_file(path)
+    check_size(study.base, str(path), allow_large=getattr(args, "allow_large", False))
+    return (
+        f"study {study.spec.name!r}: {len(study.spec.designs)} designs × "
+        f"{study.spec.replications} replications"
+    )
+
+
 for _kind in (
     FileKind("scenario", lambda d: True, _check_scenario),
     FileKind("priors", lambda d: "parameter" in d, _check_priors),
@@ -79,6 +91,7 @@ for _kind in (
         lambda d: "design" in d or "replications" in d or isinstance(d.get("factors"), list),
         _check_experiment,
     ),
+    FileKind("study", lambda d: isinstance(d.get("designs"), list), _check_study),
 ):
     register_kind(_kind)
 
@@ -95,9 +108,9 @@ def kind_of(data: dict) -> FileKind:
 def register(sub) -> None:
     p = sub.add_parser(
         "validate",
-        help="check scenario, experiment, targets or priors files",
+        help="check scenario, experiment, study, targets or priors files",
         description="Check input files without running them: scenarios (also their size "
-        "budget), experiments, calibration targets and priors; the kind is recognised "
+        "budget), experiments, study files, calibration targets and priors; the kind is recognised "
         "from the content. Names of shipped files work too (e.g. 'baseline'). Exit 2 if "
         "any file is bad.",
     )

@@ -108,8 +108,6 @@ def write_outputs(folder: Path, files: dict[str, object]) -> Path:
     ``files`` maps file names to a DataFrame (``.csv``/``.parquet``), a matplotlib figure
     (``.png``) or text (``.md``).
     """
-    import matplotlib.pyplot as plt
-
     from sim.outputs import atomic_dir
 
     with atomic_dir(folder, "analysis") as tmp:
@@ -121,7 +119,6 @@ def write_outputs(folder: Path, files: dict[str, object]) -> Path:
                 content.to_parquet(target, index=False)
             elif name.endswith(".png"):
                 content.savefig(target, dpi=120, bbox_inches="tight")
-                plt.close(content)
             else:
                 target.write_text(str(content), encoding="utf-8")
     return folder

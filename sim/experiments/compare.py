@@ -135,17 +135,15 @@ def effects(sweep: Sweep, outcomes: list[str]) -> pd.DataFrame:
 
 
 def _chart(table: pd.DataFrame):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
+
+    from sim.figures import subplots
 
     outcomes = list(dict.fromkeys(table["outcome"]))
     cols = min(3, len(outcomes))
     rows = -(-len(outcomes) // cols)
     per = table.groupby("outcome").size().max()
-    fig, axes = plt.subplots(
+    fig, axes = subplots(
         rows, cols, figsize=(4.2 * cols, 0.3 * per * rows + 1.5), squeeze=False, sharey=True
     )
     for ax, outcome in zip(axes.flat, outcomes, strict=False):

@@ -15,13 +15,15 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from sim.experiments.params import ParamInfo, current_value
-from sim.experiments.spec import Factor, LoadedExperiment, default_values
+from sim.params import ParamInfo, current_value, default_values
+
+if TYPE_CHECKING:  # annotations only: spec imports this module to count design points
+    from sim.experiments.spec import Factor, LoadedExperiment
 
 SAMPLING = ("lhs", "sobol", "morris")
 

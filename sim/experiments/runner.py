@@ -20,8 +20,8 @@ from typing import Any
 
 import pandas as pd
 
-from sim.experiments.params import expand_overrides
 from sim.experiments.spec import Outputs
+from sim.params import expand_overrides
 from sim.scenario import Scenario
 
 #: Columns of the survey indicators table (``sim.survey.indicators``).

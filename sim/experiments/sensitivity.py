@@ -127,17 +127,15 @@ def check_method(sweep: Sweep, method: str | None) -> str:
 
 
 def _chart(table: pd.DataFrame, method: str):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
+
+    from sim.figures import subplots
 
     outcomes = list(dict.fromkeys(table["outcome"]))
     cols = min(3, len(outcomes))
     rows = -(-len(outcomes) // cols)
     n_factors = table["factor"].nunique()
-    fig, axes = plt.subplots(
+    fig, axes = subplots(
         rows, cols, figsize=(4.2 * cols, 0.35 * n_factors * rows + 1.5), squeeze=False, sharey=True
     )
     bars = (

@@ -44,7 +44,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from sim import tomlfile
 from sim.errors import UserError
-from sim.experiments.params import ParamInfo, PathError, describe_path, expand_overrides
+from sim.params import ParamInfo, PathError, describe_path, expand_overrides
 from sim.posterior_sample import Draw, PosteriorSample, read_posterior
 from sim.scenario import (
     Scenario,
@@ -391,11 +391,6 @@ def _check_factor(origin: str, i: int, factor: Factor, info: ParamInfo, method: 
             f"{where}.levels': a {method} design needs 'levels' (how many "
             f"evenly spaced values of 'range') or a list of 'values'"
         )
-
-
-def default_values(info: ParamInfo) -> list:
-    """Values of a switch or choice when the file gives none."""
-    return [False, True] if info.kind == "bool" else list(info.choices)
 
 
 def _base_scenario(spec: Experiment, path: Path) -> tuple[Scenario, frozenset[str]]:

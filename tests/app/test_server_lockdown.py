@@ -19,9 +19,11 @@ from sim.app_server import OfflineError, local_cdn_path
 
 
 def _cache_dir() -> Path:
-    from solara.server import settings
-
-    return Path(settings.assets.proxy_cache_dir)
+    # asked in a subprocess: importing solara here would leave an event loop behind that
+    # breaks the Playwright tests run later in this process
+    code = "from solara.server import settings; print(settings.assets.proxy_cache_dir)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return Path(out.stdout.strip())
 
 
 def _snapshot(folder: Path) -> dict[str, int]:

@@ -45,9 +45,9 @@ def test_picker_description_and_factors_follow_the_chosen_scenario(page, app_url
     assert picker.inner_text() == "Zoals in Tilburg"
     description = page.locator(".scenario-description").inner_text()
     assert "police feedback" in description.lower() or "terugkoppeling" in description.lower()
-    # tilburg_style sets police_feedback = 0.9 and feedback after about ten minutes (0.01 days)
+    # tilburg_style sets police_feedback = 0.9 and feedback after about ten minutes (0.17 h)
     page.locator(".factor-police_feedback").get_by_text("0,9").wait_for()
-    assert "0,01" in page.locator(".factor-feedback_delay_days").inner_text()
+    assert "0,17" in page.locator(".factor-feedback_delay_hours").inner_text()
     assert page.locator(".factor").filter(has_text="(gewijzigd)").count() == 0
 
 

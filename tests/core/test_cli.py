@@ -152,4 +152,57 @@ def test_validate_checks_every_shipped_scenario(capsys):
         str(p) for p in Path("scenarios").rglob("*.toml") if "experiments" not in p.parts
     )
     assert main(["validate", *files]) == 0
-    assert capsys.readouterr().out.count("ok: ") == len(files)
+    out = capsys.readouterr().out
+    assert out.count("ok: ") == len(files)
+    studies = [f for f in files if Path(f).parent.name == "studies"]
+    assert studies and out.count("(study '") == len(studies)  # recognised as study files
+
+
+def test_help_texts_show_percent_signs_once():
+    from sim.cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    for name, command in sub.choices.items():
+        text = command.format_help()
+        assert "%%" not in text, name
+
+
+def test_writing_figures_keeps_a_notebooks_matplotlib_backend(tmp_path):
+    import tomllib
+
+    import matplotlib
+
+    from sim.engine import simulate
+    from sim.outputs import plot_key_series
+    from sim.scenario import validate_scenario
+    from tests.tiny import TINY_SCENARIO
+
+    before = matplotlib.get_backend()
+    matplotlib.use("svg")
+    try:
+        result = simulate(validate_scenario(tomllib.loads(TINY_SCENARIO)), seed=1)
+        plot_key_series(result, tmp_path / "k.png")
+        assert matplotlib.get_backend() == "svg"
+        assert (tmp_path / "k.png").read_bytes()[:4] == b"\x89PNG"
+    finally:
+        matplotlib.use(before)
+
+
+def test_messages_agree_with_what_the_run_did(tmp_path, capsys, monkeypatch):
+    from tests.tiny import TINY_SCENARIO
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "tiny.toml").write_text(TINY_SCENARIO)
+    assert main(["run", "tiny.toml", "--no-plot", "--out", "a"]) == 0
+    printed = capsys.readouterr()
+    assert "key_series.png" not in printed.out and "gaps.parquet" in printed.out
+    assert main(["run", "tiny.toml", "--days", "10", "--out", "b", "--no-plot"]) == 2
+    assert "--days 10" in capsys.readouterr().err  # its survey waves would never happen
+    (tmp_path / "short.toml").write_text(
+        TINY_SCENARIO.replace("day = 29", "day = 5").replace("day = 59", "day = 9")
+    )
+    assert main(["run", "short.toml", "--days", "15", "--out", "c", "--no-plot"]) == 0
+    printed = capsys.readouterr()
+    assert "summary covers all days" in printed.err
+    assert "measured over all days" in printed.out and "after day" not in printed.out

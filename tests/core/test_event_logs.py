@@ -51,6 +51,8 @@ def test_group_log_adds_up_to_the_daily_series(run):
     assert (per_week["chatter"].to_numpy() == weekly["posts_chatter"].to_numpy()).all()
     feedback = gw.groupby("week")[["police_feedback", "admin_followups"]].sum().sum(axis=1)
     assert (feedback.to_numpy() == weekly["posts_feedback"].to_numpy()).all()
+    assert gw["went_to_look"].sum() == run.daily["went_to_look"].sum()
+    assert gw["confrontations"].sum() == run.daily["confrontations"].sum()
     calls = gw["calls_112"].sum() + gw["calls_0900"].sum()
     assert calls == run.daily["reports_members"].sum()
     last = gw[gw["week"] == gw["week"].max()].set_index("group")["members"]

@@ -19,7 +19,7 @@ def test_alerts_raise_readers_worry():
 
 
 def test_feedback_raises_willingness_and_proximity():
-    fb = scenario(factors__police_feedback=0.9, factors__feedback_delay_days=0.5)
+    fb = scenario(factors__police_feedback=0.9, factors__feedback_delay_hours=12.0)
     none = scenario(factors__police_feedback=0.0)
     for key in ("willingness_members", "proximity_members"):
         assert paired_greater(outcomes(fb, key), outcomes(none, key)), key

@@ -26,7 +26,7 @@ EXPECTED: dict[str, tuple[str, dict[str, object]]] = {
         {
             "group.linked_professional": True,
             "group.police_feedback": 0.9,
-            "group.feedback_delay_days": 0.1,
+            "group.feedback_delay_hours": 2.4,
         },
     ),
     "oefening3_geen": (
@@ -84,7 +84,7 @@ EXPECTED: dict[str, tuple[str, dict[str, object]]] = {
     ),
     "workshop_d_terugkoppeling": (
         "workshop_c_moderatie",
-        {"group.police_feedback": 0.8, "group.feedback_delay_days": 0.5},
+        {"group.police_feedback": 0.8, "group.feedback_delay_hours": 12.0},
     ),
 }
 

@@ -181,3 +181,20 @@ def test_analyses_refuse_wrong_or_unfinished_sweeps(write_experiment, tmp_path, 
     assert "allowed: worry_members" in capsys.readouterr().err
     assert main(["sensitivity", str(tmp_path)]) == 2
     assert "not a sweep results folder" in capsys.readouterr().err
+
+
+def test_compare_with_one_replication_says_there_are_no_intervals(
+    write_experiment, tmp_path, capsys
+):
+    out = _sweep(
+        write_experiment,
+        tmp_path,
+        'replications = 1\n[design]\nmethod = "factorial"\n',
+        "factorial",
+        DISCRETE,
+    )
+    capsys.readouterr()
+    assert main(["compare", str(out), "--outcome", "worry_members"]) == 0
+    printed = capsys.readouterr().out
+    assert "none with a 95 % interval" in printed and "replications ≥ 2" in printed
+    assert "0 of" not in printed

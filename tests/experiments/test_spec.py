@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from sim.experiments.design import build_design
-from sim.experiments.params import describe_path
 from sim.experiments.spec import EXPERIMENT_DIR, ExperimentError, load_experiment
+from sim.params import describe_path
 
 
 def _error(write_experiment, text: str) -> str:

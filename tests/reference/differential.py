@@ -74,7 +74,15 @@ SUMMARY_KEYS = (
     "confrontations_per_year",
 )
 #: Daily counts compared as totals over the measured period.
-COUNT_KEYS = ("reports_112", "reports_0900", "suspicious", "posts_keepalive", "joined", "left")
+COUNT_KEYS = (
+    "reports_112",
+    "reports_0900",
+    "suspicious",
+    "posts_keepalive",
+    "joined",
+    "left",
+    "went_to_look",
+)
 
 
 def load(name: str) -> Scenario:
