@@ -9,21 +9,18 @@ from __future__ import annotations
 
 import io
 
-import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib import colormaps
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from PIL import Image
 
-matplotlib.use("Agg")
-
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.collections import LineCollection  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-from PIL import Image  # noqa: E402
-
-from sim.app.messages import t  # noqa: E402
-from sim.population import Population  # noqa: E402
-from sim.rules import SUSPICIOUS  # noqa: E402
+from sim.app.messages import t
+from sim.population import Population
+from sim.rules import SUSPICIOUS
 
 WORRY_CMAP = "YlOrRd"
 GROUP_COLOURS = (
@@ -165,9 +162,7 @@ class MapFigure(BlitFigure):
             xy[:1, 0], xy[:1, 1], c=[0.0], cmap=WORRY_CMAP, vmin=0, vmax=1, s=0
         )
         self.radius = 1 if pop.n > 300 else 2
-        self.lut = (matplotlib.colormaps[WORRY_CMAP](np.linspace(0, 1, 256))[:, :3] * 255).astype(
-            np.uint8
-        )
+        self.lut = (colormaps[WORRY_CMAP](np.linspace(0, 1, 256))[:, :3] * 255).astype(np.uint8)
         self.worry = np.zeros(pop.n)
         self.member = np.zeros(pop.n, dtype=bool)
         empty = np.empty((0, 2))

@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.figures import subplots
+
 #: An estimator "measures the right thing" at a size when its 95 % intervals cover the model's
 #: truth at least this often (nominal 95 %, less a margin for Monte Carlo error).
 VALID_COVERAGE = 0.85
@@ -49,13 +51,11 @@ QUESTION_TEXT = {
 }
 
 
-def _plt():
-    import matplotlib
+def _colours() -> tuple:
+    """Twenty distinct line colours (matplotlib's tab20), without pyplot's global state."""
+    from matplotlib import colormaps
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
+    return colormaps["tab20"].colors
 
 
 def summarise(estimates: pd.DataFrame) -> pd.DataFrame:
@@ -104,11 +104,10 @@ def _size_axis(ax, sizes: pd.Series) -> None:
 
 def plot_power(summary: pd.DataFrame, as_run: dict[str, int | None], png: Path) -> None:
     """Power over sample size, one panel per question, one line per design × estimator."""
-    plt = _plt()
     questions = [q for q in ("intervention", "exposure") if q in set(summary["question"])]
-    fig, axes = plt.subplots(1, len(questions), figsize=(6 * len(questions), 4.2), squeeze=False)
+    fig, axes = subplots(1, len(questions), figsize=(6 * len(questions), 4.2), squeeze=False)
     for ax, q in zip(axes.flat, questions, strict=True):
-        ax.set_prop_cycle(color=plt.cm.tab20.colors)
+        ax.set_prop_cycle(color=_colours())
         sub = summary[summary["question"] == q]
         for (design, est), g in sub.groupby(["design", "estimator"], sort=False):
             style = "-" if (g["coverage"] >= VALID_COVERAGE).all() else ":"
@@ -131,15 +130,13 @@ def plot_power(summary: pd.DataFrame, as_run: dict[str, int | None], png: Path) 
     )
     fig.tight_layout()
     fig.savefig(png, dpi=110)
-    plt.close(fig)
 
 
 def plot_accuracy(summary: pd.DataFrame, png: Path) -> None:
     """Bias and coverage of every estimator over sample size."""
-    plt = _plt()
-    fig, (ax_b, ax_c) = plt.subplots(1, 2, figsize=(12, 4.2))
+    fig, (ax_b, ax_c) = subplots(1, 2, figsize=(12, 4.2))
     for ax in (ax_b, ax_c):
-        ax.set_prop_cycle(color=plt.cm.tab20.colors)
+        ax.set_prop_cycle(color=_colours())
     for (design, est), g in summary.groupby(["design", "estimator"], sort=False):
         label = f"{design}: {est} ({g['question'].iloc[0]})"
         ax_b.plot(g["sample_size"], g["bias"], marker="o", label=label)
@@ -156,7 +153,6 @@ def plot_accuracy(summary: pd.DataFrame, png: Path) -> None:
     ax_c.legend(fontsize=7, loc="best")
     fig.tight_layout()
     fig.savefig(png, dpi=110)
-    plt.close(fig)
 
 
 def _fmt(x: float, digits: int = 1) -> str:
