@@ -289,9 +289,6 @@ class EventLog:
             out["mean_feedback_delay_days"] = np.where(fb > 0, delay.to_numpy() / fb, np.nan)
         covered = st.resident_group >= 0
         first = st.first_joined[covered]
-        start = np.full(self.n_groups, np.iinfo(np.int64).max)
-        np.minimum.at(start, st.resident_group[covered][first >= 0], first[first >= 0])
-        out["start_day"] = np.where(start == np.iinfo(np.int64).max, -1, start)
         out["members_ever"] = np.bincount(
             st.resident_group[covered][first >= 0], minlength=self.n_groups
         )

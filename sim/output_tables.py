@@ -41,8 +41,14 @@ DAILY = {
     "proximity_nonmembers": (_LEVEL_UNITS, "the same, non-members"),
     "efficacy_members": (_LEVEL_UNITS, "mean self-efficacy, members"),
     "efficacy_nonmembers": (_LEVEL_UNITS, "mean self-efficacy, non-members"),
-    "crimes": ("count", "crimes (burglary, theft, vandalism) today"),
+    "groups_active": ("groups", "groups founded and not (yet) ended today"),
+    "violence_victims_12m": ("residents", "residents victimised by violence in the last 365 days"),
+    "unsafe_violence_victims_12m": ("residents", "of those, how many feel unsafe (F4)"),
+    "non_victims_12m": ("residents", "residents not victimised at all in the last 365 days"),
+    "unsafe_non_victims_12m": ("residents", "of those, how many feel unsafe (F4)"),
+    "crimes": ("count", "crimes (burglary, theft, vandalism, violence) today"),
     "burglaries": ("count", "burglaries today"),
+    "violent_crimes": ("count", "violent crimes (threats, assaults) today"),
     "suspicious": ("count", "suspicious situations today (not crimes)"),
     "victims": ("count", "residents victimised today"),
     "reports_112": ("count", "calls to 112 today"),
@@ -91,7 +97,6 @@ GROUP_TOTALS = {
     "total_confrontations": ("count", "incidents in which a member confronted a suspect"),
     "total_went_to_look": ("residents", "members who went out to look after the group's alerts"),
     "mean_feedback_delay_days": ("days", "mean days from report to feedback (NaN: none)"),
-    "start_day": ("day", "first day with a member (0: founded at the start; -1: never)"),
     "members_ever": ("residents", "residents who were a member at any time"),
     "weeks_with_arrest": ("weeks", "weeks with at least one of the group's arrests"),
 }
@@ -104,6 +109,8 @@ GROUPS = {
     "members": ("residents", "members at the end of the run"),
     "participation": ("share", "members / adults"),
     "admins": ("residents", "administrators"),
+    "start_day": ("day", "day the group was founded (0: before the run; empty: never founded)"),
+    "end_day": ("day", "day the group ended (empty: still active at the end)"),
     "worry_members": (_LEVEL_UNITS, "mean latent worry of the members at the end"),
     "alerts": ("count", "alerts over the run"),
     "chatter": ("count", "off-topic messages over the run"),
@@ -214,6 +221,8 @@ SURVEY = {
     "latent_worry": (_LEVEL_UNITS, "latent worry behind the answers"),
     "latent_willingness": (_LEVEL_UNITS, "latent willingness"),
     "latent_proximity": (_LEVEL_UNITS, "latent government proximity"),
+    "victim_12m": ("flag", "victimised by any crime in the 365 days before the wave"),
+    "victim_violence_12m": ("flag", "victimised by violence in the 365 days before the wave"),
 }
 
 INDICATORS = {

@@ -95,7 +95,7 @@ def _frame(engine, scn: Scenario) -> Frame:
         pop.area.copy(),
         pop.street.copy(),
         eligible,
-        st.covered.copy(),
+        st.resident_group >= 0,
         st.invited_street[pop.street].copy(),
         first,
     )

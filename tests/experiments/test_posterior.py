@@ -181,9 +181,11 @@ def test_each_replication_runs_at_its_own_particle_at_every_point(posterior_expe
             },
         )
         assert row.scenario_hash == scen.content_hash()
-    # a 12-fold theft rate shows: runs at particle 11 have far more crimes than at 10
-    crimes = runs.groupby("particle")["crimes_per_1000"].min()
-    assert crimes[11] > runs.groupby("particle")["crimes_per_1000"].max()[10]
+    # a 12-fold theft rate shows: runs at particle 11 have more crimes than at 10 (in the mean;
+    # a tiny run has a handful of crimes and only replication 1 is at particle 11, so this is a
+    # direction check, not a size check)
+    crimes = runs.groupby("particle")["crimes_per_1000"].mean()
+    assert crimes[11] > crimes[10]
     # the analyses say their intervals include parameter uncertainty
     _, folder = compare(tmp_path / "out", ["crimes_per_1000"])
     assert "includes the calibrated parameters' uncertainty" in (folder / "report.md").read_text()
