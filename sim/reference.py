@@ -19,7 +19,7 @@ Agent types and their one job each:
 >>> model = ReferenceModel(Scenario(days=20, burn_in_days=0), seed=3)
 >>> model.run_for(20)
 >>> len(model.records), sorted(model.records[0])[:3]
-(20, ['arrests', 'burglaries', 'confrontations'])
+(20, ['arrests', 'arrival_minutes_112', 'burglaries'])
 """
 
 from __future__ import annotations
