@@ -72,7 +72,7 @@ METRICS: dict[str, tuple[str, float, int]] = {
     "unsafe_gap": ("verschil leden − niet-leden (procentpunt)", 100, 1),
     "unsafe_all": ("% alle bewoners dat zich weleens onveilig voelt", 100, 1),
     "burglaries_per_1000": ("inbraken per 1000 huishoudens per jaar", 1, 1),
-    "crimes_per_1000": ("misdrijven per 1000 huishoudens per jaar", 1, 0),
+    "crimes_per_1000": ("misdrijven per 1000 huishoudens per jaar", 1, 1),
     "reported_share": ("% misdrijven gemeld bij de politie", 100, 0),
     "reports_per_group_month": ("meldingen door leden per groep per maand", 1, 2),
     "alerts_per_group_month": ("waarschuwingen per groep per maand", 1, 1),
@@ -168,12 +168,15 @@ def _job(args: tuple[str, tuple, int, str]) -> dict:
 
 @dataclass
 class Runner:
+    """Runs variants over seeds, from the cache where possible; one pool of ``workers``
+    processes (started with 'spawn': no fork of a threaded parent) for all sections."""
+
     workers: int
     cache_dir: Path
+    _pool: ProcessPoolExecutor | None = None
 
     def run(self, variants: list[Variant], seeds: tuple[int, ...]) -> dict:
-        """Results per (variant label, seed); runs not in the cache go to ``workers``
-        processes (started with 'spawn': no fork of a threaded parent)."""
+        """Results per (variant label, seed)."""
         jobs = {
             (v.label, s): (str(v.path), v.overrides, s, str(self.cache_dir))
             for v in variants
@@ -187,14 +190,20 @@ class Runner:
             else:
                 todo[key] = job
         if todo and self.workers > 1:
-            context = multiprocessing.get_context("spawn")
-            # the workers import this file by its module name, from its own folder
-            init = functools.partial(site.addsitedir, str(Path(__file__).parent))
-            with ProcessPoolExecutor(self.workers, mp_context=context, initializer=init) as pool:
-                results.update(zip(todo, pool.map(_job, todo.values()), strict=True))
+            if self._pool is None:
+                # the workers import this file by its module name, from its own folder
+                init = functools.partial(site.addsitedir, str(Path(__file__).parent))
+                context = multiprocessing.get_context("spawn")
+                self._pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=init)
+            results.update(zip(todo, self._pool.map(_job, todo.values()), strict=True))
         else:
             results.update({key: _job(job) for key, job in todo.items()})
         return {key: results[key] for key in jobs}
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
 
 
 # --------------------------------------------------------------------------- claims
@@ -499,6 +508,7 @@ def exercise_4(runner: Runner) -> tuple[Section, str]:
     sec = Section(SEEDS, runner.run([base, design, *singles], SEEDS), base=base.label)
     keys = [
         "burglaries_per_1000",
+        "crimes_per_1000",
         "unsafe_members",
         "unsafe_nonmembers",
         "unsafe_all",
@@ -509,6 +519,7 @@ def exercise_4(runner: Runner) -> tuple[Section, str]:
     ]
     short = [
         "burglaries_per_1000",
+        "crimes_per_1000",
         "unsafe_members",
         "unsafe_nonmembers",
         "unsafe_all",
@@ -845,9 +856,12 @@ def run(
     names = only or list(SECTIONS)
     namespace: dict = dict(HELPERS)
     bodies = {}
-    for name in names:
-        print(f"computing {name} …", file=sys.stderr, flush=True)
-        namespace[name], bodies[name] = SECTIONS[name](runner)
+    try:
+        for name in names:
+            print(f"computing {name} …", file=sys.stderr, flush=True)
+            namespace[name], bodies[name] = SECTIONS[name](runner)
+    finally:
+        runner.close()
     report = Report()
     for page in pages(folder):
         text = page.read_text(encoding="utf-8")
