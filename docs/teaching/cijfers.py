@@ -302,6 +302,7 @@ HELPERS = {
     "max": max,
     "all": all,
     "any": any,
+    "sum": sum,
 }
 
 
@@ -791,10 +792,19 @@ def _line(text: str, pos: int) -> int:
     return text.count("\n", 0, pos) + 1
 
 
+def _names(code) -> set[str]:
+    """The global names ``code`` uses, including those of its generator expressions."""
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if hasattr(const, "co_names"):
+            names |= _names(const)
+    return names
+
+
 def _evaluate(expr: str, namespace: dict, where: str, report: Report, computed: set[str]):
     """The value of ``expr``, or None (with an error noted) when it cannot be evaluated."""
     code = compile(expr.strip(), where, "eval")
-    missing = {n for n in code.co_names if n in SECTIONS and n not in computed}
+    missing = {n for n in _names(code) if n in SECTIONS and n not in computed}
     if missing:
         report.skipped += 1
         return None
