@@ -15,6 +15,7 @@ in one place.
 
 from __future__ import annotations
 
+from sim.saar import SAAR
 from sim.scenario import SuccessFactors
 
 LANGUAGES: tuple[str, ...] = ("nl", "en")
@@ -459,13 +460,11 @@ FACTORS: dict[str, dict[str, tuple[str, str]]] = {
     "saar_training": {
         "nl": (
             "Getraind in SAAR",
-            "Deel van de leden dat SAAR kent: Signaleer, Alarmeer 112, App '112 is gebeld', "
-            "Reageer op veilige afstand.",
+            f"Deel van de leden dat SAAR kent: {SAAR['nl']}.",
         ),
         "en": (
             "Trained in SAAR",
-            "Share of members who know SAAR: Spot, Alert 112, App '112 has been called', "
-            "React at a safe distance.",
+            f"Share of members who know SAAR: {SAAR['en']}.",
         ),
     },
     "local_problem": {
