@@ -257,6 +257,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "survey_clear": {"nl": "Enquêtes wissen", "en": "Clear surveys"},
     "wave": {"nl": "meting", "en": "wave"},
     "wave_now": {"nl": "dag {day}", "en": "day {day}"},
+    # the shipped scenarios' survey waves, named in the page's language
+    "wave_pre": {"nl": "voormeting", "en": "pre"},
+    "wave_post": {"nl": "nameting", "en": "post"},
     "participants": {"nl": "deelnemers", "en": "participants"},
     "non_participants": {"nl": "niet-deelnemers", "en": "non-participants"},
     "ind_pct_unsafe": {"nl": "% voelt zich weleens onveilig", "en": "% sometimes feel unsafe"},
