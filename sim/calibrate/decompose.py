@@ -25,6 +25,10 @@ SELECTION_OFF = {
     "membership.selection_worry": 0.0,
     "membership.selection_efficacy": 0.0,
     "membership.selection_cohesion": 0.0,
+    # selection of the other sign (issue 11): recent victims and crime on the own street
+    "membership.victim_join": 0.0,
+    "membership.street_crime_join": 0.0,
+    "membership.wave_join": 0.0,
 }
 EXPOSURE_OFF = {"messages.exposure": 0.0}
 VARIANTS: dict[str, dict[str, float]] = {
