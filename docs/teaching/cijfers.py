@@ -110,9 +110,12 @@ class Variant:
 
 @cache
 def model_fingerprint() -> str:
-    """A hash of the model's source code: a cached run is reused only for the same code."""
+    """A hash of the model's source code: a cached run is reused only for the same code.
+
+    The top-level modules of ``sim/`` (engine, rules, scenario, population, survey, …); the
+    sub-packages (app, calibrate, commands, experiments, study) are not used by a run."""
     h = hashlib.sha256()
-    for path in sorted((ROOT / "sim").rglob("*.py")):
+    for path in sorted((ROOT / "sim").glob("*.py")):
         h.update(path.relative_to(ROOT).as_posix().encode())
         h.update(path.read_bytes())
     return h.hexdigest()
@@ -851,7 +854,7 @@ def process_page(
 
 
 def pages(folder: Path) -> list[Path]:
-    return sorted(folder.glob("*.md"))
+    return sorted(folder.rglob("*.md"))
 
 
 def run(
