@@ -12,6 +12,7 @@ import pytest
 from sim.cli import main
 from sim.study.estimators import ESTIMATORS, did
 from sim.study.execute import StudyStore, replicate, run_study
+from sim.study.report import write_report
 from sim.study.spec import load_study
 from sim.survey import read_field_data
 
@@ -40,6 +41,9 @@ def test_a_killed_study_resumes_without_redoing_finished_replications(tiny_study
     with pytest.raises(Stop):
         run_study(study, out, workers=0, on_stored=stop_after_two)
     assert len(StudyStore.load(out).done()) == 2
+    # the killed run's time is on record (the report's cost sums every run)
+    killed = StudyStore.load(out).manifest
+    assert killed["wall_seconds"] > 0 and [r["stored"] for r in killed["runs"]] == [2]
     computed: list[int] = []
 
     def counting(study_, rep):
@@ -48,6 +52,12 @@ def test_a_killed_study_resumes_without_redoing_finished_replications(tiny_study
 
     report = run_study(study, out, workers=0, replicate_fn=counting)
     assert computed == [2] and report.already == 2 and report.complete
+    manifest = StudyStore.load(out).manifest
+    assert [r["stored"] for r in manifest["runs"]] == [2, 1]
+    assert manifest["wall_seconds"] > killed["wall_seconds"]
+    assert all(r["load_start"] >= 0 and r["cores"] >= 1 for r in manifest["runs"])
+    cost = write_report(StudyStore.load(out), tmp_path / "report.md").read_text(encoding="utf-8")
+    assert "in 2 runs: the study was stopped and resumed" in cost.split("## Cost", 1)[1]
     resumed = _sorted(StudyStore.load(out).table("estimates"))
     fresh_out = tmp_path / "fresh"
     run_study(study, fresh_out, workers=0)
