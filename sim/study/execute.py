@@ -273,7 +273,12 @@ class StudyStore:
         write_json_atomic(self.manifest, self.root / MANIFEST)
 
     def table(self, name: str) -> pd.DataFrame:
-        files = sorted((self.root / name).glob("r*.parquet"))
+        """One table of the stored replications ``0 .. replications-1`` (a folder of a longer
+        run of the same study may hold more; a study asked for fewer reports on its own)."""
+        wanted = int(self.manifest.get("replications", 10**9))
+        files = [
+            f for f in sorted((self.root / name).glob("r*.parquet")) if int(f.stem[1:]) < wanted
+        ]
         if not files:
             return pd.DataFrame()
         return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)

@@ -555,8 +555,9 @@ def write_report(store: Any, out_md: str | Path, timing: dict[str, float] | None
             if loads
             else "other jobs shared the machine"
         )
+        computed = sum(r.get("stored", 0) for r in runs) or reps
         lines.append(
-            f"Computing the {reps} replications took {wall_total / 60:.1f} min of wall time "
+            f"Computing {computed} replications took {wall_total / 60:.1f} min of wall time "
             f"in all ({workers}{resumed}{load}) and {cpu.sum() / 60:.1f} min of CPU time "
             f"summed over the replications."
         )

@@ -122,3 +122,17 @@ def test_estimators_read_field_data_in_the_shared_schema():
     mean = y.groupby([data["participant"], data["wave"]]).mean()
     by_hand = (mean[True][last] - mean[True][first]) - (mean[False][last] - mean[False][first])
     assert did(data, "pct_unsafe", first, last).estimate == pytest.approx(by_hand)
+
+
+def test_a_study_asked_for_fewer_replications_reports_on_its_own(tiny_study, write_study, tmp_path):
+    """Replication r does not depend on how many are asked: a shorter study reuses the folder
+    of a longer one and reports only on its own replications."""
+    out = tmp_path / "out"
+    run_study(load_study(tiny_study), out, workers=0)
+    fewer = write_study(tiny_study.read_text().replace("replications = 3", "replications = 2"))
+    report = run_study(load_study(fewer), out, workers=0)
+    assert report.stored == 0 and report.complete
+    store = StudyStore.load(out)
+    assert sorted(store.table("estimates")["replication"].unique()) == [0, 1]
+    text = write_report(store, tmp_path / "fewer.md").read_text(encoding="utf-8")
+    assert "from 2 replications" in text
