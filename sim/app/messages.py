@@ -131,9 +131,13 @@ MESSAGES: dict[str, dict[str, str]] = {
     "residents": {"nl": "Aantal bewoners (ongeveer)", "en": "Number of residents (about)"},
     "residents_help": {
         "nl": "Tussen {lo} en {hi}. Meer bewoners = trager. Het aantal groepen groeit mee, "
-        "zodat een groep even groot blijft en aandelen vergelijkbaar zijn.",
+        "zodat een groep even groot blijft en aandelen vergelijkbaar zijn. Met evenveel "
+        "groepen zou elke groep groter worden en meer meldingen per lid sturen, en zouden "
+        "leden zich onveiliger voelen (zie het ODD, 'Scale').",
         "en": "Between {lo} and {hi}. More residents = slower. The number of groups grows "
-        "with it, so a group keeps its size and shares stay comparable.",
+        "with it, so a group keeps its size and shares stay comparable. With the same number "
+        "of groups each group would grow and post more alerts per member, and members would "
+        "feel less safe (see the ODD, 'Scale').",
     },
     "seed": {"nl": "Toevalsgetal (seed)", "en": "Random seed"},
     "seed_help": {
