@@ -35,24 +35,28 @@ CHROMIUM_ARGS = [
     "--disable-dev-shm-usage",
 ]
 
-# Clicks 'Stap' inside the page and resolves when the status shows the next day and the new
-# map image is decoded: the step plus redraw as the user sees it, timed by the browser.
+# Clicks 'Stap' inside the page and resolves when the status shows the next day and the map
+# has drawn that day (ECharts' 'finished' sets data-day on the map): the step plus redraw as
+# the user sees it, timed by the browser.
 STEP_JS = """
 async ([timeout]) => {
-  const img = () => document.querySelector('.buurt-map img');
+  const map = () => document.querySelector('.buurt-map .map-chart');
   const status = () => document.querySelector('.status-day').textContent;
   const day = (s) => parseInt(s.replace(/^\\D*/, ''), 10);
-  const before = day(status()), oldSrc = img().src;
+  const before = day(status()), oldStamp = map().dataset.stamp;
   const t0 = performance.now();
   document.querySelector('.btn-step').click();
-  while (!(day(status()) === before + 1 && img().src !== oldSrc)) {
+  while (!(day(status()) === before + 1 && map().dataset.day === String(before + 1)
+           && map().dataset.stamp !== oldStamp)) {
     if (performance.now() - t0 > timeout) throw new Error('no redraw after ' + timeout + ' ms');
     await new Promise(r => requestAnimationFrame(r));
   }
-  await img().decode();
   return [performance.now() - t0, day(status())];
 }
 """
+
+#: the map has drawn at least once (its drawing stamp is set)
+MAP_DRAWN = ".buurt-map .map-chart[data-stamp]"
 
 MIN_STEPS = 3
 # console errors after which the page will never answer again (a widget the page lost)
@@ -204,16 +208,17 @@ async def _one_session(
     watcher.add_done_callback(lambda _: body.cancel() if broken.is_set() else None)
     try:
         await page.goto(url)
-        await page.locator(".buurt-map img").wait_for()
+        await page.locator(MAP_DRAWN).wait_for()
         stage = "set the seed"
         seed = 100 + i
-        old_map = await page.locator(".buurt-map img").get_attribute("src")
+        old_map = await page.locator(MAP_DRAWN).get_attribute("data-stamp")
         seed_box = page.locator(".field-seed input")
         await seed_box.fill(str(seed))
         await seed_box.press("Enter")
         # the server answered when the map of the new neighbourhood arrived
         await page.wait_for_function(
-            "(old) => document.querySelector('.buurt-map img').src !== old", arg=old_map
+            "(old) => document.querySelector('.buurt-map .map-chart').dataset.stamp !== old",
+            arg=old_map,
         )
         stage = "switch a success factor"
         factor = SWITCHES[i % len(SWITCHES)]

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from sim.app.drive import (
     CHROMIUM_ARGS,
+    MAP_DRAWN,
     STEP_JS,
     check_run,
     chromium_path,
@@ -64,7 +65,7 @@ def take_screenshots(url: str, out: Path) -> list[Path]:
         page = context.new_page()
         page.set_default_timeout(120_000)
         page.goto(url)
-        page.locator(".buurt-map img").wait_for()
+        page.locator(MAP_DRAWN).wait_for()
         page.locator(".status-day").wait_for()
         page.mouse.move(700, 5)
         shot(page, "app-start.png")

@@ -13,14 +13,14 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.app.browser_helpers import STEP_JS
+from tests.app.browser_helpers import MAP_DRAWN, STEP_JS
 
 pytestmark = pytest.mark.browser
 
 
 def _open(page, app_url):
     page.goto(app_url)
-    page.locator(".buurt-map img").wait_for()
+    page.locator(MAP_DRAWN).wait_for()
     page.locator(".status-day").wait_for()
 
 
