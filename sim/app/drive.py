@@ -58,6 +58,23 @@ async ([timeout]) => {
 #: the map has drawn at least once (its drawing stamp is set)
 MAP_DRAWN = ".buurt-map .map-chart[data-stamp]"
 
+# Page coordinates of data point `index` of series `series` (id or name) of the ECharts chart at
+# `selector`, and the point's resident (or, for a group outline, group) number.
+POINT_JS = """
+([selector, series, index]) => {
+  const el = document.querySelector(selector);
+  const chart = el.buurtChart;
+  const option = chart.getOption();
+  const s = option.series.findIndex((x) => x.id === series || x.name === series);
+  const item = option.series[s].data[index];
+  const at = item.coords ? [(item.coords[0][0] + item.coords[1][0]) / 2,
+                            (item.coords[0][1] + item.coords[1][1]) / 2] : item;
+  const p = chart.convertToPixel({ gridIndex: 0 }, [at[0], at[1]]);
+  const box = el.getBoundingClientRect();
+  return [box.left + p[0], box.top + p[1], item.pick === undefined ? at[3] : item.pick];
+}
+"""
+
 MIN_STEPS = 3
 # console errors after which the page will never answer again (a widget the page lost)
 FATAL_PAGE_ERRORS = ("widget model not found",)

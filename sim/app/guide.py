@@ -26,6 +26,7 @@ from pathlib import Path
 from sim.app.drive import (
     CHROMIUM_ARGS,
     MAP_DRAWN,
+    POINT_JS,
     STEP_JS,
     check_run,
     chromium_path,
@@ -75,7 +76,16 @@ def take_screenshots(url: str, out: Path) -> list[Path]:
         for _ in range(30):
             page.evaluate(STEP_JS, [120_000])
         shot(page, "app-model.png")
+        chart = ".buurt-charts .chart_unsafe"
+        page.locator(chart).scroll_into_view_if_needed()
+        x, y, _ = page.evaluate(POINT_JS, [chart, "leden", 3])
+        page.mouse.move(x, y)  # a week's values on hover
+        page.locator(chart).get_by_text(re.compile(r"^Week 3")).wait_for()
         shot(page.locator(".buurt-charts"), "app-charts.png")
+        x, y, _ = page.evaluate(POINT_JS, [".buurt-map .map-chart", "members", 0])
+        page.mouse.click(x, y)  # a resident's state under the map
+        page.locator(".map-pick").wait_for()
+        page.mouse.move(700, 5)
         shot(page.locator(".buurt-map"), "app-map.png")
         seed = page.locator(".field-seed input")
         seed.fill("twaalf")

@@ -9,25 +9,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.app.browser_helpers import MAP_DRAWN, STEP_JS
+from tests.app.browser_helpers import MAP_DRAWN, POINT_JS, STEP_JS
 
 pytestmark = pytest.mark.browser
-
-# pixel (page coordinates) of a data point of an ECharts chart, from the chart itself
-POINT_JS = """
-([selector, series, index]) => {
-  const el = document.querySelector(selector);
-  const chart = el.buurtChart;
-  const option = chart.getOption();
-  const s = option.series.findIndex((x) => x.id === series || x.name === series);
-  const item = option.series[s].data[index];
-  const at = item.coords ? [(item.coords[0][0] + item.coords[1][0]) / 2,
-                            (item.coords[0][1] + item.coords[1][1]) / 2] : item;
-  const p = chart.convertToPixel({ gridIndex: 0 }, [at[0], at[1]]);
-  const box = el.getBoundingClientRect();
-  return [box.left + p[0], box.top + p[1], item.pick === undefined ? at[3] : item.pick];
-}
-"""
 
 
 def _open(page, app_url):
