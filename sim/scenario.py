@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 
 from sim import tomlfile
 from sim.errors import UserError
+from sim.saar import SAAR
 from sim.shipped import SCENARIO_DIR
 
 
@@ -144,9 +145,7 @@ class SuccessFactors(FactorTable):
     )
     saar_training: float = _f(
         0.1,
-        "Share of members trained in SAAR (Signaleer, Alarmeer 112/0900-8844, App "
-        "'112 is gebeld', Reageer at a safe distance): call first, signal the call, no "
-        "confrontation.",
+        f"Share of members trained in SAAR: {SAAR['en']}.",
         unit="share 0–1",
         source="WABP rules; police (SAFAR)",
         ge=0,

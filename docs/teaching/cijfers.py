@@ -1,36 +1,67 @@
-"""Compute the figures of the teacher's answer sheet and the administrators' workshop.
+"""Every figure and every checked claim of the teaching pages, computed from the current model.
 
-Every number in ``docs/teaching/antwoorden.md`` and ``docs/teaching/workshop-beheerders.md``
-between ``<!-- cijfers:NAME:start -->`` and ``<!-- cijfers:NAME:end -->`` comes from this
-script: the teaching presets in ``scenarios/teaching/`` run with seeds 1–10 (the sweeps of
-exercise 6 with seeds 1–5), summarised over the measured period after the burn-in.
+The pages in ``docs/teaching/`` carry three kinds of markers, all filled or checked here:
 
-    uv run python docs/teaching/cijfers.py            # recompute and rewrite the tables
-    uv run python docs/teaching/cijfers.py --check    # exit 1 if a table no longer matches
-    uv run python docs/teaching/cijfers.py --workers 1
+``<!-- cijfers:NAME:start -->`` … ``<!-- cijfers:NAME:end -->``
+    a generated table (NAME is a section below: ``oefening1`` … ``oefening6``, ``workshop``);
+``<!-- cijfer: EXPR -->29<!-- /cijfer -->``
+    one number in the prose; EXPR is a Python expression over the sections (below), its value
+    replaces the text between the markers;
+``<!-- check: EXPR -->``
+    a claim made by the sentence just before it, as a Python expression that must be true,
+    e.g. ``oefening4.effect("voorbeeldontwerp", "burglaries_per_1000").unclear`` next to
+    "het voorbeeldontwerp verlaagt het aantal inbraken niet meer dan het toeval".
 
-The same seed always gives the same run, so the tables only change when the model or a preset
-changes; ``tests/docs/test_answer_sheet.py`` (marked slow) runs ``--check``.
+In EXPR each section is a name (``oefening4``, ``workshop`` …) with
+
+- ``.median(variant, key)`` (also ``.mean``, ``.p10``, ``.p90``, ``.values``) over the seeds;
+- ``.effect(variant, key, base=None)``: the *paired* difference variant − base over the same
+  seeds (common random numbers: a factor switched on leaves the other submodels' random
+  draws unchanged, see ``sim/streams.py``), with ``.mean``, ``.half`` (95 % half-width),
+  ``.lower`` / ``.higher`` (the interval excludes zero on that side), ``.unclear``
+  (it contains zero);
+- ``.change(variant, before, after)``: key ``after`` − key ``before`` within each run;
+- ``.level(variant, key)``: the values themselves as an interval (``.higher``: above zero);
+- ``.value[name]``: figures a section computes itself (counts of significant tests, …);
+
+and the helpers ``pct(x, dec=0)`` (0,293 → "29"), ``num(x, dec=1)`` ("−4,0"), ``signed(x, dec)``
+("+1,4") and ``between(x, lo, hi)``.
+
+    uv run python docs/teaching/cijfers.py            # recompute and rewrite the pages
+    uv run python docs/teaching/cijfers.py --check    # exit 1 if a figure is stale or a claim false
+
+Runs are cached in a folder outside the work tree (default: the system's temporary folder,
+``--cache`` or ``BUURTSIM_CIJFERS_CACHE``), keyed by the model's source code, the resolved
+scenario and the seed, so a second check after an unrelated change costs seconds; any change to
+``sim/`` or a preset reruns what it affects. ``tests/docs/test_answer_sheet.py`` runs the check
+in the default test tier.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
+import hashlib
+import json
+import multiprocessing
+import os
 import re
+import site
 import sys
 import tempfile
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[2]
 PRESETS = ROOT / "scenarios" / "teaching"
 TEACHING = ROOT / "docs" / "teaching"
-PAGES = (TEACHING / "antwoorden.md", TEACHING / "workshop-beheerders.md")
 SEEDS = tuple(range(1, 11))
+SWEEP_SEEDS = tuple(range(1, 6))
 
 # summary key → (Dutch label, scale, decimals)
 METRICS: dict[str, tuple[str, float, int]] = {
@@ -41,7 +72,7 @@ METRICS: dict[str, tuple[str, float, int]] = {
     "unsafe_gap": ("verschil leden − niet-leden (procentpunt)", 100, 1),
     "unsafe_all": ("% alle bewoners dat zich weleens onveilig voelt", 100, 1),
     "burglaries_per_1000": ("inbraken per 1000 huishoudens per jaar", 1, 1),
-    "crimes_per_1000": ("misdrijven per 1000 huishoudens per jaar", 1, 0),
+    "crimes_per_1000": ("misdrijven per 1000 huishoudens per jaar", 1, 1),
     "reported_share": ("% misdrijven gemeld bij de politie", 100, 0),
     "reports_per_group_month": ("meldingen door leden per groep per maand", 1, 2),
     "alerts_per_group_month": ("waarschuwingen per groep per maand", 1, 1),
@@ -54,8 +85,13 @@ METRICS: dict[str, tuple[str, float, int]] = {
     "willingness_members": ("meldingsbereidheid leden (0–1)", 1, 2),
     "proximity_members": ("ervaren nabijheid overheid, leden (0–1)", 1, 2),
     "gap_start": ("verschil leden − niet-leden, eerste maand (procentpunt)", 100, 1),
+    "gap_month2": ("verschil leden − niet-leden, tweede maand (procentpunt)", 100, 1),
+    "gap_month3": ("verschil leden − niet-leden, derde maand (procentpunt)", 100, 1),
     "gap_year1": ("verschil leden − niet-leden, laatste maand aanloopjaar (procentpunt)", 100, 1),
 }
+
+
+# --------------------------------------------------------------------------- runs and cache
 
 
 @dataclass(frozen=True)
@@ -72,53 +108,219 @@ class Variant:
         return self.base / f"{self.preset}.toml"
 
 
-def _job(args: tuple[str, tuple, int]) -> dict:
-    """One run: the summary plus the member gap in the first and last month of the burn-in
-    and, if the scenario has survey waves, the survey changes between first and last wave."""
-    from sim.engine import simulate
-    from sim.scenario import load_scenario
+@cache
+def model_fingerprint() -> str:
+    """A hash of the model's source code: a cached run is reused only for the same code.
+
+    The top-level modules of ``sim/`` (engine, rules, scenario, population, survey, …); the
+    sub-packages (app, calibrate, commands, experiments, study) are not used by a run."""
+    h = hashlib.sha256()
+    for path in sorted((ROOT / "sim").glob("*.py")):
+        h.update(path.relative_to(ROOT).as_posix().encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def _outputs(result, scenario) -> dict:
+    """The summary, the member gap per month of the burn-in year and the survey changes."""
     from sim.survey import changes
 
-    path, overrides, seed = args
-    scenario = load_scenario(path, dict(overrides) or None)
-    result = simulate(scenario, seed=seed)
-    out = dict(result.summary())
+    out = {k: float(v) for k, v in result.summary().items() if isinstance(v, int | float)}
     d = result.daily
     gap = d["unsafe_members"] - d["unsafe_nonmembers"]
     burn = scenario.burn_in_days
     out["gap_start"] = float(gap[d["day"] < 30].mean())
+    out["gap_month2"] = float(gap[(d["day"] >= 30) & (d["day"] < 60)].mean())
+    out["gap_month3"] = float(gap[(d["day"] >= 60) & (d["day"] < 90)].mean())
     out["gap_year1"] = float(gap[(d["day"] >= burn - 30) & (d["day"] < burn)].mean())
     if len(result.survey):
-        ch = changes(result.survey)
-        for row in ch.itertuples():
+        for row in changes(result.survey).itertuples():
             key = f"survey_{row.respondents}_{row.indicator}"
-            out[key] = (float(row.change), float(row.ci_low), float(row.ci_high))
+            out[key] = [float(row.change), float(row.ci_low), float(row.ci_high)]
     return out
 
 
-def run_all(variants: list[Variant], seeds: tuple[int, ...], workers: int) -> dict:
-    """Results per (variant label, seed)."""
-    jobs = [(str(v.path), v.overrides, s) for v in variants for s in seeds]
-    keys = [(v.label, s) for v in variants for s in seeds]
-    if workers > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            results = list(pool.map(_job, jobs, chunksize=2))
-    else:
-        results = [_job(j) for j in jobs]
-    return dict(zip(keys, results, strict=True))
+def _cache_file(path: str, overrides: tuple, seed: int, cache_dir: str):
+    """The scenario and the cache file of one run: keyed by the model's code, the resolved
+    scenario (its name and description left out) and the seed."""
+    from sim.scenario import load_scenario
+
+    scenario = load_scenario(path, dict(overrides) or None)
+    content = scenario.model_dump(mode="json", exclude={"name", "description"})
+    key = hashlib.sha256(
+        json.dumps([model_fingerprint(), content, seed], sort_keys=True).encode()
+    ).hexdigest()
+    return scenario, Path(cache_dir) / f"{key}.json"
+
+
+def _job(args: tuple[str, tuple, int, str]) -> dict:
+    """One run, from the cache when the same code already ran the same scenario and seed."""
+    from sim.engine import simulate
+
+    path, overrides, seed, cache_dir = args
+    scenario, file = _cache_file(path, overrides, seed, cache_dir)
+    if file.is_file():
+        return json.loads(file.read_text(encoding="utf-8"))
+    out = _outputs(simulate(scenario, seed=seed), scenario)
+    file.parent.mkdir(parents=True, exist_ok=True)
+    tmp = file.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(out), encoding="utf-8")
+    tmp.replace(file)
+    return out
+
+
+@dataclass
+class Runner:
+    """Runs variants over seeds, from the cache where possible; one pool of ``workers``
+    processes (started with 'spawn': no fork of a threaded parent) for all sections."""
+
+    workers: int
+    cache_dir: Path
+    _pool: ProcessPoolExecutor | None = None
+
+    def run(self, variants: list[Variant], seeds: tuple[int, ...]) -> dict:
+        """Results per (variant label, seed)."""
+        jobs = {
+            (v.label, s): (str(v.path), v.overrides, s, str(self.cache_dir))
+            for v in variants
+            for s in seeds
+        }
+        results, todo = {}, {}
+        for key, job in jobs.items():
+            _, file = _cache_file(*job)
+            if file.is_file():
+                results[key] = json.loads(file.read_text(encoding="utf-8"))
+            else:
+                todo[key] = job
+        if todo and self.workers > 1:
+            if self._pool is None:
+                # the workers import this file by its module name, from its own folder
+                init = functools.partial(site.addsitedir, str(Path(__file__).parent))
+                context = multiprocessing.get_context("spawn")
+                self._pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=init)
+            results.update(zip(todo, self._pool.map(_job, todo.values()), strict=True))
+        else:
+            results.update({key: _job(job) for key, job in todo.items()})
+        return {key: results[key] for key in jobs}
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+
+
+# --------------------------------------------------------------------------- claims
+
+
+@dataclass(frozen=True)
+class Effect:
+    """Paired difference over the same seeds, with a 95 % interval (t-free, 1,96 · s/√n)."""
+
+    diffs: tuple[float, ...]
+
+    @property
+    def mean(self) -> float:
+        return float(np.mean(self.diffs))
+
+    @property
+    def half(self) -> float:
+        return float(1.96 * np.std(self.diffs, ddof=1) / np.sqrt(len(self.diffs)))
+
+    @property
+    def lower(self) -> bool:
+        return self.mean + self.half < 0
+
+    @property
+    def higher(self) -> bool:
+        return self.mean - self.half > 0
+
+    @property
+    def unclear(self) -> bool:
+        return not (self.lower or self.higher)
+
+
+@dataclass
+class Section:
+    """The runs of one section and the figures its prose may use."""
+
+    seeds: tuple[int, ...]
+    results: dict
+    base: str
+    value: dict = field(default_factory=dict)
+
+    def values(self, variant: str, key: str) -> np.ndarray:
+        return np.array([self.results[(variant, s)][key] for s in self.seeds], dtype=float)
+
+    def median(self, variant: str, key: str) -> float:
+        return float(np.nanmedian(self.values(variant, key)))
+
+    def mean(self, variant: str, key: str) -> float:
+        return float(np.nanmean(self.values(variant, key)))
+
+    def p10(self, variant: str, key: str) -> float:
+        return float(np.nanpercentile(self.values(variant, key), 10))
+
+    def p90(self, variant: str, key: str) -> float:
+        return float(np.nanpercentile(self.values(variant, key), 90))
+
+    def level(self, variant: str, key: str) -> Effect:
+        """The values themselves with a 95 % interval: ``.higher`` = clearly above zero
+        (e.g. the member − non-member gap ``unsafe_gap``)."""
+        return Effect(tuple(self.values(variant, key).tolist()))
+
+    def change(self, variant: str, before: str, after: str) -> Effect:
+        """Within each run, ``after`` − ``before`` (e.g. the gap in month 3 minus month 1)."""
+        return Effect(tuple((self.values(variant, after) - self.values(variant, before)).tolist()))
+
+    def effect(self, variant: str, key: str, base: str | None = None) -> Effect:
+        b = self.values(base or self.base, key)
+        return Effect(tuple((self.values(variant, key) - b).tolist()))
+
+
+def num(x: float, dec: int = 1) -> str:
+    text = f"{x:.{dec}f}".replace(".", ",")
+    return text.replace("-", "−") if text.strip("-0,") else text.lstrip("-")
+
+
+def signed(x: float, dec: int = 1) -> str:
+    text = num(x, dec)
+    return text if text.startswith("−") else "+" + text
+
+
+def pct(x: float, dec: int = 0) -> str:
+    return num(100 * x, dec)
+
+
+def between(x: float, lo: float, hi: float) -> bool:
+    return lo <= x <= hi
+
+
+HELPERS = {
+    "pct": pct,
+    "num": num,
+    "signed": signed,
+    "between": between,
+    "abs": abs,
+    "min": min,
+    "max": max,
+    "all": all,
+    "any": any,
+    "sum": sum,
+}
+
+
+# --------------------------------------------------------------------------- tables
 
 
 def fmt(value: float, key: str) -> str:
     _, scale, dec = METRICS[key]
     if value != value:
         return "—"
-    text = f"{value * scale:.{dec}f}"
-    return text.replace(".", ",").replace("-", "−")
+    return num(value * scale, dec)
 
 
-def cell(values: list[float], key: str) -> str:
-    """Median with the 10th–90th percentile range over the seeds, '12,3 [10,1 – 14,0]', the
-    same statistics as the comparison tab of the web page (``sim.app.compare``)."""
+def cell(values, key: str) -> str:
+    """Median with the 10th–90th percentile range over the seeds, '12,3 [10,1 – 14,0]'."""
     v = np.asarray(values, dtype=float)
     v = v[np.isfinite(v)]
     if not len(v):
@@ -127,23 +329,39 @@ def cell(values: list[float], key: str) -> str:
     return f"{fmt(float(np.median(v)), key)} [{fmt(lo, key)} – {fmt(hi, key)}]"
 
 
-def table(results: dict, variants: list[Variant], keys: list[str], seeds=SEEDS) -> str:
-    head = "| uitkomst | " + " | ".join(v.label for v in variants) + " |"
-    sep = "| --- |" + " --- |" * len(variants)
-    rows = [head, sep]
+def table(sec: Section, labels: list[str], keys: list[str]) -> str:
+    rows = ["| uitkomst | " + " | ".join(labels) + " |", "| --- |" + " --- |" * len(labels)]
     for k in keys:
-        cells = [cell([results[(v.label, s)][k] for s in seeds], k) for v in variants]
-        rows.append(f"| {METRICS[k][0]} | " + " | ".join(cells) + " |")
+        rows.append(
+            f"| {METRICS[k][0]} | " + " | ".join(cell(sec.values(v, k), k) for v in labels) + " |"
+        )
     return "\n".join(rows)
 
 
-def seed_table(results: dict, variant: Variant, keys: list[str], seeds: tuple[int, ...]) -> str:
+def effect_table(sec: Section, labels: list[str], keys: list[str], first: str) -> str:
+    """One row per variant: paired difference with the base, mean ± 95 % half-width."""
+    rows = [
+        f"| {first} | " + " | ".join(METRICS[k][0] for k in keys) + " |",
+        "| --- |" + " --- |" * len(keys),
+    ]
+    for v in labels:
+        cells = []
+        for k in keys:
+            e = sec.effect(v, k)
+            scale, dec = METRICS[k][1], METRICS[k][2]
+            mark = " **\\***" if not e.unclear else ""
+            cells.append(f"{signed(e.mean * scale, dec)} ± {num(e.half * scale, dec)}{mark}")
+        rows.append(f"| {v} | " + " | ".join(cells) + " |")
+    return "\n".join(rows)
+
+
+def seed_table(sec: Section, variant: str, keys: list[str], seeds: tuple[int, ...]) -> str:
     head = "| uitkomst | " + " | ".join(f"seed {s}" for s in seeds) + " |"
     rows = [head, "| --- |" + " --- |" * len(seeds)]
     for k in keys:
         rows.append(
             f"| {METRICS[k][0]} | "
-            + " | ".join(fmt(results[(variant.label, s)][k], k) for s in seeds)
+            + " | ".join(fmt(sec.results[(variant, s)][k], k) for s in seeds)
             + " |"
         )
     return "\n".join(rows)
@@ -151,8 +369,14 @@ def seed_table(results: dict, variant: Variant, keys: list[str], seeds: tuple[in
 
 NOTE = (
     "*Mediaan over seeds {seeds} met tussen haken het 10e–90e percentiel, gemeten na de "
-    "aanloopperiode — dezelfde getallen als in het tabblad Vergelijken bij seed 1 en 10 "
-    "herhalingen. Berekend met `uv run python docs/teaching/cijfers.py`.*"
+    "aanloopperiode. Berekend met `uv run python docs/teaching/cijfers.py`.*"
+)
+EFFECT_NOTE = (
+    "Verschil met {base} bij **dezelfde seeds** (gepaarde runs: elke seed geeft beide situaties "
+    "dezelfde toevalsgetallen, zodat toeval in de uitgangssituatie niet als effect meetelt): "
+    "gemiddelde ± de halve breedte van het 95 %-interval, procentpunten voor percentages. "
+    "**\\*** = het interval bevat de nul niet; zonder **\\*** is het verschil niet van toeval "
+    "te onderscheiden."
 )
 
 
@@ -160,12 +384,12 @@ def seeds_text(seeds: tuple[int, ...]) -> str:
     return f"{seeds[0]}–{seeds[-1]}"
 
 
-# --------------------------------------------------------------------------- exercises
+# --------------------------------------------------------------------------- sections
 
 
-def exercise_1(workers: int) -> str:
+def exercise_1(runner: Runner) -> tuple[Section, str]:
     v = Variant("Vogelbuurt", "oefening1_buurt")
-    res = run_all([v], SEEDS, workers)
+    sec = Section(SEEDS, runner.run([v], SEEDS), base="Vogelbuurt")
     keys = [
         "participation",
         "members_per_group",
@@ -187,17 +411,18 @@ def exercise_1(workers: int) -> str:
         "reports_per_group_month",
         "alerts_per_group_month",
     ]
-    return "\n\n".join(
+    body = "\n\n".join(
         [
-            table(res, [v], keys),
+            table(sec, ["Vogelbuurt"], keys),
             NOTE.format(seeds=seeds_text(SEEDS)),
             "Per seed (stap 5 tot en met 7 van de oefening):",
-            seed_table(res, v, per_seed, SEEDS[:5]),
+            seed_table(sec, "Vogelbuurt", per_seed, SEEDS[:5]),
         ]
     )
+    return sec, body
 
 
-def exercise_2(workers: int) -> str:
+def exercise_2(runner: Runner) -> tuple[Section, str]:
     vs = [
         Variant("oefening1_buurt", "oefening1_buurt"),
         Variant("oefening2_wijkagent", "oefening2_wijkagent"),
@@ -212,7 +437,7 @@ def exercise_2(workers: int) -> str:
             (("factors.linked_professional", False),),
         ),
     ]
-    res = run_all(vs, SEEDS, workers)
+    sec = Section(SEEDS, runner.run(vs, SEEDS), base="oefening1_buurt")
     keys = [
         "unsafe_members",
         "unsafe_nonmembers",
@@ -223,25 +448,32 @@ def exercise_2(workers: int) -> str:
         "burglaries_per_1000",
         "arrests_per_year",
     ]
-    return table(res, vs, keys) + "\n\n" + NOTE.format(seeds=seeds_text(SEEDS))
+    labels = [v.label for v in vs]
+    body = "\n\n".join(
+        [
+            table(sec, labels, keys),
+            NOTE.format(seeds=seeds_text(SEEDS)),
+            EFFECT_NOTE.format(base="`oefening1_buurt`"),
+            effect_table(sec, labels[1:], keys, "situatie"),
+        ]
+    )
+    return sec, body
 
 
-def exercise_3(workers: int) -> str:
-    vs = [
-        Variant("oefening3_geen", "oefening3_geen"),
-        Variant("oefening3_selectie", "oefening3_selectie"),
-        Variant("oefening3_blootstelling", "oefening3_blootstelling"),
-    ]
-    res = run_all(vs, SEEDS, workers)
+def exercise_3(runner: Runner) -> tuple[Section, str]:
+    labels = ["oefening3_geen", "oefening3_selectie", "oefening3_blootstelling"]
+    sec = Section(SEEDS, runner.run([Variant(v, v) for v in labels], SEEDS), base=labels[0])
     keys = [
         "gap_start",
+        "gap_month2",
+        "gap_month3",
         "gap_year1",
         "unsafe_gap",
         "unsafe_members",
         "unsafe_nonmembers",
         "participation",
     ]
-    return table(res, vs, keys) + "\n\n" + NOTE.format(seeds=seeds_text(SEEDS))
+    return sec, table(sec, labels, keys) + "\n\n" + NOTE.format(seeds=seeds_text(SEEDS))
 
 
 MEASURES: list[tuple[str, tuple[tuple[str, object], ...]]] = [
@@ -273,13 +505,14 @@ MEASURES: list[tuple[str, tuple[tuple[str, object], ...]]] = [
 ]
 
 
-def exercise_4(workers: int) -> str:
+def exercise_4(runner: Runner) -> tuple[Section, str]:
     base = Variant("uitgangssituatie", "oefening4_inbraakgolf")
     design = Variant("voorbeeldontwerp", "oefening4_voorbeeldontwerp")
     singles = [Variant(label, "oefening4_inbraakgolf", ov) for label, ov in MEASURES]
-    res = run_all([base, design, *singles], SEEDS, workers)
+    sec = Section(SEEDS, runner.run([base, design, *singles], SEEDS), base=base.label)
     keys = [
         "burglaries_per_1000",
+        "crimes_per_1000",
         "unsafe_members",
         "unsafe_nonmembers",
         "unsafe_all",
@@ -288,39 +521,28 @@ def exercise_4(workers: int) -> str:
         "stigmatising_share",
         "arrests_per_year",
     ]
-    main = table(res, [base, design], keys)
-    # one row per single measure: change against the starting point, same seeds
     short = [
         "burglaries_per_1000",
+        "crimes_per_1000",
         "unsafe_members",
         "unsafe_nonmembers",
         "unsafe_all",
         "confrontations_per_year",
     ]
-    head = (
-        "| maatregel (alleen deze, op de uitgangssituatie) | "
-        + " | ".join(METRICS[k][0] for k in short)
-        + " |"
-    )
-    rows = [head, "| --- |" + " --- |" * len(short)]
-    for v in [*singles, design]:
-        cells = []
-        for k in short:
-            diff = np.array([res[(v.label, s)][k] - res[(base.label, s)][k] for s in SEEDS])
-            half = 1.96 * diff.std(ddof=1) / np.sqrt(len(diff))
-            text = fmt(float(diff.mean()), k)
-            cells.append(f"{text if text.startswith('−') else '+' + text} ± {fmt(half, k)}")
-        rows.append(f"| {v.label} | " + " | ".join(cells) + " |")
-    return "\n\n".join(
+    body = "\n\n".join(
         [
-            main,
+            table(sec, [base.label, design.label], keys),
             NOTE.format(seeds=seeds_text(SEEDS)),
-            "Verschil met de uitgangssituatie per maatregel: gemiddelde over dezelfde seeds ± de "
-            "halve breedte van het 95 %-interval (procentpunten voor percentages). Een verschil "
-            "dat kleiner is dan de ± is niet van toeval te onderscheiden.",
-            "\n".join(rows),
+            EFFECT_NOTE.format(base="de uitgangssituatie"),
+            effect_table(
+                sec,
+                [v.label for v in [*singles, design]],
+                short,
+                "maatregel (alleen deze, op de uitgangssituatie)",
+            ),
         ]
     )
+    return sec, body
 
 
 SURVEY_LABELS = {
@@ -330,18 +552,14 @@ SURVEY_LABELS = {
 }
 
 
-def _num(x: float, dec: int) -> str:
-    return f"{x:+.{dec}f}".replace(".", ",").replace("-", "−")
-
-
-def exercise_5(workers: int) -> str:
+def exercise_5(runner: Runner) -> tuple[Section, str]:
     vs = [
         Variant("experiment", "rotterdam_experiment", base=ROOT / "scenarios"),
         Variant("zwakke uitvoering", "oefening5_zwakke_uitvoering"),
         Variant("zonder interventies", "oefening5_zonder_interventies"),
         Variant("groter onderzoek", "oefening5_groter_onderzoek"),
     ]
-    res = run_all(vs, SEEDS, workers)
+    sec = Section(SEEDS, runner.run(vs, SEEDS), base="zonder interventies")
     blocks = []
     # 1. per seed, the participants' change pre → post with its interval
     for v in vs[:3]:
@@ -352,9 +570,9 @@ def exercise_5(workers: int) -> str:
         for s in SEEDS:
             cells = []
             for ind, (_, dec) in SURVEY_LABELS.items():
-                ch, lo, hi = res[(v.label, s)][f"survey_participants_{ind}"]
+                ch, lo, hi = sec.results[(v.label, s)][f"survey_participants_{ind}"]
                 mark = " **\\***" if lo > 0 or hi < 0 else ""
-                cells.append(f"{_num(ch, dec)} [{_num(lo, dec)}; {_num(hi, dec)}]{mark}")
+                cells.append(f"{signed(ch, dec)} [{signed(lo, dec)}; {signed(hi, dec)}]{mark}")
             rows.append(f"| {s} | " + " | ".join(cells) + " |")
         blocks.append(
             f"**{v.label}** — verandering bij deelnemers van voor- naar nameting, "
@@ -362,23 +580,28 @@ def exercise_5(workers: int) -> str:
             f"niet):\n\n" + "\n".join(rows)
         )
     # 2. how often a 'study' finds a significant change, and the interval width
-    rows = ["| | " + " | ".join(v.label for v in vs) + " |", "| --- |" + " --- |" * len(vs)]
+    rows = [
+        "| | " + " | ".join(v.label for v in vs) + " |",
+        "| --- |" + " --- |" * len(vs),
+    ]
+    for v in vs:
+        sec.value[f"significant {v.label}"] = 0
     for ind, (lab, dec) in SURVEY_LABELS.items():
         for what in ("significant", "width"):
             cells = []
             for v in vs:
-                triples = [res[(v.label, s)][f"survey_participants_{ind}"] for s in SEEDS]
+                triples = [sec.results[(v.label, s)][f"survey_participants_{ind}"] for s in SEEDS]
+                better_low = ind == "pct_unsafe"
+                good = sum(1 for _, lo, hi in triples if (hi < 0 if better_low else lo > 0))
+                bad = sum(1 for _, lo, hi in triples if (lo > 0 if better_low else hi < 0))
                 if what == "significant":
-                    good = sum(
-                        1 for c, lo, hi in triples if (hi < 0 if ind == "pct_unsafe" else lo > 0)
-                    )
-                    bad = sum(
-                        1 for c, lo, hi in triples if (lo > 0 if ind == "pct_unsafe" else hi < 0)
-                    )
+                    sec.value[f"significant {v.label}"] += good + bad
+                    sec.value[f"better {v.label} {ind}"] = good
                     cells.append(f"{good} beter, {bad} slechter")
                 else:
-                    w = np.mean([hi - lo for _, lo, hi in triples])
-                    cells.append(f"{w:.{dec}f}".replace(".", ","))
+                    w = float(np.mean([hi - lo for _, lo, hi in triples]))
+                    sec.value[f"width {v.label} {ind}"] = w
+                    cells.append(num(w, dec))
             name = (
                 "significante verandering"
                 if what == "significant"
@@ -392,78 +615,99 @@ def exercise_5(workers: int) -> str:
     # 3. the model's own (latent) effect: each variant against the control, same seeds
     keys = ["unsafe_members", "unsafe_nonmembers", "willingness_members", "proximity_members"]
     shown = ["experiment", "zwakke uitvoering", "zonder interventies"]
-    rows = [
-        "| uitkomst (tweede jaar, alle bewoners, geen steekproef) | "
-        + " | ".join(shown)
-        + " | effect experiment | effect zwakke uitvoering |",
-        "| --- |" + " --- |" * 5,
-    ]
-    for k in keys:
-        vals = {lab: [res[(lab, s)][k] for s in SEEDS] for lab in shown}
-        effects = []
-        for lab in shown[:2]:
-            d = [x - y for x, y in zip(vals[lab], vals["zonder interventies"], strict=True)]
-            text = fmt(float(np.mean(d)), k)
-            effects.append(text if text.startswith("−") else "+" + text)
-        rows.append(
-            f"| {METRICS[k][0]} | "
-            + " | ".join(cell(vals[lab], k) for lab in shown)
-            + " | "
-            + " | ".join(effects)
-            + " |"
-        )
     blocks.append(
-        "Het werkelijke effect in het model (latente toestand van alle leden en "
-        "niet-leden over het tweede jaar; effect = gemiddeld verschil met "
-        "'zonder interventies' bij dezelfde seed):\n\n" + "\n".join(rows)
+        "Het werkelijke effect in het model (latente toestand van alle leden en niet-leden over "
+        "het tweede jaar, geen steekproef):\n\n" + table(sec, shown, keys)
     )
+    blocks.append(EFFECT_NOTE.format(base="'zonder interventies'"))
+    blocks.append(effect_table(sec, shown[:2], keys, "effect van"))
     blocks.append(
         f"*Seeds {seeds_text(SEEDS)}; enquêtes op dag 364 en dag 729. Berekend met "
         f"`uv run python docs/teaching/cijfers.py`.*"
     )
-    return "\n\n".join(blocks)
+    return sec, "\n\n".join(blocks)
 
 
-def _sweep(experiment: Path, factor: str, keys: list[str]) -> str:
-    from sim.experiments.execute import run_sweep
-    from sim.experiments.spec import load_experiment
-
-    exp = load_experiment(experiment)
-    with tempfile.TemporaryDirectory() as tmp:
-        run_sweep(exp, Path(tmp) / "out", workers=0)
-        runs = pd.read_parquet(Path(tmp) / "out" / "runs")
-    seeds = sorted(runs["seed"].unique())
-    rows = [
-        f"| {factor} | " + " | ".join(METRICS[k][0] for k in keys) + " |",
-        "| --- |" + " --- |" * len(keys),
-    ]
-    for value, df in runs.groupby(factor):
-        cells = [f"{fmt(df[k].mean(), k)} ± {fmt(df[k].std(), k)}" for k in keys]
-        rows.append(f"| {str(value).replace('.', ',')} | " + " | ".join(cells) + " |")
-    return (
-        "\n".join(rows) + f"\n\n*Gemiddelde ± standaardafwijking over seeds "
-        f"{seeds[0]}–{seeds[-1]}; `uv run buurtsim sweep docs/teaching/{experiment.name}`.*"
-    )
+SWEEPS = {
+    "police_feedback": ("factors.police_feedback", [0.0, 0.25, 0.5, 0.75, 1.0], ()),
+    "feedback_delay_hours": (
+        "factors.feedback_delay_hours",
+        [0.0, 24.0, 72.0, 168.0, 336.0],
+        (("factors.police_feedback", 0.8),),
+    ),
+}
 
 
-def exercise_6(workers: int) -> str:
+def exercise_6(runner: Runner) -> tuple[Section, str]:
+    """The two sweeps of exercise 6, as runs of the same preset with the sweep's seeds 1–5
+    (what ``buurtsim sweep`` runs for ``docs/teaching/oefening6_*.toml``)."""
     keys = ["unsafe_members", "unsafe_nonmembers", "willingness_members", "proximity_members"]
-    return "\n\n".join(
-        [
-            _sweep(TEACHING / "oefening6_terugkoppeling.toml", "police_feedback", keys),
-            _sweep(TEACHING / "oefening6_wachttijd.toml", "feedback_delay_hours", keys),
+    variants, blocks = [], []
+    for factor, (path, values, fixed) in SWEEPS.items():
+        variants += [
+            Variant(f"{factor}={x:g}", "oefening6_sweep", (*fixed, (path, x))) for x in values
         ]
+    sec = Section(SWEEP_SEEDS, runner.run(variants, SWEEP_SEEDS), base="police_feedback=0")
+    for factor, (_, values, _) in SWEEPS.items():
+        rows = [
+            f"| {factor} | " + " | ".join(METRICS[k][0] for k in keys) + " |",
+            "| --- |" + " --- |" * len(keys),
+        ]
+        for x in values:
+            label = f"{factor}={x:g}"
+            sds = {k: float(np.std(sec.values(label, k), ddof=1)) for k in keys}
+            cells = [f"{fmt(sec.mean(label, k), k)} ± {fmt(sds[k], k)}" for k in keys]
+            rows.append(f"| {num(x, 2).rstrip('0').rstrip(',')} | " + " | ".join(cells) + " |")
+        name = "terugkoppeling" if factor == "police_feedback" else "wachttijd"
+        blocks.append(
+            "\n".join(rows) + f"\n\n*Gemiddelde ± standaardafwijking over seeds "
+            f"{seeds_text(SWEEP_SEEDS)}; `uv run buurtsim sweep "
+            f"docs/teaching/oefening6_{name}.toml`.*"
+        )
+    # consecutive steps of the feedback sweep: paired differences against the spread
+    steps = [0.0, 0.25, 0.5, 0.75, 1.0]
+    rows = [
+        "| stap | verschil % onveilige leden (gepaard) | standaardafwijking tussen seeds |",
+        "| --- | --- | --- |",
+    ]
+    for a, b in zip(steps, steps[1:], strict=False):
+        la, lb = f"police_feedback={a:g}", f"police_feedback={b:g}"
+        e = sec.effect(lb, "unsafe_members", base=la)
+        sd = float(np.std(sec.values(la, "unsafe_members"), ddof=1))
+        sec.value[f"step {a:g}-{b:g}"] = e
+        sec.value[f"sd {a:g}"] = sd
+        mark = " **\\***" if not e.unclear else ""
+        rows.append(
+            f"| {num(a, 2)} → {num(b, 2)} | {signed(100 * e.mean, 1)} ± {num(100 * e.half, 1)}"
+            f"{mark} | {num(100 * sd, 1)} |"
+        )
+    blocks.append(
+        "Stap voor stap (eerste sweep): verschil tussen twee opeenvolgende standen bij dezelfde "
+        "seed, gemiddelde ± halve breedte van het 95 %-interval (**\\*** = interval bevat de "
+        "nul niet), naast de spreiding tussen seeds bij de lagere stand:\n\n" + "\n".join(rows)
     )
+    return sec, "\n\n".join(blocks)
 
 
-def workshop(workers: int) -> str:
+def workshop(runner: Runner) -> tuple[Section, str]:
     vs = [
         Variant("1 · zonder afspraken", "workshop_a_zonder_afspraken"),
         Variant("2 · regels", "workshop_b_regels"),
         Variant("3 · modereren", "workshop_c_moderatie"),
         Variant("4 · terugkoppeling", "workshop_d_terugkoppeling"),
+        # single choices, each switched on or off with everything else as in its round
+        Variant(
+            "regels zonder aparte sociale groep",
+            "workshop_b_regels",
+            (("factors.social_channel", False),),
+        ),
+        Variant(
+            "ronde 4 met testbericht elke 14 dagen",
+            "workshop_d_terugkoppeling",
+            (("factors.keep_alive_days", 14),),
+        ),
     ]
-    res = run_all(vs, SEEDS, workers)
+    sec = Section(SEEDS, runner.run(vs, SEEDS), base="1 · zonder afspraken")
     keys = [
         "unsafe_members",
         "unsafe_nonmembers",
@@ -477,10 +721,50 @@ def workshop(workers: int) -> str:
         "proximity_members",
         "burglaries_per_1000",
     ]
-    return table(res, vs, keys) + "\n\n" + NOTE.format(seeds=seeds_text(SEEDS))
+    rounds = [v.label for v in vs[:4]]
+    # each round against the round before it, same seeds
+    step_rows = [
+        "| van → naar | " + " | ".join(METRICS[k][0] for k in keys[:2] + keys[-3:]) + " |",
+        "| --- |" + " --- |" * 5,
+    ]
+    for a, b in zip(rounds, rounds[1:], strict=False):
+        cells = []
+        for k in keys[:2] + keys[-3:]:
+            e = sec.effect(b, k, base=a)
+            scale, dec = METRICS[k][1], METRICS[k][2]
+            mark = " **\\***" if not e.unclear else ""
+            cells.append(f"{signed(e.mean * scale, dec)} ± {num(e.half * scale, dec)}{mark}")
+        step_rows.append(f"| {a} → {b} | " + " | ".join(cells) + " |")
+    single_rows = [
+        "| keuze | " + " | ".join(METRICS[k][0] for k in keys[:2]) + " |",
+        "| --- | --- | --- |",
+    ]
+    for label, variant, base in [
+        ("aparte sociale groep (bij regels)", "2 · regels", "regels zonder aparte sociale groep"),
+        ("testbericht elke 14 dagen (bij ronde 4)", vs[5].label, "4 · terugkoppeling"),
+    ]:
+        cells = []
+        for k in keys[:2]:
+            e = sec.effect(variant, k, base=base)
+            mark = " **\\***" if not e.unclear else ""
+            cells.append(f"{signed(100 * e.mean, 1)} ± {num(100 * e.half, 1)}{mark}")
+        single_rows.append(f"| {label} | " + " | ".join(cells) + " |")
+    body = "\n\n".join(
+        [
+            table(sec, rounds, keys),
+            NOTE.format(seeds=seeds_text(SEEDS)),
+            "Elke ronde vergeleken met de ronde ervoor, bij dezelfde seeds (gemiddeld verschil ± "
+            "halve breedte van het 95 %-interval; **\\*** = interval bevat de nul niet):",
+            "\n".join(step_rows),
+            "Twee losse keuzes, elk aan- of uitgezet terwijl de rest van de ronde gelijk blijft "
+            "(zelfde seeds):",
+            "\n".join(single_rows),
+        ]
+    )
+    return sec, body
 
 
-SECTIONS = {
+SECTIONS: dict[str, Callable[[Runner], tuple[Section, str]]] = {
     "oefening1": exercise_1,
     "oefening2": exercise_2,
     "oefening3": exercise_3,
@@ -493,18 +777,118 @@ SECTIONS = {
 
 # --------------------------------------------------------------------------- pages
 
-
-def marker(name: str) -> re.Pattern:
-    return re.compile(
-        rf"(<!-- cijfers:{name}:start -->\n)(.*?)(<!-- cijfers:{name}:end -->)", re.DOTALL
-    )
+TABLE = re.compile(r"(<!-- cijfers:(\w+):start -->\n)(.*?)(<!-- cijfers:\2:end -->)", re.DOTALL)
+INLINE = re.compile(r"(<!-- cijfer:(.+?)-->)(.*?)(<!-- /cijfer -->)", re.DOTALL)
+CHECK = re.compile(r"<!-- check:(.+?)-->", re.DOTALL)
 
 
-def fill(text: str, name: str, body: str) -> str:
-    pattern = marker(name)
-    if not pattern.search(text):
-        raise SystemExit(f"marker <!-- cijfers:{name}:start/end --> not found")
-    return pattern.sub(lambda m: m.group(1) + body.strip() + "\n" + m.group(3), text)
+@dataclass
+class Report:
+    stale: list[str] = field(default_factory=list)
+    false: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    checked: int = 0
+    skipped: int = 0
+
+
+def _line(text: str, pos: int) -> int:
+    return text.count("\n", 0, pos) + 1
+
+
+def _names(code) -> set[str]:
+    """The global names ``code`` uses, including those of its generator expressions."""
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if hasattr(const, "co_names"):
+            names |= _names(const)
+    return names
+
+
+def _evaluate(expr: str, namespace: dict, where: str, report: Report, computed: set[str]):
+    """The value of ``expr``, or None (with an error noted) when it cannot be evaluated."""
+    code = compile(expr.strip(), where, "eval")
+    missing = {n for n in _names(code) if n in SECTIONS and n not in computed}
+    if missing:
+        report.skipped += 1
+        return None
+    try:
+        return eval(code, {"__builtins__": {}, **namespace})  # noqa: S307 - our own pages
+    except Exception as e:  # a typo in a marker is reported with its place, not a traceback
+        report.errors.append(f"{where}: {expr.strip()} → {type(e).__name__}: {e}")
+        return None
+
+
+def process_page(
+    text: str, name: str, bodies: dict[str, str], namespace: dict, report: Report
+) -> str:
+    """The page with its tables and inline figures regenerated; its claims checked."""
+    computed = set(bodies)
+
+    def table_sub(m: re.Match) -> str:
+        if m.group(2) not in SECTIONS:
+            report.errors.append(f"{name}:{_line(text, m.start())}: unknown table {m.group(2)}")
+            return m.group(0)
+        body = bodies.get(m.group(2))
+        return m.group(0) if body is None else m.group(1) + body.strip() + "\n" + m.group(4)
+
+    def inline_sub(m: re.Match) -> str:
+        where = f"{name}:{_line(text, m.start())}"
+        value = _evaluate(m.group(2), namespace, where, report, computed)
+        return m.group(0) if value is None else m.group(1) + str(value) + m.group(4)
+
+    new = TABLE.sub(table_sub, text)
+    new = INLINE.sub(inline_sub, new)
+    for m in CHECK.finditer(text):
+        where = f"{name}:{_line(text, m.start())}"
+        value = _evaluate(m.group(1), namespace, where, report, computed)
+        if value is None:
+            continue
+        report.checked += 1
+        if value is not True:
+            sentence = text[max(0, m.start() - 160) : m.start()].split("\n\n")[-1]
+            report.false.append(
+                f"{where}: claim no longer holds: {m.group(1).strip()}\n"
+                f"    prose: …{' '.join(sentence.split())}"
+            )
+    return new
+
+
+def pages(folder: Path) -> list[Path]:
+    return sorted(folder.rglob("*.md"))
+
+
+def run(
+    *,
+    check: bool,
+    workers: int,
+    cache_dir: Path,
+    only: list[str] | None = None,
+    folder: Path = TEACHING,
+) -> Report:
+    runner = Runner(workers, cache_dir)
+    names = only or list(SECTIONS)
+    namespace: dict = dict(HELPERS)
+    bodies = {}
+    try:
+        for name in names:
+            print(f"computing {name} …", file=sys.stderr, flush=True)
+            namespace[name], bodies[name] = SECTIONS[name](runner)
+    finally:
+        runner.close()
+    report = Report()
+    for page in pages(folder):
+        text = page.read_text(encoding="utf-8")
+        new = process_page(text, page.name, bodies, namespace, report)
+        if new != text:
+            report.stale.append(page.name)
+            if not check:
+                page.write_text(new, encoding="utf-8")
+    return report
+
+
+def default_cache() -> Path:
+    env = os.environ.get("BUURTSIM_CIJFERS_CACHE")
+    return Path(env) if env else Path(tempfile.gettempdir()) / "buurtsim-cijfers"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -512,36 +896,35 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--check",
         action="store_true",
-        help="do not write; exit 1 if a page's tables differ from the model",
+        help="do not write; exit 1 if a figure is out of date or a claim is false",
     )
     ap.add_argument("--workers", type=int, default=2, help="processes (default 2)")
-    ap.add_argument("--only", nargs="*", choices=sorted(SECTIONS), help="only these tables")
+    ap.add_argument("--only", nargs="*", choices=sorted(SECTIONS), help="only these sections")
+    ap.add_argument("--cache", type=Path, default=None, help="cache folder (outside the tree)")
+    ap.add_argument(
+        "--pages", type=Path, default=TEACHING, help="folder of the pages (default docs/teaching)"
+    )
     args = ap.parse_args(argv)
-    names = args.only or list(SECTIONS)
-    bodies = {}
-    for name in names:
-        print(f"computing {name} …", file=sys.stderr, flush=True)
-        bodies[name] = SECTIONS[name](args.workers)
-    stale = []
-    for page in PAGES:
-        text = page.read_text(encoding="utf-8")
-        new = text
-        for name, body in bodies.items():
-            if marker(name).search(text):
-                new = fill(new, name, body)
-        if new != text:
-            stale.append(page.name)
-            if not args.check:
-                page.write_text(new, encoding="utf-8")
-    if args.check and stale:
-        print(
-            f"figures out of date in: {', '.join(stale)}; run "
-            f"`uv run python docs/teaching/cijfers.py`",
-            file=sys.stderr,
-        )
-        return 1
-    print("updated: " + (", ".join(stale) if stale else "nothing (figures are current)"))
-    return 0
+    report = run(
+        check=args.check,
+        workers=args.workers,
+        cache_dir=args.cache or default_cache(),
+        only=args.only,
+        folder=args.pages,
+    )
+    for line in report.errors + report.false:
+        print(line, file=sys.stderr)
+    summary = f"{report.checked} claims checked, {len(report.false)} false"
+    if report.skipped:
+        summary += f", {report.skipped} figures or claims skipped (sections not computed)"
+    if report.stale:
+        verb = "out of date in" if args.check else "updated"
+        summary += f"; figures {verb}: {', '.join(report.stale)}"
+        if args.check:
+            summary += " (run `uv run python docs/teaching/cijfers.py`)"
+    print(summary, file=sys.stderr)
+    failed = report.false or report.errors or (args.check and report.stale)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

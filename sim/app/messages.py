@@ -15,6 +15,7 @@ in one place.
 
 from __future__ import annotations
 
+from sim.saar import SAAR
 from sim.scenario import SuccessFactors
 
 LANGUAGES: tuple[str, ...] = ("nl", "en")
@@ -130,9 +131,13 @@ MESSAGES: dict[str, dict[str, str]] = {
     "residents": {"nl": "Aantal bewoners (ongeveer)", "en": "Number of residents (about)"},
     "residents_help": {
         "nl": "Tussen {lo} en {hi}. Meer bewoners = trager. Het aantal groepen groeit mee, "
-        "zodat een groep even groot blijft en aandelen vergelijkbaar zijn.",
+        "zodat een groep even groot blijft en aandelen vergelijkbaar zijn. Met evenveel "
+        "groepen zou elke groep groter worden en meer meldingen per lid sturen, en zouden "
+        "leden zich onveiliger voelen (zie het ODD, 'Scale').",
         "en": "Between {lo} and {hi}. More residents = slower. The number of groups grows "
-        "with it, so a group keeps its size and shares stay comparable.",
+        "with it, so a group keeps its size and shares stay comparable. With the same number "
+        "of groups each group would grow and post more alerts per member, and members would "
+        "feel less safe (see the ODD, 'Scale').",
     },
     "seed": {"nl": "Toevalsgetal (seed)", "en": "Random seed"},
     "seed_help": {
@@ -290,6 +295,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "survey_clear": {"nl": "Enquêtes wissen", "en": "Clear surveys"},
     "wave": {"nl": "meting", "en": "wave"},
     "wave_now": {"nl": "dag {day}", "en": "day {day}"},
+    # the shipped scenarios' survey waves, named in the page's language
+    "wave_pre": {"nl": "voormeting", "en": "pre"},
+    "wave_post": {"nl": "nameting", "en": "post"},
     "participants": {"nl": "deelnemers", "en": "participants"},
     "non_participants": {"nl": "niet-deelnemers", "en": "non-participants"},
     "ind_pct_unsafe": {"nl": "% voelt zich weleens onveilig", "en": "% sometimes feel unsafe"},
@@ -493,13 +501,11 @@ FACTORS: dict[str, dict[str, tuple[str, str]]] = {
     "saar_training": {
         "nl": (
             "Getraind in SAAR",
-            "Deel van de leden dat SAAR kent: Signaleer, Alarmeer 112, App '112 is gebeld', "
-            "Reageer op veilige afstand.",
+            f"Deel van de leden dat SAAR kent: {SAAR['nl']}.",
         ),
         "en": (
             "Trained in SAAR",
-            "Share of members who know SAAR: Spot, Alert 112, App '112 has been called', "
-            "React at a safe distance.",
+            f"Share of members who know SAAR: {SAAR['en']}.",
         ),
     },
     "local_problem": {

@@ -496,13 +496,18 @@ class Session:
 
 
 def wave_title(label: str, lang: str) -> str:
-    """A wave label for display: scenario waves as named, page surveys as 'day N'.
+    """A wave label for display: page surveys as 'day N', the shipped waves ``pre`` and
+    ``post`` in the page's language, a scenario's other waves as named.
 
-    >>> wave_title("@120", "nl"), wave_title("pre", "en")
-    ('dag 120', 'pre')
+    >>> wave_title("@120", "nl"), wave_title("pre", "nl"), wave_title("pre", "en")
+    ('dag 120', 'voormeting', 'pre')
+    >>> wave_title("post", "nl"), wave_title("na_de_zomer", "nl")
+    ('nameting', 'na_de_zomer')
     """
     if label.startswith(NOW_PREFIX) and label[1:].isdigit():
         return t("wave_now", lang, day=int(label[1:]))
+    if label in ("pre", "post"):
+        return t(f"wave_{label}", lang)
     return label
 
 

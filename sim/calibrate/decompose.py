@@ -2,7 +2,8 @@
 
 For each posterior draw the primary scenario (Rotterdam) is run four times with the same
 seeds (common random numbers): as calibrated, with selection off (``membership.selection_*
-= 0``), with exposure off (``messages.exposure = 0``) and with both off. The gap is
+= 0`` and the event-driven joining boosts ``victim_join``, ``street_crime_join``,
+``wave_join`` = 0), with exposure off (``messages.exposure = 0``) and with both off. The gap is
 participants − non-participants in mean latent worry over the measured period
 (``worry_gap``); a mechanism's *contribution* in a draw is the gap it removes when switched
 off. :func:`contributions` gives it per draw, :func:`distribution` its 5–95 % band over the
@@ -25,6 +26,10 @@ SELECTION_OFF = {
     "membership.selection_worry": 0.0,
     "membership.selection_efficacy": 0.0,
     "membership.selection_cohesion": 0.0,
+    # selection of the other sign (issue 11): recent victims and crime on the own street
+    "membership.victim_join": 0.0,
+    "membership.street_crime_join": 0.0,
+    "membership.wave_join": 0.0,
 }
 EXPOSURE_OFF = {"messages.exposure": 0.0}
 VARIANTS: dict[str, dict[str, float]] = {

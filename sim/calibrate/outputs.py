@@ -124,6 +124,7 @@ def write_outputs(
         "posterior_draws_per_structure": settings.posterior_draws,
         "replaced_by_field_data": prep.replaced,
         "timing_seconds": timing,
+        "report_only": bool(getattr(settings, "report_only", False)),
         "buurtsim_version": __version__,
         "seed": settings.seed,
         "stopping_rule": asdict(settings.stopping),

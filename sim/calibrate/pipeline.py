@@ -64,6 +64,8 @@ class CalibrationSettings:
     runs: int = 2  # independent calibrations (different seeds), compared in the report
     replicates: int = 1  # seeds per particle; the distance compares replicate means
     stopping: StoppingRule = field(default_factory=StoppingRule)
+    report_only: bool = False  # no further sampling: report on the stored generations
+    only_run: int | None = None  # sample only this independent run (1…runs), no report
 
 
 @dataclass
@@ -171,6 +173,20 @@ def calibrate(
 
         for db_path in sorted(out.glob("abc*.db")):
             has_generations(db_path)  # a damaged database stops here, before a cluster starts
+    if settings.report_only and settings.only_run is None:
+        from sim.calibrate.sampling import has_generations
+
+        missing = [
+            run_db_name(k)
+            for k in range(1, settings.runs + 1)
+            if not (out / run_db_name(k)).exists() or not has_generations(out / run_db_name(k))
+        ]
+        if missing:
+            raise CalibrationError(
+                f"--out {out}: --report-only needs a finished generation of every run "
+                f"(--runs {settings.runs}); missing: {', '.join(missing)}; sample them first "
+                f"(without --report-only, or with --run K)"
+            )
     progress = progress or (
         lambda g: print_progress(g, settings.budget, names=prep.structures.names())
     )
@@ -184,6 +200,8 @@ def calibrate(
     )
     names = prep.structures.names()
     deadline = None if settings.time_limit_min is None else started + 60 * settings.time_limit_min
+    if settings.only_run is not None:
+        return _sample_one_run(settings, prep, progress, deadline)
     with dask_client(settings.workers, settings.scheduler) as client:
         out.mkdir(parents=True, exist_ok=True)
         histories = []
@@ -210,9 +228,14 @@ def calibrate(
                     max_walltime_s=None if left is None else left / (settings.runs - run + 1),
                     stopping=settings.stopping,
                     seed=1000 * settings.seed + run,
+                    sample=not settings.report_only,
                 )
             )
         abc_seconds = time.monotonic() - started
+        if settings.report_only:  # the sampling happened earlier: its wall time is stored
+            from sim.calibrate.sampling import sampling_seconds
+
+            abc_seconds = sampling_seconds(histories)
         print(
             f"posterior predictive and selection/exposure runs ({settings.posterior_draws} "
             f"draws per structure × {len(prep.simulator.scenarios) + 3} runs × "
@@ -233,7 +256,12 @@ def calibrate(
         prep,
         settings,
         point=point,
-        timing={"abc_seconds": abc_seconds, "total_seconds": time.monotonic() - started},
+        timing={
+            "abc_seconds": abc_seconds,
+            "total_seconds": time.monotonic()
+            - started
+            + (abc_seconds if settings.report_only else 0.0),
+        },
     )
     print(
         f"calibration done in {(time.monotonic() - started) / 60:.1f} min: {report}",
@@ -241,6 +269,59 @@ def calibrate(
         flush=True,
     )
     return report
+
+
+def _sample_one_run(
+    settings: CalibrationSettings,
+    prep: Prepared,
+    progress: Callable[[Generation], None],
+    deadline: float | None,
+) -> Path:
+    """``--run K``: sample (or resume) independent run K only and store it in its database,
+    so the runs can go side by side in separate processes; ``--report-only`` then writes the
+    results. With one local worker the run goes in this process, seeded (reproducible)."""
+    import contextlib
+
+    from sim.calibrate.sampling import dask_client, run_abc_smc
+
+    run = int(settings.only_run or 0)
+    if not 1 <= run <= settings.runs:
+        raise CalibrationError(f"--run {run}: allowed 1 to --runs ({settings.runs})")
+    if settings.report_only:
+        raise CalibrationError("--run samples one run and --report-only samples none; use one")
+    out = Path(settings.out)
+    out.mkdir(parents=True, exist_ok=True)
+    in_process = settings.workers == 1 and not settings.scheduler
+    names = prep.structures.names()
+    with (
+        contextlib.nullcontext(None)
+        if in_process
+        else dask_client(settings.workers, settings.scheduler)
+    ) as client:
+        print(f"run {run} of {settings.runs} (structures: {', '.join(names)})", file=sys.stderr)
+        history = run_abc_smc(
+            prep.models(),
+            [prep.priors.distribution()] * len(names),
+            IntervalDistance(prep.targets),
+            observed_data(prep.targets),
+            out / run_db_name(run),
+            population_size=settings.population_size,
+            budget=settings.budget,
+            client=client,
+            meta={**prep.meta, "run": str(run)},
+            max_generations=settings.max_generations,
+            progress=progress,
+            max_walltime_s=None if deadline is None else deadline - time.monotonic(),
+            stopping=settings.stopping,
+            seed=1000 * settings.seed + run,
+        )
+    print(
+        f"run {run} stored ({history.max_t + 1} generations, {history.total_nr_simulations} "
+        f"simulations); when every run is stored, write the results with --report-only",
+        file=sys.stderr,
+        flush=True,
+    )
+    return out / run_db_name(run)
 
 
 def run_db_name(run: int) -> str:

@@ -477,7 +477,14 @@ def summary_lines(meta: dict[str, Any]) -> list[str]:
         f"(hash {meta['priors_hash'][:12]}), structures `{meta['structures_file']}`"
         + (f", field data `{meta['field_data']}`" if meta["field_data"] else "")
         + ".",
-        f"ABC-SMC (pyabc, Dask, {meta['workers']} workers): {meta['runs']} independent runs, "
+        (
+            f"ABC-SMC (pyabc): {meta['runs']} independent runs sampled first (`--run K`, or "
+            f"stopped at a time limit) and reported from their databases (`--report-only`), "
+            if meta.get("report_only")
+            else f"ABC-SMC (pyabc, Dask, {meta['workers']} workers): {meta['runs']} independent "
+            f"runs, "
+        )
+        + f"sampling {meta['timing_seconds']['abc_seconds'] / 60:.0f} min wall, "
         f"generations {', '.join(map(str, meta['generations']))}, "
         f"{meta['total_simulations']} simulations in all (each the four calibration "
         f"scenarios × {meta['replicates']} replicate seed(s)), population "

@@ -270,6 +270,7 @@ def run_abc_smc(
     max_walltime_s: float | None = None,
     stopping: StoppingRule | None = None,
     seed: int | None = None,
+    sample: bool = True,
 ) -> Any:
     """Run (or resume) ABC-SMC until the stopping rule, the simulation budget, ε =
     min_epsilon or the time limit.
@@ -279,6 +280,8 @@ def run_abc_smc(
     after another; with ``seed`` the run is then reproducible.
     ``meta`` identifies the calibration (hashes of targets, priors, scenarios); a database
     made for another calibration is refused rather than silently mixed.
+    ``sample=False`` only reads a stored run back (no further generation); a database
+    without a finished generation is then an error.
     Returns the pyabc History.
     """
     import numpy as np
@@ -298,6 +301,11 @@ def run_abc_smc(
     )
     db = f"sqlite:///{db_path.resolve()}"
     resumed = db_path.exists() and has_generations(db_path)
+    if not sample and not resumed:
+        raise CalibrationError(
+            f"{db_path}: no finished generation to report on; run the calibration without "
+            f"--report-only first"
+        )
     # A fresh run accepts its whole first generation (ε = 1e300) instead of spending a prior
     # sample on calibrating ε; a resumed run takes ε from its last stored generation.
     eps = pyabc.epsilon.QuantileEpsilon(
@@ -318,13 +326,17 @@ def run_abc_smc(
         stored = pyabc.History(db, _id=1).get_abc().json_parameters
         _check_meta(stored, meta, db_path)
         abc.load(db, abc_id=1)
+        if seed is not None:  # a resumed run goes on with fresh random numbers, not the
+            # ones its first generation used (reproducible: a function of the stored state)
+            done_t = int(pyabc.History(db, _id=1).max_t)
+            np.random.seed((seed + 7919 * (done_t + 1)) % 2**32)
     else:
         db_path.unlink(missing_ok=True)
         abc.new(db, observed, meta_info=meta)
     history = abc.history
     done = int(history.total_nr_simulations) if resumed else 0
     gens = generations_from_history(history) if resumed else []
-    if done >= budget or (stopping and stopping.stop_reason(gens)):
+    if not sample or done >= budget or (stopping and stopping.stop_reason(gens)):
         return history
     start = time.monotonic()
     t = abc.initialize_components_before_run(
@@ -376,6 +388,17 @@ def run_abc_smc(
             break
         t += 1
     return history
+
+
+def sampling_seconds(histories: list[Any]) -> float:
+    """Wall time of stored runs: from the earliest start to the end of the latest
+    generation (runs that went side by side count once; pauses between a stop and a resume
+    count too)."""
+    import pandas as pd
+
+    starts = [pd.Timestamp(h.get_abc().start_time) for h in histories]
+    ends = [pd.Timestamp(h.get_all_populations()["population_end_time"].max()) for h in histories]
+    return float((max(ends) - min(starts)).total_seconds())
 
 
 def has_generations(db_path: Path) -> bool:

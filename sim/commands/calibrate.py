@@ -189,6 +189,20 @@ def register(sub) -> None:
         help="least final effective sample size of a converged run (default 100)",
     )
     p.add_argument(
+        "--run",
+        type=_int_at_least(1),
+        metavar="K",
+        help="sample only independent run K (of --runs) and store it in OUT, without the "
+        "results; start one process per run to let them go side by side (with --workers 1 "
+        "each run goes in its own process, seeded), then write the results with --report-only",
+    )
+    p.add_argument(
+        "--report-only",
+        action="store_true",
+        help="sample no further: write the results and report from the generations stored "
+        "in OUT (e.g. after a run was stopped at its time limit)",
+    )
+    p.add_argument(
         "--install",
         action="store_true",
         help="also write scenarios/calibrated.toml and scenarios/calibrated_posterior.parquet "
@@ -235,9 +249,16 @@ def handle(args: argparse.Namespace) -> int:
         ),
         install=args.install,
         force=args.force,
+        report_only=args.report_only,
+        only_run=args.run,
     )
     if args.force and not args.install:
         raise CalibrationError("--force only makes sense with --install")
+    if args.run is not None and (args.install or args.report_only):
+        raise CalibrationError(
+            "--run K samples one run and writes no results; --install and --report-only "
+            "come afterwards, without --run"
+        )
     try:
         report = calibrate(settings)
     except OSError as e:

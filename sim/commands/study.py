@@ -73,7 +73,9 @@ def handle(args: argparse.Namespace) -> int:
             f"argument --report: must be a Markdown file name ending in .md, got {args.report!r}"
         )
     study = load_study(args.study, posterior=args.posterior)
-    out = Path(args.out) if args.out else Path("results") / f"study-{study.spec.name}"
+    from sim.outdir import safe_name
+
+    out = Path(args.out) if args.out else Path("results") / f"study-{safe_name(study.spec.name)}"
     try:
         run = run_study(
             study, out, workers=args.workers, scheduler=args.scheduler, progress=not args.quiet

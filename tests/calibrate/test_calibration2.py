@@ -295,6 +295,53 @@ def test_force_without_install_is_refused(tmp_path, capsys):
     assert not (tmp_path / "o").exists()
 
 
+def _tiny(out: Path, **kw) -> list[str]:
+    return [
+        "calibrate",
+        "--targets",
+        str(DATA / "tiny_targets.toml"),
+        "--priors",
+        str(DATA / "tiny_priors.toml"),
+        "--structures",
+        str(DATA / "tiny_structures.toml"),
+        "--out",
+        str(out),
+        *[str(a) for k, v in kw.items() for a in (f"--{k.replace('_', '-')}", v)],
+    ]
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--run", "1", "--install"], "--install and --report-only come afterwards"),
+        (["--run", "1", "--report-only"], "--install and --report-only come afterwards"),
+        (["--report-only"], "--report-only needs a finished generation of every run"),
+    ],
+)
+def test_run_and_report_only_misuse_is_a_clear_error(tmp_path, capsys, extra, message):
+    code = main(_tiny(tmp_path / "o") + extra)
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and "Traceback" not in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_run_k_samples_one_run_in_process_and_writes_no_results(tmp_path, capsys):
+    """``--run 2 --workers 1``: run 2 alone, in this process, stored in its own database
+    (the way two runs go side by side); no results yet, and --run 3 of 2 is refused."""
+    out = tmp_path / "o"
+    code = main(_tiny(out, run=2, workers=1, budget=30, population=10, runs=2))
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert (out / "abc-run2.db").exists() and not (out / "abc-run1.db").exists()
+    assert not (out / "results").exists()
+    assert "write the results with --report-only" in err
+    assert main(_tiny(out, run=3, workers=1, runs=2)) == 2
+    assert "--run 3: allowed 1 to --runs (2)" in capsys.readouterr().err
+    # run 1 is still missing: no report from half the runs
+    assert main(_tiny(out, runs=2) + ["--report-only"]) == 2
+    assert "missing: abc-run1.db" in capsys.readouterr().err
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(1500)
 @pytest.mark.filterwarnings("ignore::ResourceWarning")
@@ -332,6 +379,16 @@ def test_whole_calibration_on_a_tiny_problem_writes_every_result(tmp_path):
     # started again: every run resumes from its database, none starts anew
     again = calibrate(settings)
     assert again == report
+    # --report-only: the same runs reported again without sampling; the sampling wall time
+    # comes from the databases
+    from dataclasses import replace
+
+    sims = meta["total_simulations"]
+    calibrate(replace(settings, report_only=True))
+    meta2 = json.loads((res / "calibration.json").read_text(encoding="utf-8"))
+    assert meta2["report_only"] and meta2["total_simulations"] == sims
+    assert meta2["timing_seconds"]["abc_seconds"] > 0
+    assert "reported from their databases" in (res / "report.md").read_text(encoding="utf-8")
 
 
 def test_point_check_counts_seeds_meeting_each_target():
