@@ -82,6 +82,7 @@ def take_screenshots(url: str, out: Path) -> list[Path]:
         page.mouse.move(x, y)  # a week's values on hover
         page.locator(chart).get_by_text(re.compile(r"^Week 3")).wait_for()
         shot(page.locator(".buurt-charts"), "app-charts.png")
+        page.locator(".buurt-map .map-chart").scroll_into_view_if_needed()
         x, y, _ = page.evaluate(POINT_JS, [".buurt-map .map-chart", "members", 0])
         page.mouse.click(x, y)  # a resident's state under the map
         page.locator(".map-pick").wait_for()
