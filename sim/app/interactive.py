@@ -134,11 +134,12 @@ def chart_options(weekly: pd.DataFrame, lang: str, weeks: int, tops: dict[str, f
             )
         if highest > top:
             top = nice_ceiling(highest * 1.2)
+        legend_rows = -(-len(series) // 3) if len(series) > 1 else 0  # three names a line
         out[key] = {
             "title": {"text": t(key, lang), "left": "center", "textStyle": {"fontSize": 12}},
             "tooltip": {"trigger": "axis"},
             "legend": {"show": len(series) > 1, "top": 22, "textStyle": {"fontSize": 10}},
-            "grid": {"left": 44, "right": 12, "top": 64 if len(series) > 1 else 36, "bottom": 34},
+            "grid": {"left": 44, "right": 12, "top": 36 + 26 * legend_rows, "bottom": 34},
             "xAxis": {
                 "type": "value",
                 "min": 0,
