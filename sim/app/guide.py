@@ -64,7 +64,7 @@ def take_screenshots(url: str, out: Path) -> list[Path]:
         browser = _browser(pw)
         context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="nl-NL")
         page = context.new_page()
-        page.set_default_timeout(120_000)
+        page.set_default_timeout(600_000)  # a busy machine: slow, not broken
         page.goto(url)
         page.locator(MAP_DRAWN).wait_for()
         page.locator(".status-day").wait_for()
@@ -74,7 +74,7 @@ def take_screenshots(url: str, out: Path) -> list[Path]:
         page.locator(".factor-signs").get_by_text("(gewijzigd)").wait_for()
         page.mouse.move(700, 5)  # away from the tooltip
         for _ in range(30):
-            page.evaluate(STEP_JS, [120_000])
+            page.evaluate(STEP_JS, [600_000])
         shot(page, "app-model.png")
         chart = ".buurt-charts .chart_unsafe"
         page.locator(chart).scroll_into_view_if_needed()
