@@ -208,8 +208,8 @@ def main(argv: list[str] | None = None) -> int:
                     results[n] = measure_load(url, n, args.seconds, Path(tmp))
                     results[n]["machine"] = _machine()
                     print(f"{n} sessions: {results[n]} ({time.monotonic() - t0:.0f} s)")
-                write_block(args.guide, load_block(results))
-                print(f"wrote the load figures into {args.guide}")
+                    write_block(args.guide, load_block(results))  # each size as it is done
+                    print(f"wrote the load figures into {args.guide}")
                 return 0
             finally:
                 stop_app(proc)
