@@ -10,6 +10,13 @@ path as in ``Scenario.with_overrides``: ``factors.police_feedback``, ``messages.
 ('float', 0.0, 1.0)
 >>> describe_path("factors.signs").kind
 'bool'
+
+A field that holds a number or a named choice (``areas.0.group_start_day``: a day, or
+``'on_wave'``) is a number field whose ``also`` lists the named values:
+
+>>> info = describe_path("areas.0.group_start_day")
+>>> info.kind, info.low, info.also, info.allowed()
+('int', 0.0, ('on_wave',), "int in [0, ∞] or 'on_wave'")
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from typing import Annotated, Any, Literal
 
 import annotated_types as at
 from pydantic import BaseModel
+from pydantic.fields import FieldInfo
 
 from sim.scenario import Scenario
 
@@ -37,7 +45,8 @@ class ParamInfo:
     """Type and bounds of one scenario field.
 
     ``low``/``high`` are inclusive limits (``-inf``/``inf`` when the schema sets none);
-    ``strict_low``/``strict_high`` say the schema excludes the limit itself (``gt``/``lt``).
+    ``strict_low``/``strict_high`` say the schema excludes the limit itself (``gt``/``lt``);
+    ``also`` are named values a number field accepts besides numbers (e.g. ``'on_wave'``).
     """
 
     path: str
@@ -50,6 +59,7 @@ class ParamInfo:
     description: str = ""
     unit: str = ""
     extra: dict = field(default_factory=dict)
+    also: tuple = ()
 
     def allowed(self) -> str:
         """The allowed values in words, for error messages."""
@@ -59,7 +69,12 @@ class ParamInfo:
             return "one of " + ", ".join(repr(c) for c in self.choices)
         lo = "(" if self.strict_low else "["
         hi = ")" if self.strict_high else "]"
-        return f"{self.kind} in {lo}{_num(self.low)}, {_num(self.high)}{hi}"
+        named = "".join(f" or {c!r}" for c in self.also)
+        return f"{self.kind} in {lo}{_num(self.low)}, {_num(self.high)}{hi}{named}"
+
+    def is_named(self, value: Any) -> bool:
+        """Whether ``value`` is one of the named values of a number field (``also``)."""
+        return isinstance(value, str) and value in self.also
 
     def contains(self, value: float) -> bool:
         """Whether a number lies within the bounds."""
@@ -91,9 +106,29 @@ def _unwrap(annotation: Any) -> tuple[Any, list]:
             return annotation, metadata
 
 
+def _number_or_named(annotation: Any) -> tuple[Any, list, tuple]:
+    """A union of one number type and literal names (``int | Literal['on_wave']``) → the
+    number type, its constraints and the names; anything else is returned unchanged."""
+    if typing.get_origin(annotation) not in (typing.Union, types.UnionType):
+        return annotation, [], ()
+    numbers, names = [], []
+    for arg in typing.get_args(annotation):
+        bare, constraints = _unwrap(arg)
+        if typing.get_origin(bare) is Literal:
+            names.extend(typing.get_args(bare))
+        else:
+            numbers.append((bare, constraints))
+    if len(numbers) != 1 or numbers[0][0] not in (int, float) or not names:
+        return annotation, [], ()
+    return numbers[0][0], numbers[0][1], tuple(names)
+
+
 def _leaf(path: str, annotation: Any, metadata: list, description: str, extra: dict) -> ParamInfo:
     bare, inner = _unwrap(annotation)
-    constraints = [*metadata, *inner]
+    bare, in_union, also = _number_or_named(bare)
+    constraints = [*metadata, *inner, *in_union]
+    # Field(ge=...) inside an Annotated member of a union stays a FieldInfo: use its metadata
+    constraints += [m for c in constraints if isinstance(c, FieldInfo) for m in c.metadata]
     if typing.get_origin(bare) is Literal:
         return ParamInfo(path, "choice", choices=typing.get_args(bare), description=description)
     kind = _KINDS.get(bare)
@@ -117,6 +152,7 @@ def _leaf(path: str, annotation: Any, metadata: list, description: str, extra: d
         description=description,
         unit=str(extra.get("unit", "")),
         extra=dict(extra),
+        also=also,
         **info,
     )
 

@@ -182,6 +182,8 @@ def _column_info(path: Path, column: str, base: Scenario) -> ParamInfo:
 
 def _value(path: Path, column: str, info: ParamInfo, raw: Any, pid: int) -> Any:
     value = raw.item() if isinstance(raw, np.generic) else raw
+    if info.is_named(value):
+        return value
     if info.kind == "choice":
         ok = value in info.choices
     elif info.kind == "bool":

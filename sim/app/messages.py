@@ -131,9 +131,13 @@ MESSAGES: dict[str, dict[str, str]] = {
     "residents": {"nl": "Aantal bewoners (ongeveer)", "en": "Number of residents (about)"},
     "residents_help": {
         "nl": "Tussen {lo} en {hi}. Meer bewoners = trager. Het aantal groepen groeit mee, "
-        "zodat een groep even groot blijft en aandelen vergelijkbaar zijn.",
+        "zodat een groep even groot blijft en aandelen vergelijkbaar zijn. Met evenveel "
+        "groepen zou elke groep groter worden en meer meldingen per lid sturen, en zouden "
+        "leden zich onveiliger voelen (zie het ODD, 'Scale').",
         "en": "Between {lo} and {hi}. More residents = slower. The number of groups grows "
-        "with it, so a group keeps its size and shares stay comparable.",
+        "with it, so a group keeps its size and shares stay comparable. With the same number "
+        "of groups each group would grow and post more alerts per member, and members would "
+        "feel less safe (see the ODD, 'Scale').",
     },
     "seed": {"nl": "Toevalsgetal (seed)", "en": "Random seed"},
     "seed_help": {
@@ -212,6 +216,40 @@ MESSAGES: dict[str, dict[str, str]] = {
     "legend_suspicious": {"nl": "verdachte situatie vandaag", "en": "suspicious situation today"},
     "legend_alert": {"nl": "waarschuwing in groep vandaag", "en": "alert in group today"},
     "legend_arrest": {"nl": "aanhouding vandaag", "en": "arrest today"},
+    "map_group": {"nl": "Appgroep {name}", "en": "App group {name}"},
+    "map_hint": {
+        "nl": "Wijs een bewoner of een groepsgebied aan voor de waarden; klik voor de toestand.",
+        "en": "Point at a resident or a group area for its values; click for its state.",
+    },
+    "map_click": {"nl": "klik voor de toestand", "en": "click for the state"},
+    "pick_resident": {"nl": "Bewoner {who}", "en": "Resident {who}"},
+    "pick_close": {"nl": "Sluiten", "en": "Close"},
+    "pick_street": {"nl": "straat (gebied)", "en": "street (area)"},
+    "pick_member": {"nl": "in een appgroep", "en": "in an app group"},
+    "pick_member_yes": {"nl": "ja, lid", "en": "yes, member"},
+    "pick_member_no": {"nl": "nee", "en": "no"},
+    "pick_group": {"nl": "groep van de straat", "en": "the street's group"},
+    "pick_no_group": {"nl": "geen (straat niet gedekt)", "en": "none (street not covered)"},
+    "pick_worry": {"nl": "gevoel van onveiligheid (0–1)", "en": "feeling unsafe (0–1)"},
+    "pick_willingness": {"nl": "meldingsbereidheid (0–1)", "en": "willingness to report (0–1)"},
+    "pick_proximity": {
+        "nl": "nabijheid van de overheid (0–1)",
+        "en": "proximity of government (0–1)",
+    },
+    "pick_victimisations": {"nl": "keren slachtoffer", "en": "times victimised"},
+    "pick_status": {"nl": "toestand", "en": "status"},
+    "pick_group_active": {"nl": "actief sinds dag {day}", "en": "active since day {day}"},
+    "pick_group_ended": {"nl": "opgeheven op dag {day}", "en": "ended on day {day}"},
+    "pick_group_planned": {"nl": "nog niet opgericht", "en": "not founded yet"},
+    "pick_members": {
+        "nl": "leden / volwassenen in het gebied",
+        "en": "members / adults in the area",
+    },
+    "pick_admins": {"nl": "beheerders", "en": "administrators"},
+    "pick_members_worry": {
+        "nl": "gevoel van onveiligheid van de leden (gemiddeld)",
+        "en": "members' feeling unsafe (mean)",
+    },
     # charts
     "chart_unsafe": {"nl": "% voelt zich weleens onveilig", "en": "% sometimes feel unsafe"},
     "chart_reports": {

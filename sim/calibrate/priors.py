@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sim import tomlfile
 from sim.calibrate.targets import CALIBRATION_DIR, TargetsError, _describe
+from sim.params import PathError, describe_path
 from sim.scenario import Scenario, ScenarioError
 from sim.tomlfile import read_toml
 
@@ -146,7 +147,7 @@ class Priors(BaseModel):
                     value_here = old + value if p.mode == "add" else old * value
                 else:
                     value_here = value
-                out[path] = value_here
+                out[path] = _whole_if_int(path, value_here, base)
         return out
 
     def apply(
@@ -170,6 +171,16 @@ def safe_name(name: str) -> str:
 
 def dotted_name(key: str) -> str:
     return key.replace("__", ".")
+
+
+def _whole_if_int(path: str, value: float, base: Scenario) -> float | int:
+    """A sampled value for a whole-number field (a day such as ``areas.0.group_start_day``,
+    a count) rounded to the nearest whole number; other values as they are."""
+    try:
+        kind = describe_path(path, base).kind
+    except PathError:
+        return value  # the scenario's own check names the bad path
+    return int(round(value)) if kind == "int" else value
 
 
 def _get(data: Any, path: str, origin: str) -> float:

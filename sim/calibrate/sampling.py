@@ -326,6 +326,10 @@ def run_abc_smc(
         stored = pyabc.History(db, _id=1).get_abc().json_parameters
         _check_meta(stored, meta, db_path)
         abc.load(db, abc_id=1)
+        if seed is not None:  # a resumed run goes on with fresh random numbers, not the
+            # ones its first generation used (reproducible: a function of the stored state)
+            done_t = int(pyabc.History(db, _id=1).max_t)
+            np.random.seed((seed + 7919 * (done_t + 1)) % 2**32)
     else:
         db_path.unlink(missing_ok=True)
         abc.new(db, observed, meta_info=meta)

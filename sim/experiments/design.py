@@ -65,10 +65,11 @@ def _plain(value: Any) -> Any:
 
 
 def _cast(info: ParamInfo, values: list) -> list:
+    """Numbers to the field's type; named values (``'on_wave'``) and switches as they are."""
     if info.kind == "int":
-        return [int(round(v)) for v in values]
+        return [v if info.is_named(v) else int(round(v)) for v in values]
     if info.kind == "float":
-        return [float(v) for v in values]
+        return [v if info.is_named(v) else float(v) for v in values]
     return list(values)
 
 

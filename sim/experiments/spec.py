@@ -350,7 +350,9 @@ class LoadedExperiment:
 
 
 def _check_value(where: str, info: ParamInfo, value: Any) -> None:
-    if info.kind == "choice":
+    if info.is_named(value):
+        ok = True
+    elif info.kind == "choice":
         ok = value in info.choices
     elif info.kind == "bool":
         ok = isinstance(value, bool)

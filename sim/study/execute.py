@@ -273,7 +273,12 @@ class StudyStore:
         write_json_atomic(self.manifest, self.root / MANIFEST)
 
     def table(self, name: str) -> pd.DataFrame:
-        files = sorted((self.root / name).glob("r*.parquet"))
+        """One table of the stored replications ``0 .. replications-1`` (a folder of a longer
+        run of the same study may hold more; a study asked for fewer reports on its own)."""
+        wanted = int(self.manifest.get("replications", 10**9))
+        files = [
+            f for f in sorted((self.root / name).glob("r*.parquet")) if int(f.stem[1:]) < wanted
+        ]
         if not files:
             return pd.DataFrame()
         return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
@@ -333,6 +338,7 @@ def run_study(
     or a new local cluster of ``workers`` processes (as ``buurtsim sweep``).
     """
     start = time.perf_counter()
+    load_start = os.getloadavg()[0]
     StudyStore.check(out, study)
     total = study.spec.replications
     with contextlib.ExitStack() as stack:
@@ -348,12 +354,35 @@ def run_study(
             store.manifest["workers"] = (
                 0 if client is None else len(client.scheduler_info().get("workers", {}))
             )
+        # The manifest records, after every stored replication, the wall time spent computing
+        # (summed over the runs of a resumed study, so a killed run still counts) and per run
+        # the machine's 1-minute load average: on a shared machine wall time alone says little.
+        earlier_wall = float(store.manifest.get("wall_seconds", 0.0))
+        earlier_runs = list(store.manifest.get("runs", []))
+        this_run = {"load_start": round(load_start, 2), "cores": os.cpu_count()}
+
+        def record() -> None:
+            seconds = time.perf_counter() - start
+            load = round(os.getloadavg()[0], 2)
+            this_run.update(
+                stored=report.stored,
+                seconds=round(seconds, 1),
+                load_end=load,
+                load_max=max(load, this_run.get("load_max", load_start)),
+            )
+            store.mark(
+                replications_done=report.already + report.stored,
+                wall_seconds=earlier_wall + seconds,
+                runs=[*earlier_runs, this_run],
+            )
+
         with _progress(total, total - len(todo), progress) as bar:
 
             def stored(result: dict) -> None:
                 store.write(result)
                 report.stored += 1
                 report.task_seconds.append(float(result["elapsed_s"]))
+                record()
                 bar.update()
                 if on_stored:
                     on_stored(report)
@@ -371,12 +400,12 @@ def run_study(
             else:
                 _distributed(client, study, todo, replicate_fn, store, report, stored)
     report.seconds = time.perf_counter() - start
+    if report.stored:
+        record()
     store.mark(
         replications_done=report.already + report.stored,
         complete=report.complete,
     )
-    if report.stored:  # time spent computing replications, summed over resumed runs
-        store.mark(wall_seconds=float(store.manifest.get("wall_seconds", 0.0)) + report.seconds)
     return report
 
 

@@ -542,9 +542,24 @@ def write_report(store: Any, out_md: str | Path, timing: dict[str, float] | None
     wall_total = _wall_seconds(store)
     if wall_total:
         workers = f"--workers {m['workers']}; " if "workers" in m else ""
+        runs = m.get("runs", [])
+        resumed = (
+            f"in {len(runs)} runs: the study was stopped and resumed where it stopped; "
+            if len(runs) > 1
+            else ""
+        )
+        loads = [r[k] for r in runs for k in ("load_start", "load_end", "load_max") if k in r]
+        load = (
+            f"the machine's 1-minute load average was {min(loads):.1f}–{max(loads):.1f} on "
+            f"its {runs[-1].get('cores', '?')} cores"
+            if loads
+            else "other jobs shared the machine"
+        )
+        computed = sum(r.get("stored", 0) for r in runs) or reps
         lines.append(
-            f"Computing the {reps} replications took {wall_total / 60:.1f} min of wall time "
-            f"in all ({workers}other jobs shared the machine)."
+            f"Computing {computed} replications took {wall_total / 60:.1f} min of wall time "
+            f"in all ({workers}{resumed}{load}) and {cpu.sum() / 60:.1f} min of CPU time "
+            f"summed over the replications."
         )
     lines.append("")
     out_md.write_text("\n".join(lines), encoding="utf-8")

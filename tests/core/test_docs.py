@@ -39,3 +39,31 @@ def test_odd_has_one_section_per_rule():
         assert f"### {name}\n" in odd, f"docs/odd.md has no section for rules.{name}"
     for factor in FACTOR_NAMES:
         assert f"`{factor}`" in odd, f"docs/odd.md does not mention success factor {factor}"
+
+
+def test_defaults_quoted_in_the_odd_are_the_schemas():
+    """A default the ODD quotes in brackets after a parameter, e.g. `saar_call_boost` (0.5)
+    or `crime.deterrence_full_share` (30 %), is the schema's default: prose cannot keep a
+    value the model no longer uses."""
+    import re
+
+    odd = Path("docs/odd.md").read_text(encoding="utf-8")
+    scenario = Scenario()
+    defaults: dict[str, list[tuple[str, object]]] = {}
+    for section in Scenario.model_fields:
+        value = getattr(scenario, section)
+        if isinstance(value, BaseModel):
+            for name in type(value).model_fields:
+                defaults.setdefault(name, []).append((section, getattr(value, name)))
+    quoted = re.finditer(r"`(?:([a-z_]+)\.)?([a-z_]+)`\s*\((-?[0-9.]+)( ?%)?[):]", odd)
+    checked = 0
+    for m in quoted:
+        section, name, text, percent = m.groups()
+        candidates = [v for s, v in defaults.get(name, []) if section in (None, s)]
+        assert candidates, f"docs/odd.md quotes a default for unknown parameter {m.group(0)!r}"
+        value = float(text) / (100 if percent else 1)
+        assert any(abs(float(v) - value) < 1e-9 for v in candidates), (
+            f"docs/odd.md quotes {m.group(0)!r}, but the default is {candidates}"
+        )
+        checked += 1
+    assert checked >= 8

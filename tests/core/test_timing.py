@@ -4,11 +4,14 @@ moves its outcome the right way against its counterfactual, on common seeds."""
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from sim.engine import simulate
+from sim import rules
+from sim.engine import Engine, simulate
 from sim.scenario import Scenario, load_scenario, validate_scenario
 from tests.core.helpers import SEEDS, outcomes, paired_greater, scenario
 
@@ -64,18 +67,66 @@ def test_longer_offences_and_quicker_calls_give_more_arrests():
     )
 
 
-def test_saar_training_shortens_the_minutes_to_the_call():
-    """Street incidents only: the daily mean is over incidents that got a call, and violent
-    crime (not covered by the group) adds incidents where SAAR's extra calls come late, which
-    shifts that mix (a composition effect, not slower callers)."""
-    many = {
-        "membership__initial_participation": 0.6,
-        "response__call_minutes": 15.0,
-        "crime__violence_rate": 0.0,
-    }
-    trained = scenario(factors__saar_training=1.0, **many)
-    untrained = scenario(factors__saar_training=0.0, **many)
-    assert paired_greater(means(untrained, "minutes_to_call"), means(trained, "minutes_to_call"))
+def _first_call_minutes(scn: Scenario, seed: int, saar_levels=(0.0, 1.0), days: int = 60):
+    """Per incident, the minutes to its first call under each SAAR level, on common random
+    numbers: after a short run, ``days`` times the same incidents, witnesses and response
+    draws are answered once per level (nothing else differs). Also returns which incidents
+    a group member witnessed."""
+    eng = Engine(scn, np.random.default_rng(seed))
+    eng.run(30)
+    pop, st, rs = eng.pop, eng.state, eng.streams
+    minutes: list[list[np.ndarray]] = [[] for _ in saar_levels]
+    member_seen = []
+    for _ in range(days):
+        ev = rules.incidents(pop, st, scn, rs["incidents"])
+        witness_event, witness = rules.notice(pop, st, ev, rs["noticing"])
+        seen = np.zeros(len(ev.kind), dtype=bool)
+        seen[witness_event[st.member[witness]]] = True
+        member_seen.append(seen)
+        for out, level in zip(minutes, saar_levels, strict=True):
+            st.factors["saar_training"][:] = level
+            rng = copy.deepcopy(rs["response"])  # the same draws for every level
+            resp = rules.respond(pop, st, ev, witness_event, witness, scn, rng)
+            out.append(resp.call_minutes)
+        rs["response"].random()  # move on
+    return [np.concatenate(m) for m in minutes], np.concatenate(member_seen)
+
+
+# Many members and slow callers, so SAAR's faster call shows in many incidents.
+SAAR = {"membership__initial_participation": 0.6, "response__call_minutes": 15.0}
+
+
+def test_saar_training_shortens_the_minutes_to_the_call_of_each_incident():
+    """Per incident on common random numbers (the same incidents, witnesses and draws, with
+    and without training): trained members call sooner and more often, so no incident's
+    first call comes later, many come sooner, and only incidents a member witnessed change.
+    The daily mean over incidents that got a call mixes in the extra incidents SAAR gets
+    called at all; this measure does not."""
+    untrained, trained = [], []
+    for seed in SEEDS[:3]:
+        (off, on), member_seen = _first_call_minutes(scenario(**SAAR), seed)
+        called = ~np.isnan(off)
+        assert (on[called] <= off[called] + 1e-9).all(), "a first call came later with SAAR"
+        assert np.isnan(on).sum() <= np.isnan(off).sum(), "SAAR lost a call"
+        unseen = ~member_seen
+        assert np.array_equal(on[unseen], off[unseen], equal_nan=True)
+        both = called & member_seen
+        untrained.append(off[both])
+        trained.append(on[both])
+    untrained, trained = np.concatenate(untrained), np.concatenate(trained)
+    assert len(untrained) >= 40, "too few incidents witnessed by members to measure"
+    assert (trained < untrained).mean() > 0.3
+    assert trained.mean() < 0.9 * untrained.mean()
+
+
+def test_without_the_saar_rules_training_leaves_every_minute_unchanged():
+    """The same measure with SAAR's call speed-up and call boost switched off: every
+    incident's first call comes at the very same minute (the measure isolates the
+    mechanism)."""
+    scn = scenario(response__saar_call_speedup=0.0, response__saar_call_boost=0.0, **SAAR)
+    (off, on), member_seen = _first_call_minutes(scn, SEEDS[0])
+    assert member_seen.sum() > 10
+    assert np.array_equal(on, off, equal_nan=True)
 
 
 def test_later_feedback_reassures_less():

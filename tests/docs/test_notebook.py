@@ -1,4 +1,4 @@
-"""The researchers' quick-start notebook runs from top to bottom and shows its tables.
+"""The researchers' first-hour notebook runs from top to bottom and shows its tables.
 
 The notebook is executed with nbclient on a kernel that uses this project's Python (the one
 running pytest, i.e. ``.venv``), so it cannot silently rot as the model changes.
@@ -114,3 +114,39 @@ def test_sweep_results_table(executed: nbformat.NotebookNode) -> None:
     # one row per design point (exposure off and on), three replications each
     rows = re.findall(r"^\d+\s+([01]\.0)\s+(\d+)\s", duck, flags=re.MULTILINE)
     assert rows == [("0.0", "3"), ("1.0", "3")], duck
+
+
+def test_overrides_compare_with_the_same_seed_and_bad_values_are_refused(
+    executed: nbformat.NotebookNode,
+) -> None:
+    table = tagged(executed, "overrides-table")
+    assert "police feedback 0.8" in table and "difference" in table
+    error = tagged(executed, "override-error")
+    assert "factors.police_feedback" in error and "Traceback" not in error
+
+
+def test_posterior_runs_are_paired_per_particle(executed: nbformat.NotebookNode) -> None:
+    assert "particles of rotterdam_experiment_calibrated" in tagged(executed, "posterior-table")
+    runs = tagged(executed, "posterior-runs")
+    assert "particle" in runs and "exposure" in runs
+
+
+def test_morris_screening_ranks_the_factors(executed: nbformat.NotebookNode) -> None:
+    table = tagged(executed, "sensitivity-table")
+    assert "mu_star" in table
+    for factor in ("police_feedback", "active_admin", "group_rules", "saar_training"):
+        assert factor in table
+
+
+def test_field_data_and_panel_are_analysed(executed: nbformat.NotebookNode) -> None:
+    assert "pct_unsafe" in tagged(executed, "field-table")
+    assert "Estimate(estimate=" in tagged(executed, "field-did")
+    panel = tagged(executed, "panel-table")
+    assert "respondents" in panel and "stayed_non_participants" in panel
+
+
+def test_study_designer_reports_against_the_truth(executed: nbformat.NotebookNode) -> None:
+    estimates = tagged(executed, "study-estimates")
+    assert "truth" in estimates and "before_after" in estimates
+    summary = tagged(executed, "study-summary")
+    assert "**Intervention effect.**" in summary and "**Selection or exposure.**" in summary

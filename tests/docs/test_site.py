@@ -30,9 +30,14 @@ EXTERNAL_ASSET = re.compile(
 )
 
 
-def build(project: Path, out: Path) -> subprocess.CompletedProcess:
-    """``mkdocs build --strict`` of the site in ``project`` into ``out``."""
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+def build(project: Path, out: Path, *, execute: bool = True) -> subprocess.CompletedProcess:
+    """``mkdocs build --strict`` of the site in ``project`` into ``out`` (the researchers'
+    notebook executed unless ``execute`` is false)."""
+    env = {
+        **os.environ,
+        "NO_MKDOCS_2_WARNING": "1",
+        "BUURTSIM_DOCS_EXECUTE": "true" if execute else "false",
+    }
     return subprocess.run(
         [
             sys.executable,
@@ -49,7 +54,7 @@ def build(project: Path, out: Path) -> subprocess.CompletedProcess:
         capture_output=True,
         text=True,
         env=env,
-        timeout=300,
+        timeout=1800,  # executes the notebook; a shared machine can be slow
     )
 
 
@@ -109,18 +114,34 @@ def test_broken_link_fails_the_build(tmp_path: Path) -> None:
     project = tmp_path / "project"
     project.mkdir()
     shutil.copy(ROOT / "mkdocs.yml", project / "mkdocs.yml")
+    shutil.copytree(ROOT / "site_templates", project / "site_templates")
     shutil.copytree(
-        ROOT / "docs",
-        project / "docs",
-        ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"),
+        ROOT / "docs", project / "docs", ignore=shutil.ignore_patterns(".ipynb_checkpoints")
     )
     index = project / "docs" / "index.md"
     index.write_text(
         index.read_text(encoding="utf-8") + "\n[dead](no-such-page.md)\n", encoding="utf-8"
     )
-    proc = build(project, tmp_path / "out")
+    proc = build(project, tmp_path / "out", execute=False)
     assert proc.returncode != 0
     assert "no-such-page.md" in proc.stdout + proc.stderr
+
+
+def test_researchers_notebook_is_shown_with_its_outputs(site: Path) -> None:
+    """The notebook page is executed at build time on the project's Python: it shows the
+    outputs of the current model, and its links lead to other pages of the site."""
+    page = (site / "notebooks" / "quickstart.html").read_text(encoding="utf-8")
+    assert f"python : {sys.executable}" in page  # the setup cell's output
+    for output in ("unsafe_gap", "This notebook ran in", "<img"):
+        assert output in page, output
+    assert 'href="../guide-researchers.html' in page and "guide-researchers.md" not in page
+    assert (site / "notebooks" / "quickstart.ipynb").is_file()  # offered for download
+
+
+def test_no_page_loads_mathjax_from_a_cdn(site: Path) -> None:
+    for page in site.rglob("*.html"):
+        text = page.read_text(encoding="utf-8").lower()
+        assert "mathjax" not in text or "cdn" not in text, page.relative_to(site).as_posix()
 
 
 def links(page: Path) -> list[str]:

@@ -12,6 +12,7 @@ import pytest
 from sim.cli import main
 from sim.study.estimators import ESTIMATORS, did
 from sim.study.execute import StudyStore, replicate, run_study
+from sim.study.report import write_report
 from sim.study.spec import load_study
 from sim.survey import read_field_data
 
@@ -40,6 +41,9 @@ def test_a_killed_study_resumes_without_redoing_finished_replications(tiny_study
     with pytest.raises(Stop):
         run_study(study, out, workers=0, on_stored=stop_after_two)
     assert len(StudyStore.load(out).done()) == 2
+    # the killed run's time is on record (the report's cost sums every run)
+    killed = StudyStore.load(out).manifest
+    assert killed["wall_seconds"] > 0 and [r["stored"] for r in killed["runs"]] == [2]
     computed: list[int] = []
 
     def counting(study_, rep):
@@ -48,6 +52,12 @@ def test_a_killed_study_resumes_without_redoing_finished_replications(tiny_study
 
     report = run_study(study, out, workers=0, replicate_fn=counting)
     assert computed == [2] and report.already == 2 and report.complete
+    manifest = StudyStore.load(out).manifest
+    assert [r["stored"] for r in manifest["runs"]] == [2, 1]
+    assert manifest["wall_seconds"] > killed["wall_seconds"]
+    assert all(r["load_start"] >= 0 and r["cores"] >= 1 for r in manifest["runs"])
+    cost = write_report(StudyStore.load(out), tmp_path / "report.md").read_text(encoding="utf-8")
+    assert "in 2 runs: the study was stopped and resumed" in cost.split("## Cost", 1)[1]
     resumed = _sorted(StudyStore.load(out).table("estimates"))
     fresh_out = tmp_path / "fresh"
     run_study(study, fresh_out, workers=0)
@@ -112,3 +122,17 @@ def test_estimators_read_field_data_in_the_shared_schema():
     mean = y.groupby([data["participant"], data["wave"]]).mean()
     by_hand = (mean[True][last] - mean[True][first]) - (mean[False][last] - mean[False][first])
     assert did(data, "pct_unsafe", first, last).estimate == pytest.approx(by_hand)
+
+
+def test_a_study_asked_for_fewer_replications_reports_on_its_own(tiny_study, write_study, tmp_path):
+    """Replication r does not depend on how many are asked: a shorter study reuses the folder
+    of a longer one and reports only on its own replications."""
+    out = tmp_path / "out"
+    run_study(load_study(tiny_study), out, workers=0)
+    fewer = write_study(tiny_study.read_text().replace("replications = 3", "replications = 2"))
+    report = run_study(load_study(fewer), out, workers=0)
+    assert report.stored == 0 and report.complete
+    store = StudyStore.load(out)
+    assert sorted(store.table("estimates")["replication"].unique()) == [0, 1]
+    text = write_report(store, tmp_path / "fewer.md").read_text(encoding="utf-8")
+    assert "from 2 replications" in text
