@@ -383,7 +383,7 @@ def test_whole_calibration_on_a_tiny_problem_writes_every_result(tmp_path):
     # comes from the databases
     from dataclasses import replace
 
-    sims = meta["total_simulations"]
+    sims = json.loads((res / "calibration.json").read_text(encoding="utf-8"))["total_simulations"]
     calibrate(replace(settings, report_only=True))
     meta2 = json.loads((res / "calibration.json").read_text(encoding="utf-8"))
     assert meta2["report_only"] and meta2["total_simulations"] == sims
