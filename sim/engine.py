@@ -204,11 +204,16 @@ class Engine:
 
     def _record(self, ev, resp, traffic, arrests, joined: int, left: int) -> None:
         st, pop = self.state, self.pop
-        kinds = np.bincount(ev.kind, minlength=len(rules.KINDS))
-        caller_member = st.member[resp.caller]
-        crimes_reported = np.zeros(len(ev.kind), dtype=bool)
-        crimes_reported[resp.caller_event] = True
-        n_112 = int(resp.call_112.sum())
+        kinds, counts, posts = _tally(
+            (ev.kind, ev.victim, ev.is_crime),
+            (resp.caller, resp.caller_event, resp.call_112, st.member),
+            (traffic.alerts, traffic.stigmatising, traffic.chatter, traffic.feedback),
+            (traffic.keepalive, arrests, resp.went_to_look, resp.escalated, resp.conflict),
+            len(rules.KINDS),
+        )
+        n_victims, n_112, n_members, n_reported = counts.tolist()
+        n_alerts, n_stigma, n_chatter, n_feedback, n_keepalive = posts[:5].tolist()
+        n_arrests, n_looked, n_escalated, n_conflicts = posts[5:].tolist()
         rec = {
             "day": st.day,
             **self._levels(),
@@ -216,34 +221,38 @@ class Engine:
             "burglaries": int(kinds[rules.BURGLARY]),
             "violent_crimes": int(kinds[rules.VIOLENCE]),
             "suspicious": int(kinds[rules.SUSPICIOUS]),
-            "victims": int((ev.victim >= 0).sum()),
+            "victims": n_victims,
             "reports_112": n_112,
             "reports_0900": len(resp.call_112) - n_112,
-            "reports_members": int(caller_member.sum()),
-            "crimes_reported": int((crimes_reported & ev.is_crime).sum()),
-            "posts_alert": int(traffic.alerts.sum()),
-            "posts_stigmatising": int(traffic.stigmatising.sum()),
-            "posts_chatter": int(traffic.chatter.sum()),
-            "posts_feedback": int(traffic.feedback.sum()),
-            "posts_keepalive": int(traffic.keepalive.sum()),
-            "arrests": int(arrests.sum()),
+            "reports_members": n_members,
+            "crimes_reported": n_reported,
+            "posts_alert": n_alerts,
+            "posts_stigmatising": n_stigma,
+            "posts_chatter": n_chatter,
+            "posts_feedback": n_feedback,
+            "posts_keepalive": n_keepalive,
+            "arrests": n_arrests,
             "confrontations": resp.confrontations,
             "joined": joined,
             "left": left,
             "minutes_to_call": _mean(resp.call_minutes),
             "arrival_minutes_112": _mean(resp.arrival_minutes[resp.caller_event[resp.call_112]]),
-            "went_to_look": int(resp.went_to_look.sum()),
-            "escalations": int(resp.escalated.sum()),
-            "conflicts": int(resp.conflict.sum()),
+            "went_to_look": n_looked,
+            "escalations": n_escalated,
+            "conflicts": n_conflicts,
             "left_after_conflict": int(st.left_after_conflict),
         }
         self.records.append(rec)
         if pop.n_groups:
-            g_call = st.group_of_street[pop.street[resp.caller[caller_member]]]
-            reports = np.bincount(g_call[g_call >= 0], minlength=pop.n_groups)
-            for k, posts in enumerate((traffic.alerts, traffic.chatter, traffic.feedback, reports)):
-                self.group_totals[:, k] += posts
-            self._week_alerts += traffic.alerts
+            _add_group_posts(
+                resp.caller,
+                st.member,
+                pop.street,
+                st.group_of_street,
+                (traffic.alerts, traffic.chatter, traffic.feedback),
+                self.group_totals,
+                self._week_alerts,
+            )
             if st.day % 7 == 6:  # a week ends: count groups that posted no alert in it
                 if st.day >= self.scenario.burn_in_days:
                     self.group_totals[:, 4] += (self._week_alerts == 0) & st.group_active
@@ -362,6 +371,62 @@ def _mean(x: np.ndarray) -> float:
     """Mean of the values that are not NaN (NaN when there are none)."""
     x = x[~np.isnan(x)]
     return float(x.mean()) if len(x) else float("nan")
+
+
+@njit(cache=True, nogil=True)
+def _tally(incidents, calls, posts, outcomes, n_kinds):
+    """Today's counts for the daily record: incidents per kind; victims, 112 calls, calls by
+    members and crimes reported; and the sums of the day's posts per type (alerts,
+    stigmatising, chatter, feedback, keep-alive), arrests, members who went to look,
+    escalations and conflicts (all whole numbers, so the order of summing does not matter)."""
+    kind, victim, is_crime = incidents
+    caller, caller_event, call_112, member = calls
+    kinds = np.zeros(n_kinds, dtype=np.int64)
+    counts = np.zeros(4, dtype=np.int64)
+    for e in range(len(kind)):
+        kinds[kind[e]] += 1
+        counts[0] += victim[e] >= 0
+    reported = np.zeros(len(kind), dtype=np.bool_)
+    for k in range(len(caller)):
+        counts[1] += call_112[k]
+        counts[2] += member[caller[k]]
+        reported[caller_event[k]] = True
+    for e in range(len(kind)):
+        counts[3] += reported[e] and is_crime[e]
+    sums = np.zeros(9, dtype=np.int64)
+    for j, x in enumerate(posts):
+        total = 0.0
+        for v in x:
+            total += v
+        sums[j] = int(total)
+    keepalive, arrests, looked, escalated, conflict = outcomes
+    total = 0.0
+    for v in keepalive:
+        total += v
+    sums[4] = int(total)
+    sums[5], sums[6] = arrests.sum(), looked.sum()
+    sums[7], sums[8] = escalated.sum(), conflict.sum()
+    return kinds, counts, sums
+
+
+@njit(cache=True, nogil=True)
+def _add_group_posts(caller, member, street, group_of_street, posts, totals, week_alerts):
+    """Add today's alerts, chatter, feedback (columns 0–2 of ``totals``) and member reports
+    (column 3, by the group covering the caller's street) per group; alerts also to the
+    week's."""
+    for j, x in enumerate(posts):
+        for g in range(len(x)):
+            totals[g, j] += x[g]
+    for g in range(len(posts[0])):
+        week_alerts[g] += posts[0][g]
+    reports = np.zeros(totals.shape[0])
+    for i in caller:
+        if member[i]:
+            g = group_of_street[street[i]]
+            if g >= 0:
+                reports[g] += 1
+    for g in range(totals.shape[0]):
+        totals[g, 3] += reports[g]
 
 
 @njit(cache=True, nogil=True, fastmath=True)  # sums in any order: last-bit differences only

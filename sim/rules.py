@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import NamedTuple
 
 import numpy as np
 
@@ -163,41 +164,100 @@ def _street_rates(
     return rate
 
 
+class CrimeParams(NamedTuple):
+    """The crime submodel's daily rates as :func:`_incident_counts` reads them."""
+
+    burglary_share: float  # of the street's property crime (rates ÷ their total)
+    theft_share: float
+    vandalism_share: float
+    suspicious_rate: float  # per household and year
+    violence_rate: float  # per resident and year
+    with_property_crime: bool  # the property crime rates are not all zero
+    with_violence: bool
+
+
 def incidents(pop: Population, st: State, scn: Scenario, rng: np.random.Generator) -> Events:
     """Step 1: Poisson crimes per street and type (burglary, theft, vandalism), ambiguous
     suspicious situations and violent crimes (per resident, not deterred); a share of crimes
     can be seen while in progress."""
     c = scn.crime
     total = c.burglary_rate + c.theft_rate + c.vandalism_rate
-    rate = crime_rate(pop, st, scn)
-    lam = np.empty((pop.n_streets, 4))
-    if total > 0:
-        lam[:, :3] = rate[:, None] * (
-            np.array([c.burglary_rate, c.theft_rate, c.vandalism_rate]) / total
-        )
-    else:
-        lam[:, :3] = 0.0
-    lam[:, SUSPICIOUS] = pop.households_of_street * pop.crime_multiplier * c.suspicious_rate / 365
-    if c.waves:
-        lam[:, BURGLARY] *= burglary_waves(pop, st, scn)
-    counts = np.zeros((pop.n_streets, len(KINDS)), dtype=np.int64)
-    counts[:, :4] = poisson(lam, rng.random(lam.shape))
-    if c.violence_rate > 0:  # drawn apart, so that without violence the stream is unchanged
-        violent = pop.street_size * pop.crime_multiplier * c.violence_rate / 365
-        counts[:, VIOLENCE] = poisson(violent, rng.random(pop.n_streets))
-    street, kind = _events(counts)
-    crime = kind != SUSPICIOUS
-    in_progress = ~crime | (rng.random(len(kind)) < c.in_progress_share)
-    victim = np.where(
-        crime,
-        pop.street_start[street]
-        + (rng.random(len(kind)) * pop.street_size[street]).astype(np.int64),
-        -1,
+    shares = (
+        np.array([c.burglary_rate, c.theft_rate, c.vandalism_rate]) / total if total else [0] * 3
     )
-    duration = rng.exponential(scn.police.offence_minutes, len(kind))
+    params = CrimeParams(
+        *map(float, shares), c.suspicious_rate, c.violence_rate, total > 0, c.violence_rate > 0
+    )
+    rate = crime_rate(pop, st, scn)
+    wave = burglary_waves(pop, st, scn) if c.waves else np.ones(0)
+    u = rng.random((pop.n_streets, 4))
+    # Violence is drawn apart, so that without violence the stream is unchanged.
+    u_violent = rng.random(pop.n_streets) if c.violence_rate > 0 else np.empty(0)
+    street, kind = _incident_counts(
+        rate,
+        (pop.households_of_street, pop.crime_multiplier, pop.street_size),
+        wave,
+        params,
+        u,
+        u_violent,
+    )
+    n = len(kind)
+    in_progress, victim = _incident_details(
+        street,
+        kind,
+        pop.street_start,
+        pop.street_size,
+        c.in_progress_share,
+        rng.random(n),
+        rng.random(n),
+    )
+    duration = rng.exponential(scn.police.offence_minutes, n)
     return Events(
         street=street, kind=kind, in_progress=in_progress, victim=victim, duration=duration
     )
+
+
+@compiled
+def _incident_counts(rate, streets, wave, params, u, u_violent):
+    """Today's incidents as (street, kind) entries: Poisson counts per street of each
+    property crime (its share of the street's ``rate``; burglary × ``wave`` if given),
+    suspicious situations (by households) and violent crimes (by residents) from the
+    uniforms ``u`` (street × burglary, theft, vandalism, suspicious) and ``u_violent``."""
+    households, multiplier, size = streets
+    p = params
+    n_streets = len(rate)
+    lam = np.zeros((n_streets, 4))
+    for s in range(n_streets):
+        if p.with_property_crime:
+            lam[s, 0] = rate[s] * p.burglary_share
+            lam[s, 1] = rate[s] * p.theft_share
+            lam[s, 2] = rate[s] * p.vandalism_share
+        lam[s, 3] = households[s] * multiplier[s] * p.suspicious_rate / 365
+        if len(wave):
+            lam[s, 0] *= wave[s]
+    counts = np.zeros((n_streets, len(KINDS)), dtype=np.int64)
+    counts[:, :4] = poisson(lam, u)
+    if p.with_violence:
+        violent = np.empty(n_streets)
+        for s in range(n_streets):
+            violent[s] = size[s] * multiplier[s] * p.violence_rate / 365
+        counts[:, VIOLENCE] = poisson(violent, u_violent)
+    return _events(counts)
+
+
+@compiled
+def _incident_details(street, kind, street_start, street_size, in_progress_share, u_seen, u_victim):
+    """Per incident: whether it can be seen in progress (suspicious situations always) and
+    its victim (a resident of the street; -1 for a suspicious situation)."""
+    n = len(kind)
+    in_progress = np.empty(n, dtype=np.bool_)
+    victim = np.full(n, -1, dtype=np.int64)
+    for e in range(n):
+        crime = kind[e] != SUSPICIOUS
+        in_progress[e] = not crime or u_seen[e] < in_progress_share
+        if crime:
+            victim[e] = street_start[street[e]] + np.int64(u_victim[e] * street_size[street[e]])
+    return in_progress, victim
 
 
 def burglary_waves(pop: Population, st: State, scn: Scenario) -> np.ndarray:
@@ -267,6 +327,25 @@ def notice(
 # --------------------------------------------------------------------------- 3. response
 
 
+class ResponseParams(NamedTuple):
+    """The response submodel's constants, as :func:`_respond` reads them."""
+
+    call_crime: float
+    call_suspicious: float
+    bystander_exponent: float
+    willingness_factor: float
+    saar_call_boost: float
+    purpose_call_boost: float
+    urgent_suspicious_share: float
+    late_report_factor: float
+    false_alarm_share: float
+    post_propensity: float
+    stigma_share: float
+    recognition_false_alarm_cut: float
+    admin_stigma_cut: float
+    with_groups: bool
+
+
 def respond(
     pop: Population,
     st: State,
@@ -283,76 +362,43 @@ def respond(
     the incident started (:func:`call_moments`)."""
     r, f = scn.response, st.factors
     n_ev, n_w = len(ev.kind), len(witness)
-    g_ev = st.group_of_street[ev.street]
     if pop.n_groups == 0:  # no groups: no training, no app
         f = {k: np.zeros(1) for k in f}
     u_w = rng.random((4, n_w))  # per witness: call, (unused), hold back, post
     # '112 is gebeld' goes out after the earliest member's call: order calls by their minute.
     u_w[1] = call_moments(pop, st, ev, witness_event, witness, f["saar_training"], scn, rng)
-    calls = _calls(
-        witness_event,
-        witness,
-        ev.is_crime,
-        g_ev,
-        st.member,
-        st.willingness,
-        f["saar_training"],
-        f["clear_purpose"],
-        np.array(
-            [
-                r.call_crime,
-                r.call_suspicious,
-                r.bystander_exponent,
-                r.willingness_factor,
-                r.saar_call_boost,
-                r.purpose_call_boost,
-            ]
-        ),
-        n_ev,
-        u_w,
-    )
     u_e = rng.random((2, n_ev))  # per event: urgent, stigmatising
-    urgent = ev.is_crime | (u_e[0] < r.urgent_suspicious_share)
-
-    # Victims of crimes found afterwards report on 0900-8844.
-    late = np.flatnonzero(ev.is_crime & ~ev.in_progress)
-    v = ev.victim[late]
-    u_late = rng.random((2, len(late)))  # per late crime: report, post
-    reports = u_late[0] < np.minimum(r.call_crime * r.late_report_factor * st.willingness[v], 1.0)
-    caller_event = np.concatenate([witness_event[calls], late[reports]])
-    caller = np.concatenate([witness[calls], v[reports]])
-    call_112 = np.concatenate([urgent[witness_event[calls]], np.zeros(reports.sum(), bool)])
-    minutes = _first_call(witness_event, calls, u_w[1], n_ev)
-
-    # App: members who noticed post; victims who are members post afterwards.
-    alerted = np.zeros(n_ev, dtype=bool)
-    stigma = np.zeros(n_ev, dtype=bool)
-    if pop.n_groups:
-        alerted[late[st.member[v] & (u_late[1] < r.post_propensity)]] = True
-        _alerts(
-            witness_event,
-            witness,
-            ev.is_crime,
-            ev.kind == SUSPICIOUS,
-            g_ev,
-            st.member,
+    n_late = int(np.count_nonzero(ev.is_crime & ~ev.in_progress))
+    u_late = rng.random((2, n_late))  # per crime found afterwards: report, post
+    caller_event, caller, call_112, minutes, alerted, stigma = _respond(
+        (witness_event, witness),
+        (ev.is_crime, ev.in_progress, ev.victim, ev.kind, st.group_of_street[ev.street]),
+        (st.member, st.willingness),
+        (
+            f["saar_training"],
+            f["clear_purpose"],
             f["recognition_training"],
             f["vigilantism_guard"],
             f["active_admin"],
-            np.array(
-                [
-                    r.false_alarm_share,
-                    r.post_propensity,
-                    r.stigma_share,
-                    r.recognition_false_alarm_cut,
-                    r.admin_stigma_cut,
-                ]
-            ),
-            u_w[3],
-            u_e[1],
-            alerted,
-            stigma,
-        )
+        ),
+        ResponseParams(
+            r.call_crime,
+            r.call_suspicious,
+            r.bystander_exponent,
+            r.willingness_factor,
+            r.saar_call_boost,
+            r.purpose_call_boost,
+            r.urgent_suspicious_share,
+            r.late_report_factor,
+            r.false_alarm_share,
+            r.post_propensity,
+            r.stigma_share,
+            r.recognition_false_alarm_cut,
+            r.admin_stigma_cut,
+            pop.n_groups > 0,
+        ),
+        (u_w, u_e, u_late),
+    )
     return Responses(
         witness_event,
         witness,
@@ -363,6 +409,105 @@ def respond(
         stigma,
         call_minutes=minutes,
     )
+
+
+@compiled
+def _respond(witnesses, incident, residents, factors, params, draws):
+    """The day's calls and posts: witnesses' calls (:func:`_calls`) and the moment of each
+    incident's first call; late reports by victims of crimes found afterwards (0900-8844);
+    members' alerts and stigmatising posts (:func:`_alerts`). ``incident`` is (is_crime,
+    in_progress, victim, kind, group) per incident; ``draws`` the uniforms per witness,
+    per incident and per crime found afterwards."""
+    witness_event, witness = witnesses
+    is_crime, in_progress, victim, kind, group = incident
+    member, willingness = residents
+    saar, purpose, recognition, guard, admin = factors
+    u_w, u_e, u_late = draws
+    p = params
+    n_ev = len(is_crime)
+    calls = _calls(
+        witness_event,
+        witness,
+        is_crime,
+        group,
+        member,
+        willingness,
+        saar,
+        purpose,
+        np.array(
+            [
+                p.call_crime,
+                p.call_suspicious,
+                p.bystander_exponent,
+                p.willingness_factor,
+                p.saar_call_boost,
+                p.purpose_call_boost,
+            ]
+        ),
+        n_ev,
+        u_w,
+    )
+    n_calls = calls.sum()
+    late = np.empty(len(u_late[0]), dtype=np.int64)
+    n_late = 0
+    n_reports = 0
+    reports = np.zeros(len(late), dtype=np.bool_)
+    for e in range(n_ev):
+        if is_crime[e] and not in_progress[e]:
+            chance = min(p.call_crime * p.late_report_factor * willingness[victim[e]], 1.0)
+            reports[n_late] = u_late[0, n_late] < chance
+            n_reports += reports[n_late]
+            late[n_late] = e
+            n_late += 1
+    caller_event = np.empty(n_calls + n_reports, dtype=np.int64)
+    caller = np.empty(n_calls + n_reports, dtype=np.int64)
+    call_112 = np.zeros(n_calls + n_reports, dtype=np.bool_)
+    c = 0
+    for k in range(len(calls)):
+        if calls[k]:
+            e = witness_event[k]
+            caller_event[c], caller[c] = e, witness[k]
+            call_112[c] = is_crime[e] or u_e[0, e] < p.urgent_suspicious_share
+            c += 1
+    for k in range(n_late):
+        if reports[k]:
+            caller_event[c], caller[c] = late[k], victim[late[k]]
+            c += 1
+    minutes = _first_call(witness_event, calls, u_w[1], n_ev)
+    alerted = np.zeros(n_ev, dtype=np.bool_)
+    stigma = np.zeros(n_ev, dtype=np.bool_)
+    if p.with_groups:
+        for k in range(n_late):
+            if member[victim[late[k]]] and u_late[1, k] < p.post_propensity:
+                alerted[late[k]] = True
+        suspicious = np.empty(n_ev, dtype=np.bool_)
+        for e in range(n_ev):
+            suspicious[e] = kind[e] == SUSPICIOUS
+        _alerts(
+            witness_event,
+            witness,
+            is_crime,
+            suspicious,
+            group,
+            member,
+            recognition,
+            guard,
+            admin,
+            np.array(
+                [
+                    p.false_alarm_share,
+                    p.post_propensity,
+                    p.stigma_share,
+                    p.recognition_false_alarm_cut,
+                    p.admin_stigma_cut,
+                ]
+            ),
+            u_w[3],
+            u_e[1],
+            alerted,
+            stigma,
+        )
+    return caller_event, caller, call_112, minutes, alerted, stigma
 
 
 @compiled
@@ -542,6 +687,22 @@ def _members_on(member, street_start, streets):
 # --------------------------------------------------------------------------- 6. police
 
 
+class PoliceParams(NamedTuple):
+    """The police submodel's constants, as :func:`_police_outcomes` reads them."""
+
+    response_112: float
+    response_0900: float
+    arrival_112_minutes: float
+    arrival_0900_minutes: float
+    arrival_shape: float
+    description_bonus: float
+    timing: bool  # arrest_model == "timing" (else "probability")
+    arrest_on_scene: float
+    arrest_in_progress: float
+    professional_feedback: float
+    with_groups: bool
+
+
 def police(
     pop: Population, st: State, ev: Events, resp: Responses, scn: Scenario, rng: np.random.Generator
 ) -> np.ndarray:
@@ -555,56 +716,119 @@ def police(
     returns the arrests per event."""
     pol, f = scn.police, st.factors
     n_ev = len(ev.kind)
-    reported = np.zeros(n_ev, dtype=bool)
-    reported[resp.caller_event] = True
-    by_112 = np.zeros(n_ev, dtype=bool)
-    by_112[resp.caller_event[resp.call_112]] = True
-    u = rng.random((2, n_ev))  # per event: police come, catch
-    came = reported & (u[0] < np.where(by_112, pol.response_112, pol.response_0900))
-    mean = np.where(by_112, pol.arrival_112_minutes, pol.arrival_0900_minutes)
-    travel = rng.gamma(pol.arrival_shape, mean / pol.arrival_shape)
-    resp.arrival_minutes = np.where(came, travel, np.nan)
-    g = st.group_of_street[ev.street]
-    gi = np.maximum(g, 0)
-    described = (
-        1 + pol.description_bonus * f["recognition_training"][gi] * resp.alerted
-        if pop.n_groups
-        else 1
+    params = PoliceParams(
+        pol.response_112,
+        pol.response_0900,
+        pol.arrival_112_minutes,
+        pol.arrival_0900_minutes,
+        pol.arrival_shape,
+        pol.description_bonus,
+        pol.arrest_model == "timing",
+        pol.arrest_on_scene,
+        pol.arrest_in_progress,
+        pol.professional_feedback,
+        pop.n_groups > 0,
     )
-    if pol.arrest_model == "timing":
-        in_time = resp.call_minutes + travel < ev.duration  # NaN (no call) compares False
-        chance = np.where(in_time, np.minimum(pol.arrest_on_scene * described, 1.0), 0.0)
-    else:
-        chance = np.minimum(pol.arrest_in_progress * described, 1.0)
-    arrest = came & by_112 & ev.is_crime & ev.in_progress & (u[1] < chance)
-    st.arrest_until[pop.area_of_street[ev.street[arrest]]] = st.day + scn.crime.arrest_memory_days
-
+    u = rng.random((2, n_ev))  # per event: police come, catch
+    travel = rng.standard_gamma(pol.arrival_shape, n_ev)  # × mean / shape in the kernel
     # Feedback: to the group when the incident is on a covered street, else personal.
-    fb = np.zeros(n_ev, dtype=bool)
-    if pop.n_groups:
-        p_fb = (
-            f["police_feedback"][gi]
-            + pol.professional_feedback
-            * (1 - f["police_feedback"][gi])
-            * f["linked_professional"][gi]
-        )
-        fb = reported & (g >= 0) & (rng.random(n_ev) < p_fb)
-        if fb.any():
-            hours = rng.exponential(f["feedback_delay_hours"][g[fb]])
-            clock = 24 * rng.random(len(hours))  # hour of the day of the report
-            days = ((clock + hours) // 24).astype(int)
-            weight = 1 / (1 + hours / pol.feedback_timeliness_hours)
-            for d, group, w, caught in zip(days, g[fb], weight, arrest[fb], strict=True):
-                st.queue_feedback(st.day + int(d), int(group), bool(caught), float(w))
+    u_fb = rng.random(n_ev) if pop.n_groups else u[0]  # (unused without groups)
+    g = st.group_of_street[ev.street]
+    none = np.zeros(1)
+    came, arrest, fb = _police_outcomes(
+        resp.caller_event,
+        resp.call_112,
+        (ev.is_crime, ev.in_progress, ev.duration, resp.call_minutes, resp.alerted, g),
+        (
+            (f["recognition_training"], f["police_feedback"], f["linked_professional"])
+            if pop.n_groups
+            else (none, none, none)
+        ),
+        params,
+        u,
+        travel,
+        u_fb,
+    )
+    resp.arrival_minutes = np.where(came, travel, np.nan)
+    st.arrest_until[pop.area_of_street[ev.street[arrest]]] = st.day + scn.crime.arrest_memory_days
+    if fb.any():
+        hours = rng.exponential(f["feedback_delay_hours"][g[fb]])
+        clock = 24 * rng.random(len(hours))  # hour of the day of the report
+        days = ((clock + hours) // 24).astype(int)
+        weight = 1 / (1 + hours / pol.feedback_timeliness_hours)
+        for d, group, w, caught in zip(days, g[fb], weight, arrest[fb], strict=True):
+            st.queue_feedback(st.day + int(d), int(group), bool(caught), float(w))
     resp.police_came, resp.feedback = came, fb
-    heard = fb[resp.caller_event] & st.member[resp.caller]
-    personal = ~heard & (rng.random(len(resp.caller)) < pol.caller_feedback)
-    unanswered = resp.caller[~heard & ~personal]
-    pen = scn.messages.no_feedback_penalty
-    np.multiply.at(st.willingness, unanswered, 1 - pen)  # once per unanswered call
-    np.multiply.at(st.efficacy, unanswered, 1 - pen)
-    np.add.at(st.today_reassured, resp.caller[personal], 1.0)
+    _answer_callers(
+        resp.caller,
+        resp.caller_event,
+        fb,
+        st.member,
+        rng.random(len(resp.caller)),
+        pol.caller_feedback,
+        1 - scn.messages.no_feedback_penalty,
+        st.willingness,
+        st.efficacy,
+        st.today_reassured,
+    )
     return arrest
+
+
+@compiled
+def _police_outcomes(caller_event, call_112, incident, factors, params, u, travel, u_fb):
+    """Per event: whether the police came (``travel`` becomes their minutes on the way),
+    made an arrest in the act, and feed the outcome back to the street's group. ``incident``
+    is (is_crime, in_progress, duration, call_minutes, alerted, group) per event; ``factors``
+    the groups' recognition training, police feedback and linked professional."""
+    is_crime, in_progress, duration, call_minutes, alerted, group = incident
+    recognition, feedback, linked = factors
+    p = params
+    n_ev = len(is_crime)
+    reported = np.zeros(n_ev, dtype=np.bool_)
+    by_112 = np.zeros(n_ev, dtype=np.bool_)
+    for k in range(len(caller_event)):
+        reported[caller_event[k]] = True
+        if call_112[k]:
+            by_112[caller_event[k]] = True
+    came = np.zeros(n_ev, dtype=np.bool_)
+    arrest = np.zeros(n_ev, dtype=np.bool_)
+    fb = np.zeros(n_ev, dtype=np.bool_)
+    for e in range(n_ev):
+        came[e] = reported[e] and u[0, e] < (p.response_112 if by_112[e] else p.response_0900)
+        mean = p.arrival_112_minutes if by_112[e] else p.arrival_0900_minutes
+        travel[e] = mean / p.arrival_shape * travel[e]
+        gi = max(group[e], 0)
+        described = 1.0
+        if p.with_groups:
+            described = 1 + p.description_bonus * recognition[gi] * (1.0 if alerted[e] else 0.0)
+        if p.timing:
+            in_time = call_minutes[e] + travel[e] < duration[e]  # NaN (no call) is False
+            chance = min(p.arrest_on_scene * described, 1.0) if in_time else 0.0
+        else:
+            chance = min(p.arrest_in_progress * described, 1.0)
+        arrest[e] = came[e] and by_112[e] and is_crime[e] and in_progress[e] and u[1, e] < chance
+        if p.with_groups:
+            p_fb = feedback[gi] + p.professional_feedback * (1 - feedback[gi]) * linked[gi]
+            fb[e] = reported[e] and group[e] >= 0 and u_fb[e] < p_fb
+    return came, arrest, fb
+
+
+@compiled
+def _answer_callers(
+    caller, caller_event, fb, member, u, caller_feedback, keep, willingness, efficacy, reassured
+):
+    """Callers who are members of a group that got feedback heard the outcome there; the
+    others hear it personally with ``caller_feedback`` (reassured), or not at all: then
+    willingness and efficacy are multiplied by ``keep`` once per unanswered call."""
+    for k in range(len(caller)):
+        i = caller[k]
+        if fb[caller_event[k]] and member[i]:
+            continue
+        if u[k] < caller_feedback:
+            reassured[i] += 1.0
+        else:
+            willingness[i] *= keep
+            efficacy[i] *= keep
 
 
 # --------------------------------------------------------------------------- 4. messages
@@ -631,6 +855,15 @@ class GroupTraffic:
             self.timely_feedback = self.feedback
 
 
+class ChatterParams(NamedTuple):
+    """The messages submodel's constants for social talk, as :func:`_posts` reads them."""
+
+    chatter_rate: float
+    admin_chatter_cut: float
+    rules_chatter_cut: float
+    social_channel_share: float
+
+
 def group_messages(
     pop: Population, st: State, ev: Events, resp: Responses, scn: Scenario, rng: np.random.Generator
 ) -> GroupTraffic:
@@ -639,18 +872,17 @@ def group_messages(
     social channel, part of it and what the rules keep out move there), feedback due today
     (plus administrators' follow-up after alerts) and keep-alive test messages."""
     f, n_g, m = st.factors, pop.n_groups, scn.messages
-    g_ev = np.maximum(st.group_of_street[ev.street], 0)
-    alerts = np.bincount(g_ev[resp.alerted], minlength=n_g).astype(float)
-    stigma = np.bincount(g_ev[resp.stigmatising], minlength=n_g).astype(float)
-    member_called = np.zeros(len(ev.kind), dtype=bool)
-    member_called[resp.caller_event[st.member[resp.caller]]] = True
-    responded = np.bincount(g_ev[resp.alerted & member_called], minlength=n_g).astype(float)
-    talk = m.chatter_rate * st.members_per_group * (1 - m.admin_chatter_cut * f["active_admin"])
-    kept_out = m.rules_chatter_cut * f["group_rules"]
-    moved = m.social_channel_share * f["social_channel"]
-    in_group = talk * (1 - kept_out) * (1 - moved)
-    social = talk * f["social_channel"] * (1 - (1 - kept_out) * (1 - moved))
-    chatter = poisson(in_group, rng.random(n_g)).astype(float)
+    alerts, stigma, responded, social, chatter, alert_street = _posts(
+        (ev.street, st.group_of_street[ev.street], resp.alerted, resp.stigmatising),
+        (resp.caller, resp.caller_event, st.member),
+        st.members_per_group,
+        (f["active_admin"], f["group_rules"], f["social_channel"]),
+        ChatterParams(
+            m.chatter_rate, m.admin_chatter_cut, m.rules_chatter_cut, m.social_channel_share
+        ),
+        rng.random(n_g),
+        pop.n_streets,
+    )
     followup = (
         rng.binomial(alerts.astype(int), m.admin_followup * f["active_admin"])
         if alerts.any()
@@ -661,11 +893,48 @@ def group_messages(
     timely = (due_weight + followup) * st.group_active
     every = f["keep_alive_days"]
     keepalive = ((every > 0) & (st.day % np.maximum(every, 1) == 0) & st.group_active).astype(float)
-    alert_street = np.bincount(ev.street[resp.alerted], minlength=pop.n_streets)
     relay = 1 - (1 - m.layered_relay) * f["layered"]
     return GroupTraffic(
         alerts, stigma, chatter, social, feedback, keepalive, alert_street, responded, relay, timely
     )
+
+
+@compiled
+def _posts(incidents, calls, members_per_group, factors, params, u, n_streets):
+    """Per group: alerts, stigmatising alerts, alerts about incidents a member called the
+    police about, social-channel talk and in-group chatter (Poisson from the uniforms
+    ``u``); and alerts per street. ``incidents`` is (street, group, alerted, stigmatising)
+    per incident, ``calls`` (caller, event) per call and who is a member, ``factors`` the
+    groups' active administrator, rules and social channel."""
+    street, group, alerted, stigmatising = incidents
+    caller, caller_event, member = calls
+    active_admin, rules, social_channel = factors
+    p = params
+    n_g = len(members_per_group)
+    alerts, stigma, responded = np.zeros(n_g), np.zeros(n_g), np.zeros(n_g)
+    alert_street = np.zeros(n_streets, dtype=np.int64)
+    member_called = np.zeros(len(street), dtype=np.bool_)
+    for k in range(len(caller)):
+        if member[caller[k]]:
+            member_called[caller_event[k]] = True
+    for e in range(len(street) if n_g else 0):  # without groups nothing is posted
+        g = max(group[e], 0)
+        if alerted[e]:
+            alerts[g] += 1
+            alert_street[street[e]] += 1
+            if member_called[e]:
+                responded[g] += 1
+        if stigmatising[e]:
+            stigma[g] += 1
+    in_group, social = np.empty(n_g), np.empty(n_g)
+    for g in range(n_g):
+        talk = p.chatter_rate * members_per_group[g] * (1 - p.admin_chatter_cut * active_admin[g])
+        kept_out = p.rules_chatter_cut * rules[g]
+        moved = p.social_channel_share * social_channel[g]
+        in_group[g] = talk * (1 - kept_out) * (1 - moved)
+        social[g] = talk * social_channel[g] * (1 - (1 - kept_out) * (1 - moved))
+    chatter = poisson(in_group, u).astype(np.float64)
+    return alerts, stigma, responded, social, chatter, alert_street
 
 
 def attention(st: State, traffic: GroupTraffic, scn: Scenario) -> np.ndarray:

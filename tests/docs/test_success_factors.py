@@ -74,3 +74,49 @@ def test_claimed_agreements_hold_on_a_small_rerun(page, experiment):
             assert sign * effect > 0, (factor.name, outcome, effect)
             checked += 1
     assert checked >= 5
+
+
+class _Sweep:
+    """A stand-in for a finished one-at-a-time sweep: point 0 is the reference."""
+
+    def __init__(self, y: np.ndarray):
+        import pandas as pd
+
+        self.y = y
+        self.design = pd.DataFrame(
+            {"point": range(len(y)), "varied": [""] + [f"f{i}" for i in range(1, len(y))]}
+        )
+
+    def per_replication(self, outcome: str) -> np.ndarray:
+        return self.y
+
+
+def test_a_shift_all_factors_share_is_named_as_the_reference_runs_chance_error():
+    """Every effect is a difference from the same reference runs: when those runs are high
+    by chance, all factors seem to lower the outcome together. The page must call that
+    what it is (issue 11: several factors 'lowered' the share of crimes reported)."""
+    import pandas as pd
+
+    from sim.experiments.factors_table import shared_notes, shared_reference, shared_why
+
+    rng = np.random.default_rng(0)
+    noise = rng.normal(0, 0.04, 8)
+    reference = 0.44 + noise - noise.mean() + 0.015  # by chance about 1 standard error high
+    arms = 0.44 + rng.normal(0, 0.01, (16, 8))  # the factors do nothing
+    shared = shared_reference(_Sweep(np.vstack([reference, arms])), ["reported_share"])
+    row = shared.iloc[0]
+    assert row.mean_effect < 0 and row.same_sign >= 0.8 and row.effect_correlation > 0.5
+    notes = " ".join(shared_notes(shared))
+    assert "Shared shift in *share of crimes reported*" in notes
+    assert "chance error, not a mechanism" in notes
+    # a factor whose significant mark follows the shift is told so in its row
+    table = pd.DataFrame(
+        [{"factor": "keep_alive", "outcome": "reported_share", "ci_low": -0.05, "ci_high": -0.01}]
+    )
+    assert "shift all factors share" in shared_why("keep_alive", table, shared)
+    # a shift far beyond the reference runs' error is not explained away
+    big = shared.assign(mean_effect=-10 * shared["reference_se"])
+    assert "look for a mechanism" in " ".join(shared_notes(big))
+    assert shared_why("keep_alive", table, big) == ""
+    # effects that do not move together get no note
+    assert shared_notes(shared.assign(effect_correlation=0.1)) == []
