@@ -5,12 +5,22 @@ for a path that names a folder of its cache, deletes that folder (the front-end 
 offline page). :func:`lock_down` replaces it, in this process, by a reader of the files already
 on disk: nothing is fetched, nothing is deleted, anything else is a 404. Solara's diagnostics
 page (``/resourcez``: sessions, threads, memory) answers only when asked for.
+
+A busy page is not a dead page: Solara reads a session's websocket only between two of that
+session's messages, and uvicorn stops reading the socket meanwhile, so the browser's answer to
+the keep-alive ping waits behind a long first render (40 s and more with a class on two cores).
+With uvicorn's default 20 s pong timeout the server then closed the connection, the messages
+sent during the gap were lost and the page failed with "widget model not found" (the load test's
+failure). :data:`PONG_TIMEOUT_S` gives a slow page minutes, and a dead one is still noticed.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+
+PING_INTERVAL_S = 20.0  # uvicorn's default: keeps idle connections open through proxies
+PONG_TIMEOUT_S = 300.0  # a page busy this long is taken as gone (its slot is freed later)
 
 
 class OfflineError(FileNotFoundError):
@@ -38,8 +48,8 @@ def lock_down(*, diagnostics: bool = False) -> None:
     """Patch Solara's server in this process; call before ``solara run`` starts it.
 
     The CDN helper is patched at once (Solara's server module imports ``get_path`` from it by
-    name when uvicorn loads the app); the diagnostics route is removed right after uvicorn has
-    loaded the app, so Solara sets itself up exactly as it would alone.
+    name when uvicorn loads the app); the websocket keep-alive is relaxed and the diagnostics
+    route removed when uvicorn loads the app, so Solara sets itself up exactly as it would alone.
     """
     import solara.server.cdn_helper as cdn_helper
     import uvicorn
@@ -49,6 +59,8 @@ def lock_down(*, diagnostics: bool = False) -> None:
     original_load = uvicorn.Config.load
 
     def load(config: uvicorn.Config) -> None:
+        config.ws_ping_interval = PING_INTERVAL_S
+        config.ws_ping_timeout = PONG_TIMEOUT_S
         original_load(config)
         import solara.server.starlette as solara_starlette
 

@@ -327,6 +327,25 @@ def notice(
 # --------------------------------------------------------------------------- 3. response
 
 
+class ResponseParams(NamedTuple):
+    """The response submodel's constants, as :func:`_respond` reads them."""
+
+    call_crime: float
+    call_suspicious: float
+    bystander_exponent: float
+    willingness_factor: float
+    saar_call_boost: float
+    purpose_call_boost: float
+    urgent_suspicious_share: float
+    late_report_factor: float
+    false_alarm_share: float
+    post_propensity: float
+    stigma_share: float
+    recognition_false_alarm_cut: float
+    admin_stigma_cut: float
+    with_groups: bool
+
+
 def respond(
     pop: Population,
     st: State,
@@ -343,76 +362,43 @@ def respond(
     the incident started (:func:`call_moments`)."""
     r, f = scn.response, st.factors
     n_ev, n_w = len(ev.kind), len(witness)
-    g_ev = st.group_of_street[ev.street]
     if pop.n_groups == 0:  # no groups: no training, no app
         f = {k: np.zeros(1) for k in f}
     u_w = rng.random((4, n_w))  # per witness: call, (unused), hold back, post
     # '112 is gebeld' goes out after the earliest member's call: order calls by their minute.
     u_w[1] = call_moments(pop, st, ev, witness_event, witness, f["saar_training"], scn, rng)
-    calls = _calls(
-        witness_event,
-        witness,
-        ev.is_crime,
-        g_ev,
-        st.member,
-        st.willingness,
-        f["saar_training"],
-        f["clear_purpose"],
-        np.array(
-            [
-                r.call_crime,
-                r.call_suspicious,
-                r.bystander_exponent,
-                r.willingness_factor,
-                r.saar_call_boost,
-                r.purpose_call_boost,
-            ]
-        ),
-        n_ev,
-        u_w,
-    )
     u_e = rng.random((2, n_ev))  # per event: urgent, stigmatising
-    urgent = ev.is_crime | (u_e[0] < r.urgent_suspicious_share)
-
-    # Victims of crimes found afterwards report on 0900-8844.
-    late = np.flatnonzero(ev.is_crime & ~ev.in_progress)
-    v = ev.victim[late]
-    u_late = rng.random((2, len(late)))  # per late crime: report, post
-    reports = u_late[0] < np.minimum(r.call_crime * r.late_report_factor * st.willingness[v], 1.0)
-    caller_event = np.concatenate([witness_event[calls], late[reports]])
-    caller = np.concatenate([witness[calls], v[reports]])
-    call_112 = np.concatenate([urgent[witness_event[calls]], np.zeros(reports.sum(), bool)])
-    minutes = _first_call(witness_event, calls, u_w[1], n_ev)
-
-    # App: members who noticed post; victims who are members post afterwards.
-    alerted = np.zeros(n_ev, dtype=bool)
-    stigma = np.zeros(n_ev, dtype=bool)
-    if pop.n_groups:
-        alerted[late[st.member[v] & (u_late[1] < r.post_propensity)]] = True
-        _alerts(
-            witness_event,
-            witness,
-            ev.is_crime,
-            ev.kind == SUSPICIOUS,
-            g_ev,
-            st.member,
+    n_late = int(np.count_nonzero(ev.is_crime & ~ev.in_progress))
+    u_late = rng.random((2, n_late))  # per crime found afterwards: report, post
+    caller_event, caller, call_112, minutes, alerted, stigma = _respond(
+        (witness_event, witness),
+        (ev.is_crime, ev.in_progress, ev.victim, ev.kind, st.group_of_street[ev.street]),
+        (st.member, st.willingness),
+        (
+            f["saar_training"],
+            f["clear_purpose"],
             f["recognition_training"],
             f["vigilantism_guard"],
             f["active_admin"],
-            np.array(
-                [
-                    r.false_alarm_share,
-                    r.post_propensity,
-                    r.stigma_share,
-                    r.recognition_false_alarm_cut,
-                    r.admin_stigma_cut,
-                ]
-            ),
-            u_w[3],
-            u_e[1],
-            alerted,
-            stigma,
-        )
+        ),
+        ResponseParams(
+            r.call_crime,
+            r.call_suspicious,
+            r.bystander_exponent,
+            r.willingness_factor,
+            r.saar_call_boost,
+            r.purpose_call_boost,
+            r.urgent_suspicious_share,
+            r.late_report_factor,
+            r.false_alarm_share,
+            r.post_propensity,
+            r.stigma_share,
+            r.recognition_false_alarm_cut,
+            r.admin_stigma_cut,
+            pop.n_groups > 0,
+        ),
+        (u_w, u_e, u_late),
+    )
     return Responses(
         witness_event,
         witness,
@@ -423,6 +409,105 @@ def respond(
         stigma,
         call_minutes=minutes,
     )
+
+
+@compiled
+def _respond(witnesses, incident, residents, factors, params, draws):
+    """The day's calls and posts: witnesses' calls (:func:`_calls`) and the moment of each
+    incident's first call; late reports by victims of crimes found afterwards (0900-8844);
+    members' alerts and stigmatising posts (:func:`_alerts`). ``incident`` is (is_crime,
+    in_progress, victim, kind, group) per incident; ``draws`` the uniforms per witness,
+    per incident and per crime found afterwards."""
+    witness_event, witness = witnesses
+    is_crime, in_progress, victim, kind, group = incident
+    member, willingness = residents
+    saar, purpose, recognition, guard, admin = factors
+    u_w, u_e, u_late = draws
+    p = params
+    n_ev = len(is_crime)
+    calls = _calls(
+        witness_event,
+        witness,
+        is_crime,
+        group,
+        member,
+        willingness,
+        saar,
+        purpose,
+        np.array(
+            [
+                p.call_crime,
+                p.call_suspicious,
+                p.bystander_exponent,
+                p.willingness_factor,
+                p.saar_call_boost,
+                p.purpose_call_boost,
+            ]
+        ),
+        n_ev,
+        u_w,
+    )
+    n_calls = calls.sum()
+    late = np.empty(len(u_late[0]), dtype=np.int64)
+    n_late = 0
+    n_reports = 0
+    reports = np.zeros(len(late), dtype=np.bool_)
+    for e in range(n_ev):
+        if is_crime[e] and not in_progress[e]:
+            chance = min(p.call_crime * p.late_report_factor * willingness[victim[e]], 1.0)
+            reports[n_late] = u_late[0, n_late] < chance
+            n_reports += reports[n_late]
+            late[n_late] = e
+            n_late += 1
+    caller_event = np.empty(n_calls + n_reports, dtype=np.int64)
+    caller = np.empty(n_calls + n_reports, dtype=np.int64)
+    call_112 = np.zeros(n_calls + n_reports, dtype=np.bool_)
+    c = 0
+    for k in range(len(calls)):
+        if calls[k]:
+            e = witness_event[k]
+            caller_event[c], caller[c] = e, witness[k]
+            call_112[c] = is_crime[e] or u_e[0, e] < p.urgent_suspicious_share
+            c += 1
+    for k in range(n_late):
+        if reports[k]:
+            caller_event[c], caller[c] = late[k], victim[late[k]]
+            c += 1
+    minutes = _first_call(witness_event, calls, u_w[1], n_ev)
+    alerted = np.zeros(n_ev, dtype=np.bool_)
+    stigma = np.zeros(n_ev, dtype=np.bool_)
+    if p.with_groups:
+        for k in range(n_late):
+            if member[victim[late[k]]] and u_late[1, k] < p.post_propensity:
+                alerted[late[k]] = True
+        suspicious = np.empty(n_ev, dtype=np.bool_)
+        for e in range(n_ev):
+            suspicious[e] = kind[e] == SUSPICIOUS
+        _alerts(
+            witness_event,
+            witness,
+            is_crime,
+            suspicious,
+            group,
+            member,
+            recognition,
+            guard,
+            admin,
+            np.array(
+                [
+                    p.false_alarm_share,
+                    p.post_propensity,
+                    p.stigma_share,
+                    p.recognition_false_alarm_cut,
+                    p.admin_stigma_cut,
+                ]
+            ),
+            u_w[3],
+            u_e[1],
+            alerted,
+            stigma,
+        )
+    return caller_event, caller, call_112, minutes, alerted, stigma
 
 
 @compiled

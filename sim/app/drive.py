@@ -35,26 +35,51 @@ CHROMIUM_ARGS = [
     "--disable-dev-shm-usage",
 ]
 
-# Clicks 'Stap' inside the page and resolves when the status shows the next day and the new
-# map image is decoded: the step plus redraw as the user sees it, timed by the browser.
+# Clicks 'Stap' inside the page and resolves when the status shows the next day and the map
+# has drawn that day (ECharts' 'finished' sets data-day on the map): the step plus redraw as
+# the user sees it, timed by the browser.
 STEP_JS = """
 async ([timeout]) => {
-  const img = () => document.querySelector('.buurt-map img');
+  const map = () => document.querySelector('.buurt-map .map-chart');
   const status = () => document.querySelector('.status-day').textContent;
   const day = (s) => parseInt(s.replace(/^\\D*/, ''), 10);
-  const before = day(status()), oldSrc = img().src;
+  const before = day(status()), oldStamp = map().dataset.stamp;
   const t0 = performance.now();
   document.querySelector('.btn-step').click();
-  while (!(day(status()) === before + 1 && img().src !== oldSrc)) {
+  while (!(day(status()) === before + 1 && map().dataset.day === String(before + 1)
+           && map().dataset.stamp !== oldStamp)) {
     if (performance.now() - t0 > timeout) throw new Error('no redraw after ' + timeout + ' ms');
     await new Promise(r => requestAnimationFrame(r));
   }
-  await img().decode();
   return [performance.now() - t0, day(status())];
 }
 """
 
+#: the map has drawn at least once (its drawing stamp is set)
+MAP_DRAWN = ".buurt-map .map-chart[data-stamp]"
+
+# Page coordinates of data point `index` of series `series` (id or name) of the ECharts chart at
+# `selector`, and the point's resident (or, for a group outline, group) number.
+POINT_JS = """
+([selector, series, index]) => {
+  const el = document.querySelector(selector);
+  const chart = el.buurtChart;
+  const option = chart.getOption();
+  const s = option.series.findIndex((x) => x.id === series || x.name === series);
+  const item = option.series[s].data[index];
+  const at = item.coords ? [(item.coords[0][0] + item.coords[1][0]) / 2,
+                            (item.coords[0][1] + item.coords[1][1]) / 2] : item;
+  const p = chart.convertToPixel({ gridIndex: 0 }, [at[0], at[1]]);
+  const box = el.getBoundingClientRect();
+  return [box.left + p[0], box.top + p[1], item.pick === undefined ? at[3] : item.pick];
+}
+"""
+
 MIN_STEPS = 3
+#: pages that load at the same moment; the others wait their turn. On a loaded two-core machine
+#: 25 first renders at once took longer than any fair wait (each page timed out at 'open');
+#: the stepping window still has every session at once.
+OPENING_AT_ONCE = 4
 # console errors after which the page will never answer again (a widget the page lost)
 FATAL_PAGE_ERRORS = ("widget model not found",)
 SWITCHES = (
@@ -184,6 +209,7 @@ async def _one_session(
     shots: Path,
     wait_s: float,
     compare: bool,
+    opening: asyncio.Semaphore,
 ) -> None:
     await asyncio.sleep(1.0 * i)  # people open the page one after another, not in the same ms
     context = await browser.new_context(viewport={"width": 1400, "height": 1000})
@@ -203,25 +229,28 @@ async def _one_session(
     body = asyncio.current_task()
     watcher.add_done_callback(lambda _: body.cancel() if broken.is_set() else None)
     try:
-        await page.goto(url)
-        await page.locator(".buurt-map img").wait_for()
+        async with opening:  # a class comes in over a minute or two, not all in one second
+            await page.goto(url, wait_until="commit")
+            await page.locator(MAP_DRAWN).wait_for()
         stage = "set the seed"
         seed = 100 + i
-        old_map = await page.locator(".buurt-map img").get_attribute("src")
+        old_map = await page.locator(MAP_DRAWN).get_attribute("data-stamp")
         seed_box = page.locator(".field-seed input")
         await seed_box.fill(str(seed))
         await seed_box.press("Enter")
         # the server answered when the map of the new neighbourhood arrived
         await page.wait_for_function(
-            "(old) => document.querySelector('.buurt-map img').src !== old", arg=old_map
+            "(old) => document.querySelector('.buurt-map .map-chart').dataset.stamp !== old",
+            arg=old_map,
         )
         stage = "switch a success factor"
         factor = SWITCHES[i % len(SWITCHES)]
         await page.locator(f".factor-{factor} label").click()
         await page.locator(f".factor-{factor}").get_by_text("(gewijzigd)").wait_for()
         stage = "wait for the other sessions"
-        async with asyncio.timeout(wait_s):
-            await ready.wait()  # all sessions drive during the same window
+        # all sessions drive during the same window; no time limit of its own here: a session
+        # that cannot get ready fails its own wait and aborts the barrier for everyone
+        await ready.wait()
         stage = "step"
         deadline = time.monotonic() + seconds
         latencies: list[float] = []
@@ -319,9 +348,10 @@ async def drive_sessions(
             executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True
         )
         ready = asyncio.Barrier(sessions)
+        opening = asyncio.Semaphore(OPENING_AT_ONCE)
         await asyncio.gather(
             *(
-                _one_session(browser, url, i, seconds, ready, run, shots, wait_s, compare)
+                _one_session(browser, url, i, seconds, ready, run, shots, wait_s, compare, opening)
                 for i in range(sessions)
             )
         )
@@ -335,7 +365,7 @@ async def drive_sessions(
 
 def check_run(run: LoadRun) -> list[str]:
     """What went wrong, in short lines: failed sessions, leaks between sessions, errors."""
-    problems = list(run.failures) + run.browser_errors[:10]
+    problems = same_failures_once(run.failures) + run.browser_errors[:10]
     for r in run.sessions:
         if not r["status"].startswith(f"Dag {r['steps']} "):
             problems.append(f"session {r['session']} shows {r['status']!r}")
@@ -344,3 +374,28 @@ def check_run(run: LoadRun) -> list[str]:
         if r["changed"] != 1 or r["own_factor_marked"] != 1:
             problems.append(f"session {r['session']} shows other factor changes")
     return problems
+
+
+def same_failures_once(failures: list[str]) -> list[str]:
+    """One line per distinct failure, naming the sessions it happened to.
+
+    >>> same_failures_once(["session 2: could not x", "session 0: could not x", "session 1: y"])
+    ['sessions 0, 2: could not x', 'session 1: y']
+    """
+    by_text: dict[str, list[int]] = {}
+    for line in failures:
+        head, _, text = line.partition(": ")
+        number = head.removeprefix("session ")
+        if not number.isdigit():
+            by_text.setdefault(line, [])
+            continue
+        by_text.setdefault(text, []).append(int(number))
+    out = []
+    for text, sessions in by_text.items():
+        if not sessions:
+            out.append(text)
+        elif len(sessions) == 1:
+            out.append(f"session {sessions[0]}: {text}")
+        else:
+            out.append(f"sessions {', '.join(map(str, sorted(sessions)))}: {text}")
+    return out

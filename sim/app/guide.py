@@ -25,6 +25,8 @@ from pathlib import Path
 
 from sim.app.drive import (
     CHROMIUM_ARGS,
+    MAP_DRAWN,
+    POINT_JS,
     STEP_JS,
     check_run,
     chromium_path,
@@ -62,9 +64,9 @@ def take_screenshots(url: str, out: Path) -> list[Path]:
         browser = _browser(pw)
         context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="nl-NL")
         page = context.new_page()
-        page.set_default_timeout(120_000)
+        page.set_default_timeout(600_000)  # a busy machine: slow, not broken
         page.goto(url)
-        page.locator(".buurt-map img").wait_for()
+        page.locator(MAP_DRAWN).wait_for()
         page.locator(".status-day").wait_for()
         page.mouse.move(700, 5)
         shot(page, "app-start.png")
@@ -72,9 +74,19 @@ def take_screenshots(url: str, out: Path) -> list[Path]:
         page.locator(".factor-signs").get_by_text("(gewijzigd)").wait_for()
         page.mouse.move(700, 5)  # away from the tooltip
         for _ in range(30):
-            page.evaluate(STEP_JS, [120_000])
+            page.evaluate(STEP_JS, [600_000])
         shot(page, "app-model.png")
+        chart = ".buurt-charts .chart_unsafe"
+        page.locator(chart).scroll_into_view_if_needed()
+        x, y, _ = page.evaluate(POINT_JS, [chart, "leden", 3])
+        page.mouse.move(x, y)  # a week's values on hover
+        page.locator(chart).get_by_text(re.compile(r"^Week 3")).wait_for()
         shot(page.locator(".buurt-charts"), "app-charts.png")
+        page.locator(".buurt-map .map-chart").scroll_into_view_if_needed()
+        x, y, _ = page.evaluate(POINT_JS, [".buurt-map .map-chart", "members", 0])
+        page.mouse.click(x, y)  # a resident's state under the map
+        page.locator(".map-pick").wait_for()
+        page.mouse.move(700, 5)
         shot(page.locator(".buurt-map"), "app-map.png")
         seed = page.locator(".field-seed input")
         seed.fill("twaalf")
@@ -196,8 +208,8 @@ def main(argv: list[str] | None = None) -> int:
                     results[n] = measure_load(url, n, args.seconds, Path(tmp))
                     results[n]["machine"] = _machine()
                     print(f"{n} sessions: {results[n]} ({time.monotonic() - t0:.0f} s)")
-                write_block(args.guide, load_block(results))
-                print(f"wrote the load figures into {args.guide}")
+                    write_block(args.guide, load_block(results))  # each size as it is done
+                    print(f"wrote the load figures into {args.guide}")
                 return 0
             finally:
                 stop_app(proc)
@@ -209,7 +221,8 @@ def main(argv: list[str] | None = None) -> int:
 def _machine() -> str:
     import os
 
-    return f"een machine met {os.cpu_count()} kernen (load {os.getloadavg()[0]:.1f} bij de start)"
+    load = f"{os.getloadavg()[0]:.1f}".replace(".", ",")
+    return f"een machine met {os.cpu_count()} kernen (belasting {load} bij de start)"
 
 
 if __name__ == "__main__":

@@ -20,10 +20,11 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 
+import ipyvuetify
 import pandas as pd
 import solara
 import solara.lab
-from solara.alias import rw
+import traitlets
 
 from sim.app.compare import (
     BAND_SERIES,
@@ -31,7 +32,18 @@ from sim.app.compare import (
     Comparison,
     comparison_for,
 )
-from sim.app.drawing import ChartsFigure, MapFigure, expected_tops, png
+from sim.app.drawing import ChartsFigure, expected_tops, png
+from sim.app.interactive import (
+    CHART_AXIS_DIGITS,
+    CHART_DIGITS,
+    chart_options,
+    chart_widget,
+    group_state,
+    map_base,
+    map_option,
+    map_size,
+    resident_state,
+)
 from sim.app.messages import LANGUAGES, factor_label, factor_tooltip, number, t
 from sim.app.scenario_texts import scenario_description, scenario_name
 from sim.app.session import (
@@ -390,31 +402,48 @@ def FactorsCard(
 # --------------------------------------------------------------------------- model view
 
 
+def PickedState(engine, picked: tuple[str, int], lang: str, close: Callable[[], None]):
+    """The state of the resident or group clicked on the map, as it is now."""
+    kind, index = picked
+    if kind == "resident":
+        title = t("pick_resident", lang, who=index)
+        rows = resident_state(engine, index, lang)
+    else:
+        title = t("map_group", lang, name=engine.pop.group_names[index])
+        rows = group_state(engine, index, lang)
+    table = pd.DataFrame(rows, columns=["", " "])
+    with solara.Card(title, classes=["map-pick"], style={"max-width": "460px"}):
+        Table(table, "map-pick-table")
+        solara.Button(t("pick_close", lang), on_click=close, text=True, classes=["btn-pick-close"])
+
+
 @solara.component
 def ModelView(live: Live, lang: str, version: solara.Reactive[int], build: solara.Reactive[int]):
-    """Map, status and charts; the only part of the page that re-renders on every step."""
+    """Map, status and charts; the only part of the page that re-renders on every step.
+
+    Map and charts are ECharts drawings (:mod:`sim.app.interactive`): values on hover, and a
+    click on a resident or a group area shows its state below the map."""
     s = live.session
     build, version = build.value, version.value
-    map_fig = solara.use_memo(lambda: MapFigure(s.engine.pop, lang), [build, lang])
-    charts = solara.use_memo(
-        lambda: ChartsFigure(lang, s.scenario.days // 7 + 1, tops=expected_tops(s.engine)),
-        [build, lang],
-    )
+    base = solara.use_memo(lambda: map_base(s.engine.pop, lang), [build, lang])
+    picked, set_picked = solara.use_state(None)  # ("resident" | "group", index) or None
+    solara.use_effect(lambda: set_picked(None), [build])
 
     def draw():
         t0 = time.perf_counter()
         with live.lock:
-            map_fig.update(s.engine)
             weekly = s.weekly()
             members = int(s.engine.member.sum())
             day = s.day
-        charts.update(weekly)
-        out = map_fig.image(), charts.image(), day, members
+            map_opt = map_option(base, s.engine, lang)
+            weeks = s.scenario.days // 7 + 1
+            charts = chart_options(weekly, lang, weeks, expected_tops(s.engine))
         if TIMING:
             print(f"draw day {day}: {1000 * (time.perf_counter() - t0):.0f} ms", flush=True)
-        return out
+        return map_opt, charts, day, members
 
-    map_png, charts_png, day, members = solara.use_memo(draw, [version, build, lang])
+    map_opt, chart_opts, day, members = solara.use_memo(draw, [version, build, lang])
+    stamp = f"{build}-{version}-{lang}"
 
     def shown():
         live.view_active = True
@@ -424,7 +453,21 @@ def ModelView(live: Live, lang: str, version: solara.Reactive[int], build: solar
         live.view_active = False
         live.mark_drawn(version)
 
+    def pick(data) -> None:
+        series, value = data.get("series"), data.get("value")
+        if series in ("residents", "members") and isinstance(value, list) and len(value) >= 4:
+            set_picked(("resident", int(value[3])))
+        elif series == "areas" and isinstance(value, int | float):
+            set_picked(("group", int(value)))
+
     solara.use_effect(lambda: (shown(), hidden)[1], [version, build, lang])
+    width, height = map_size(s.engine.pop)
+    labels = {
+        "resident": t("legend_resident", lang).capitalize(),
+        "member": t("legend_member", lang),
+        "worry": t("pick_worry", lang),
+        "click": t("map_click", lang),
+    }
     with solara.Column(gap="4px"):
         solara.Text(
             t("day_week", lang, day=day, week=day // 7, members=members, residents=s.engine.pop.n),
@@ -433,10 +476,39 @@ def ModelView(live: Live, lang: str, version: solara.Reactive[int], build: solar
         if s.finished:
             solara.Success(t("run_finished", lang, day=day), classes=["run-finished"])
         with solara.Row(style={"flex-wrap": "wrap", "align-items": "flex-start"}):
-            with solara.Div(classes=["buurt-map"]):
-                rw.Image(value=map_png, format="jpeg")
-            with solara.Div(classes=["buurt-charts"]):
-                rw.Image(value=charts_png, format="jpeg")
+            with solara.Div(classes=["buurt-map"], style={"max-width": f"{width}px"}):
+                chart_widget(
+                    map_opt,
+                    lang,
+                    kind="map",
+                    stamp=stamp,
+                    day=day,
+                    digits=2,
+                    labels=labels,
+                    on_pick=pick,
+                    style=f"width: {width}px; max-width: 100%; height: {height}px",
+                    classes="map-chart",
+                )
+                solara.Text(t("map_hint", lang), style={"font-size": "0.85em", "color": "#555"})
+                if picked is not None:
+                    with live.lock:
+                        PickedState(s.engine, picked, lang, lambda: set_picked(None))
+            with solara.Div(
+                classes=["buurt-charts"],
+                style={"display": "flex", "flex-wrap": "wrap", "max-width": "1000px"},
+            ):
+                for key, option in chart_opts.items():
+                    chart_widget(
+                        option,
+                        lang,
+                        stamp=stamp,
+                        day=day,
+                        digits=CHART_DIGITS.get(key, 1),
+                        axis_digits=CHART_AXIS_DIGITS.get(key, 0),
+                        labels={"week": t("week", lang).capitalize()},
+                        style="width: 330px; height: 250px",
+                        classes=f"chart {key}",
+                    )
 
     def run_data() -> pd.DataFrame:
         with live.lock:
@@ -444,7 +516,11 @@ def ModelView(live: Live, lang: str, version: solara.Reactive[int], build: solar
 
     def charts_picture() -> bytes:
         with live.lock:
-            return charts.png_image()
+            weekly = s.weekly()
+            tops = expected_tops(s.engine)
+        figure = ChartsFigure(lang, s.scenario.days // 7 + 1, tops=tops)
+        figure.update(weekly)
+        return figure.png_image()
 
     Downloads(lang, f"buurtsim-dag{day}", run_data, charts_picture, "run-downloads")
 
@@ -862,10 +938,13 @@ def warm_up() -> None:
     s.take_survey()
     s.survey_indicators()
     for lang in LANGUAGES:
-        MapFigure(s.engine.pop, lang).update(s.engine)
+        map_option(map_base(s.engine.pop, lang), s.engine, lang)
+        chart_options(s.weekly(), lang, 10, expected_tops(s.engine))
+        resident_state(s.engine, 0, lang)
         charts = ChartsFigure(lang, 10, tops=expected_tops(s.engine))
         charts.update(s.weekly())
-        charts.image()
+        charts.png_image()
+    import sim.app.interactive  # noqa: F401 - the chart widget's class, before any session
 
 
 class SessionSlots:
@@ -895,6 +974,33 @@ class SessionSlots:
 
 
 SLOTS = SessionSlots()
+
+#: below this width (px) the sidebar is a drawer over the page (Vuetify's mobile breakpoint
+#: in Solara's AppLayout): there it starts closed, so a portrait tablet sees the map
+NARROW_PX = 960
+
+
+class ViewportProbe(ipyvuetify.VuetifyTemplate):
+    """Tells the server the browser window's width once the page is shown."""
+
+    template = traitlets.Unicode(
+        "<template><span></span></template>"
+        "<script>module.exports = {mounted() { this.report(window.innerWidth); }};</script>"
+    ).tag(sync=True)
+    on_width = traitlets.Callable(None, allow_none=True)
+
+    def vue_report(self, width):
+        if self.on_width is not None:
+            self.on_width(int(width))
+
+
+@solara.component
+def Layout(children=[]):  # noqa: B006 - Solara's layout signature
+    """Solara's app layout, with the sidebar closed at first on a narrow (portrait) screen."""
+    width, set_width = solara.use_state(None)
+    content = solara.Div(children=[ViewportProbe.element(on_width=set_width), *children])
+    narrow = width is not None and width < NARROW_PX
+    return solara.AppLayout(children=[content], sidebar_open=not narrow)
 
 
 @solara.component
@@ -974,4 +1080,4 @@ def ModelPage():
                 AboutView(lang.value)
 
 
-__all__ = ["Page", "Live", "replace"]
+__all__ = ["Layout", "Page", "Live", "replace"]

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from sim.app.drive import STEP_JS, describe, summarise
+from sim.app.drive import MAP_DRAWN, POINT_JS, STEP_JS, describe, summarise
 
-__all__ = ["STEP_JS", "describe", "summarise"]
+__all__ = ["MAP_DRAWN", "POINT_JS", "STEP_JS", "describe", "summarise"]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.app.drive import CHROMIUM_ARGS, ROOT, free_port, start_app, stop_app
+from sim.app.drive import CHROMIUM_ARGS, ROOT, free_port, log_tail, start_app, stop_app
 
 __all__ = ["ARTEFACTS", "CHROMIUM_ARGS", "free_port", "start_app", "stop_app"]
 
@@ -28,10 +28,11 @@ ARTEFACTS = ROOT / "tests" / "app" / "artefacts"  # git-ignored: screenshots, lo
 
 
 @pytest.fixture(scope="session")
-def app_server() -> Iterator[tuple[str, Path]]:
-    """URL and log file of one `buurtsim app` for the whole test session."""
+def app_server(tmp_path_factory) -> Iterator[tuple[str, Path]]:
+    """URL and log file of one `buurtsim app` for the whole test session (the log in this
+    run's temporary folder, so two test runs at once keep their own)."""
     port = free_port()
-    log = ARTEFACTS / "app-server.log"
+    log = tmp_path_factory.mktemp("app") / "app-server.log"
     proc = start_app(port, log)
     try:
         yield f"http://127.0.0.1:{port}", log
@@ -69,12 +70,20 @@ FAILED = pytest.StashKey[bool]()
 
 
 @pytest.fixture
-def page(request, chromium, app_url):
+def page(request, chromium, app_server):
+    """A fresh browser tab; when the test fails, a screenshot in tests/app/artefacts/ and the
+    tail of the server's log in the test's report."""
     context = chromium.new_context(viewport={"width": 1400, "height": 1000}, locale="nl-NL")
     pg = context.new_page()
     pg.set_default_timeout(30_000)
     yield pg
     if request.node.stash.get(FAILED, False):  # keep what the browser showed
         ARTEFACTS.mkdir(parents=True, exist_ok=True)
-        pg.screenshot(path=ARTEFACTS / f"failed-{request.node.name}.png", full_page=True)
+        shot = ARTEFACTS / f"failed-{request.node.name}.png"
+        try:
+            pg.screenshot(path=shot, full_page=True, timeout=30_000)
+            print(f"screenshot: {shot}")
+        except Exception as e:  # noqa: BLE001 - a page that is gone has no picture
+            print(f"no screenshot ({type(e).__name__})")
+        print("--- server log (tail) ---\n" + log_tail(app_server[1]))
     context.close()

@@ -12,6 +12,7 @@ import pytest
 import solara
 
 from sim.app import page as page_module
+from sim.app.interactive import EChart
 from sim.app.messages import factor_label
 
 
@@ -48,18 +49,31 @@ def _type(rc, label: str, text: str):
 
 def test_step_advances_the_model_and_redraws_the_map(app):
     rc, live = app
-    image = (
-        rc.find(v.Html, class_="buurt-map")
-        .find(type(rc.find(v.Html, class_="buurt-map").widget.children[0]))
-        .widget
-    )
-    before = bytes(image.value)
+    chart = rc.find(EChart, kind="map").widget
+    before = chart.option
+    residents = {s["id"]: s for s in before["series"]}["residents"]["data"]
     assert _status(rc).startswith("Dag 0")
     _button(rc, "Stap").click()
     _button(rc, "Stap").click()
     assert live.session.day == 2
     assert _status(rc).startswith("Dag 2")
-    assert bytes(image.value) != before, "the map did not change after two days"
+    after = rc.find(EChart, kind="map").widget.option
+    assert after["title"]["text"] == "De buurt op dag 2"
+    now = {s["id"]: s for s in after["series"]}["residents"]["data"]
+    assert now != residents, "the residents' colours did not change after two days"
+
+
+def test_clicking_a_resident_on_the_map_shows_their_state(app):
+    rc, live = app
+    chart = rc.find(EChart, kind="map").widget
+    members = {s["id"]: s for s in chart.option["series"]}["members"]["data"]
+    who = members[0][3]
+    chart.vue_pick({"series": "members", "value": members[0], "name": ""})
+    card = rc.find(v.Card, class_="ma-2 map-pick")
+    card.assert_single()
+    assert card.find(v.CardTitle, children=[f"Bewoner {who}"]).widgets
+    assert "ja, lid" in card.find(solara.widgets.HTML).widget.unsafe_innerHTML
+    assert live.session.engine.state.member[who]
 
 
 def test_a_success_factor_switch_changes_every_group_of_the_running_model(app):

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.app.browser_helpers import STEP_JS
+from tests.app.browser_helpers import MAP_DRAWN, STEP_JS
 
 pytestmark = pytest.mark.browser
 
 
 def _open(page, app_url):
     page.goto(app_url)
-    page.locator(".buurt-map img").wait_for()
+    page.locator(MAP_DRAWN).wait_for()
     page.locator(".status-day").wait_for()
 
 
@@ -66,7 +66,7 @@ def test_the_about_tab_explains_the_model(page, app_url):
 
 def test_a_link_restores_the_settings(page, app_url):
     page.goto(f"{app_url}/?scenario=tilburg_style&residents=500&seed=7&lang=en&local_problem=1")
-    page.locator(".buurt-map img").wait_for()
+    page.locator(MAP_DRAWN).wait_for()
     assert page.locator(".field-scenario .v-select__selections").inner_text() == "Tilburg style"
     assert page.locator(".field-seed input").input_value() == "7"
     assert page.locator(".field-residents input").input_value() == "500"
@@ -84,13 +84,13 @@ def test_a_link_restores_the_settings(page, app_url):
     assert "seed=7" in href and "lang=en" in href and "local_problem=1" in href
     link.click()  # opening the link gives the same page
     page.wait_for_url(lambda url: "social_channel=1" in url)
-    page.locator(".buurt-map img").wait_for()
+    page.locator(MAP_DRAWN).wait_for()
     assert page.locator(".factor").filter(has_text="(changed)").count() == 2
 
 
 def test_a_bad_link_says_what_it_ignored(page, app_url):
     page.goto(f"{app_url}/?seed=twaalf&scenario=nope")
-    page.locator(".buurt-map img").wait_for()
+    page.locator(MAP_DRAWN).wait_for()
     warning = page.locator(".link-problems").inner_text()
     assert "seed=twaalf" in warning and "scenario=nope" in warning and "baseline" in warning
     assert page.locator(".field-seed input").input_value() == "1"

@@ -31,6 +31,9 @@ def test_page_loads_without_internet(page, app_server):
     outside = [u for u in requests if _outside(u)]
     assert not outside, f"requests outside localhost: {outside}"
     assert any(u.startswith("ws://127.0.0.1") for u in requests), "no websocket to the server"
+    # the interactive charts' library comes from this computer (solara-assets' copy)
+    page.locator(".buurt-map .map-chart[data-stamp]").wait_for()
+    assert any("/_solara/cdn/echarts@" in u and not _outside(u) for u in requests), requests
     # every tab, and the server itself must not try to fetch front-end files from a CDN
     for tab in ("Enquête", "Vergelijken", "Over dit model", "Model"):
         page.get_by_role("tab", name=tab, exact=True).click()

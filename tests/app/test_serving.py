@@ -11,7 +11,7 @@ import threading
 
 import pytest
 
-from sim.app.drive import free_port, start_app, stop_app
+from sim.app.drive import MAP_DRAWN, free_port, start_app, stop_app
 from sim.commands.app import announce_when_ready, check_address, classroom_env, public_urls
 from sim.errors import UserError
 from tests.app.conftest import ARTEFACTS
@@ -82,7 +82,7 @@ def test_address_printed_when_ready_and_a_full_class_is_told_so(chromium):
         first = browser.new_context().new_page()
         first.set_default_timeout(120_000)
         first.goto(url)
-        first.locator(".buurt-map img").wait_for()
+        first.locator(MAP_DRAWN).wait_for()
         second_context = browser.new_context()
         second = second_context.new_page()
         second.set_default_timeout(120_000)
@@ -97,11 +97,11 @@ def test_address_printed_when_ready_and_a_full_class_is_told_so(chromium):
         third.set_default_timeout(120_000)
         for _ in range(20):
             third.goto(url)
-            third.locator(".buurt-map img, .server-full").first.wait_for()
-            if third.locator(".buurt-map img").count():
+            third.locator(".buurt-map .map-chart[data-stamp], .server-full").first.wait_for()
+            if third.locator(MAP_DRAWN).count():
                 break
             third.wait_for_timeout(1000)
-        assert third.locator(".buurt-map img").count() == 1
+        assert third.locator(MAP_DRAWN).count() == 1
         second_context.close()
     finally:
         stop_app(proc)

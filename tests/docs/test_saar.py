@@ -13,6 +13,10 @@ from sim.scenario import SuccessFactors
 ROOT = Path(__file__).resolve().parents[2]
 
 
+#: the bare expansion of the acronym (the four names, nothing that could contradict the rest)
+ACRONYM = ("Signaleer, Alarmeer, App, Reageer", "Signaleer, Alarmeer, App en Reageer")
+
+
 def flat(text: str) -> str:
     return re.sub(r"\s+", " ", text)
 
@@ -20,13 +24,14 @@ def flat(text: str) -> str:
 def other_descriptions(text: str) -> list[str]:
     """Descriptions of SAAR in ``text`` (its steps spelled out, from Signaleer to Reageer) that
     are not one of the canonical sentences. Naming one step ("Signaleer, Alarmeer: call
-    first") is not a description."""
+    first") or just expanding the acronym is not a description."""
     text = flat(text)
     found = []
     for match in re.finditer(r"Signaleer", text):
         rest = text[match.start() :]
         spelled_out = "Reageer" in rest[:300]
-        if spelled_out and not any(rest.startswith(SAAR[lang]) for lang in SAAR):
+        canonical = any(rest.startswith(SAAR[lang]) for lang in SAAR)
+        if spelled_out and not canonical and not rest.startswith(ACRONYM):
             found.append(rest[:80])
     return found
 
@@ -57,4 +62,5 @@ def test_a_variant_is_caught() -> None:
     assert other_descriptions("SAAR: Signaleer, Alarmeer 112, App, Reageer op afstand.")
     assert other_descriptions('"Signaleer, Alarmeer 112, "\n    "App, Reageer."')
     assert not other_descriptions("SAAR training cuts the minutes (Signaleer, Alarmeer: call).")
+    assert not other_descriptions("het SAAR-protocol (Signaleer, Alarmeer, App, Reageer) van")
     assert not other_descriptions(f"Het protocol:\n{SAAR['nl'].replace(' ', chr(10), 3)}.")
