@@ -221,7 +221,8 @@ def main(argv: list[str] | None = None) -> int:
 def _machine() -> str:
     import os
 
-    return f"een machine met {os.cpu_count()} kernen (load {os.getloadavg()[0]:.1f} bij de start)"
+    load = f"{os.getloadavg()[0]:.1f}".replace(".", ",")
+    return f"een machine met {os.cpu_count()} kernen (belasting {load} bij de start)"
 
 
 if __name__ == "__main__":
