@@ -147,7 +147,8 @@ def load_block(results: dict[int, dict]) -> str:
         "load`: elke sessie 2.000 bewoners, eigen seed en succesfactor, een minuut zo snel "
         "mogelijk stappen; daarna start elke sessie tegelijk een vergelijking van "
         "2 herhalingen van "
-        "90 dagen voor A en B.*"
+        "90 dagen voor A en B. Alle browsers draaiden op dezelfde machine als de server (in "
+        "een klas draait elke browser op de eigen laptop van een student).*"
     )
     lines.append(END)
     return "\n".join(lines)
