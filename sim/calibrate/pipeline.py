@@ -161,7 +161,7 @@ def calibrate(
     settings: CalibrationSettings, progress: Callable[[Generation], None] | None = None
 ) -> Path:
     """Run a calibration and write its outputs to ``settings.out``; returns the report path."""
-    from sim.calibrate.sampling import dask_client, run_abc_smc
+    from sim.calibrate.sampling import dask_client
     from sim.outdir import check_out
 
     started = time.monotonic()
@@ -213,21 +213,15 @@ def calibrate(
                 flush=True,
             )
             histories.append(
-                run_abc_smc(
-                    prep.models(),
-                    [prep.priors.distribution()] * len(names),
-                    IntervalDistance(prep.targets),
-                    observed_data(prep.targets),
-                    out / run_db_name(run),
-                    population_size=settings.population_size,
-                    budget=settings.budget,
-                    client=client,
-                    meta={**prep.meta, "run": str(run)},
-                    max_generations=settings.max_generations,
-                    progress=progress,
+                _abc_run(
+                    prep,
+                    settings,
+                    len(names),
+                    out,
+                    run,
+                    client,
+                    progress,
                     max_walltime_s=None if left is None else left / (settings.runs - run + 1),
-                    stopping=settings.stopping,
-                    seed=1000 * settings.seed + run,
                     sample=not settings.report_only,
                 )
             )
@@ -282,7 +276,7 @@ def _sample_one_run(
     results. With one local worker the run goes in this process, seeded (reproducible)."""
     import contextlib
 
-    from sim.calibrate.sampling import dask_client, run_abc_smc
+    from sim.calibrate.sampling import dask_client
 
     run = int(settings.only_run or 0)
     if not 1 <= run <= settings.runs:
@@ -299,21 +293,15 @@ def _sample_one_run(
         else dask_client(settings.workers, settings.scheduler)
     ) as client:
         print(f"run {run} of {settings.runs} (structures: {', '.join(names)})", file=sys.stderr)
-        history = run_abc_smc(
-            prep.models(),
-            [prep.priors.distribution()] * len(names),
-            IntervalDistance(prep.targets),
-            observed_data(prep.targets),
-            out / run_db_name(run),
-            population_size=settings.population_size,
-            budget=settings.budget,
-            client=client,
-            meta={**prep.meta, "run": str(run)},
-            max_generations=settings.max_generations,
-            progress=progress,
+        history = _abc_run(
+            prep,
+            settings,
+            len(names),
+            out,
+            run,
+            client,
+            progress,
             max_walltime_s=None if deadline is None else deadline - time.monotonic(),
-            stopping=settings.stopping,
-            seed=1000 * settings.seed + run,
         )
     print(
         f"run {run} stored ({history.max_t + 1} generations, {history.total_nr_simulations} "
@@ -322,6 +310,40 @@ def _sample_one_run(
         flush=True,
     )
     return out / run_db_name(run)
+
+
+def _abc_run(
+    prep: Prepared,
+    settings: CalibrationSettings,
+    n_structures: int,
+    out: Path,
+    run: int,
+    client: Any,
+    progress: Callable[[Generation], None] | None,
+    *,
+    max_walltime_s: float | None,
+    sample: bool = True,
+) -> Any:
+    """Independent ABC-SMC run ``run`` of the calibration, stored in its own database."""
+    from sim.calibrate.sampling import run_abc_smc
+
+    return run_abc_smc(
+        prep.models(),
+        [prep.priors.distribution()] * n_structures,
+        IntervalDistance(prep.targets),
+        observed_data(prep.targets),
+        out / run_db_name(run),
+        population_size=settings.population_size,
+        budget=settings.budget,
+        client=client,
+        meta={**prep.meta, "run": str(run)},
+        max_generations=settings.max_generations,
+        progress=progress,
+        max_walltime_s=max_walltime_s,
+        stopping=settings.stopping,
+        seed=1000 * settings.seed + run,
+        sample=sample,
+    )
 
 
 def run_db_name(run: int) -> str:
