@@ -111,6 +111,20 @@ def test_cli_writes_results_and_a_report_with_figures(tiny_study, tmp_path, caps
     assert "0 replications computed, 3 already stored" in capsys.readouterr().out
 
 
+def test_report_never_overwrites_a_file_it_did_not_write(tiny_study, tmp_path, capsys):
+    notes = tmp_path / "notes.md"
+    notes.write_text("# my own notes\n", encoding="utf-8")
+    out = tmp_path / "out"
+    args = ["study", str(tiny_study), "--workers", "0", "--out", str(out), "--report"]
+    assert main([*args, str(notes)]) == 2
+    assert "not a study report" in capsys.readouterr().err
+    assert notes.read_text(encoding="utf-8") == "# my own notes\n"
+    assert not out.exists()  # refused before any replication ran
+    report = tmp_path / "report.md"
+    assert main([*args, str(report)]) == 0
+    assert main([*args, str(report)]) == 0  # its own report is rewritten
+
+
 def test_estimators_read_field_data_in_the_shared_schema():
     data = read_field_data(FIELD_CSV)
     first, last = list(dict.fromkeys(data["wave"]))[:2]
