@@ -173,6 +173,7 @@ def test_full_recovery_of_the_mechanism_parameters(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(7200)  # about 6,000 simulations: beyond the module's 25 minutes
 def test_recovery_over_twenty_truths_reports_coverage_and_identifiability(tmp_path):
     """Twenty synthetic truths drawn from the prior of the five mechanism parameters, each
     calibrated back on the national and Rotterdam scenarios: coverage of the 90 % intervals
