@@ -8,17 +8,19 @@
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from numba import njit
 
 from sim import __version__, rules
+from sim import day as day_compiled
 from sim.logs import EventLog, Extras
 from sim.population import build_population
+from sim.record import add_group_posts, level_sums, tally
 from sim.scenario import FACTOR_NAMES, Scenario
 from sim.state import State
 from sim.streams import spawn_streams
@@ -61,8 +63,17 @@ class Engine:
     recorded.
     """
 
-    def __init__(self, scenario: Scenario, rng: np.random.Generator, extras: Extras | None = None):
+    def __init__(
+        self,
+        scenario: Scenario,
+        rng: np.random.Generator,
+        extras: Extras | None = None,
+        compiled_day: bool = True,
+    ):
         self.scenario = scenario
+        #: :meth:`run` runs ordinary days with the compiled twin of :meth:`step`
+        #: (:mod:`sim.day`, bit-identical); False: every day through :meth:`step`.
+        self.compiled_day = compiled_day
         self.rng = rng
         self.streams = spawn_streams(rng)
         self.pop = build_population(scenario, self.streams["population"])
@@ -86,6 +97,8 @@ class Engine:
         self.fieldwork: list[dict[str, Any]] = []  # per wave: who was asked, who answered
         self._panel_roster: np.ndarray | None = None
         self.log = EventLog(self, extras) if extras is not None and extras.any else None
+        self._python_days: list[int] | None = None  # days the compiled day leaves to step
+        self.days_compiled = 0  # days run by the compiled day (:mod:`sim.day`) so far
 
     # -- convenience views -----------------------------------------------------------------
     @property
@@ -148,18 +161,39 @@ class Engine:
         st.day += 1
 
     def run(self, days: int, progress: Callable[[int, int], None] | None = None) -> None:
-        """Run ``days`` days; ``progress(done, total)`` is called every 10 days."""
-        for i in range(days):
-            self.step()
-            if progress and (i % 10 == 9 or i == days - 1):
-                progress(i + 1, days)
+        """Run ``days`` days; ``progress(done, total)`` is called every 10 days (once per
+        compiled stretch of days). Ordinary days run compiled (:mod:`sim.day`) when
+        ``compiled_day`` is set; days that need Python, and always the last one (so that
+        ``today`` describes it), run through :meth:`step`. The results are the same."""
+        done = 0
+        while done < days:
+            n = self._compiled_days(days - done - 1)
+            if n == 0:
+                self.step()
+                n = 1
+            before, done = done, done + n
+            if progress and (done // 10 > before // 10 or done == days):
+                progress(done, days)
+
+    def _compiled_days(self, limit: int) -> int:
+        """Run up to ``limit`` ordinary days compiled; how many ran (0: run a Python day)."""
+        if not self.compiled_day or limit <= 0 or not day_compiled.can_run(self):
+            return 0
+        if self._python_days is None:
+            self._python_days = sorted(day_compiled.python_days(self))
+        k = bisect.bisect_left(self._python_days, self.day)
+        if k < len(self._python_days):
+            limit = min(limit, self._python_days[k] - self.day)
+        done = day_compiled.run_segment(self, limit) if limit > 0 else 0
+        self.days_compiled += done
+        return done
 
     # -- measurement -----------------------------------------------------------------------
     def _levels(self) -> dict[str, float]:
         """Members and the mean levels of members and non-members now."""
         st, pop = self.state, self.pop
         n_members = int(st.members_per_group.sum()) if pop.n_groups else 0
-        sums, n_unsafe, victims = _sums(
+        sums, n_unsafe, victims = level_sums(
             st.levels,
             st.member.view(np.uint8),
             self._with_groups_u8,
@@ -204,7 +238,7 @@ class Engine:
 
     def _record(self, ev, resp, traffic, arrests, joined: int, left: int) -> None:
         st, pop = self.state, self.pop
-        kinds, counts, posts = _tally(
+        kinds, counts, posts = tally(
             (ev.kind, ev.victim, ev.is_crime),
             (resp.caller, resp.caller_event, resp.call_112, st.member),
             (traffic.alerts, traffic.stigmatising, traffic.chatter, traffic.feedback),
@@ -244,7 +278,7 @@ class Engine:
         }
         self.records.append(rec)
         if pop.n_groups:
-            _add_group_posts(
+            add_group_posts(
                 resp.caller,
                 st.member,
                 pop.street,
@@ -373,99 +407,6 @@ def _mean(x: np.ndarray) -> float:
     return float(x.mean()) if len(x) else float("nan")
 
 
-@njit(cache=True, nogil=True)
-def _tally(incidents, calls, posts, outcomes, n_kinds):
-    """Today's counts for the daily record: incidents per kind; victims, 112 calls, calls by
-    members and crimes reported; and the sums of the day's posts per type (alerts,
-    stigmatising, chatter, feedback, keep-alive), arrests, members who went to look,
-    escalations and conflicts (all whole numbers, so the order of summing does not matter)."""
-    kind, victim, is_crime = incidents
-    caller, caller_event, call_112, member = calls
-    kinds = np.zeros(n_kinds, dtype=np.int64)
-    counts = np.zeros(4, dtype=np.int64)
-    for e in range(len(kind)):
-        kinds[kind[e]] += 1
-        counts[0] += victim[e] >= 0
-    reported = np.zeros(len(kind), dtype=np.bool_)
-    for k in range(len(caller)):
-        counts[1] += call_112[k]
-        counts[2] += member[caller[k]]
-        reported[caller_event[k]] = True
-    for e in range(len(kind)):
-        counts[3] += reported[e] and is_crime[e]
-    sums = np.zeros(9, dtype=np.int64)
-    for j, x in enumerate(posts):
-        total = 0.0
-        for v in x:
-            total += v
-        sums[j] = int(total)
-    keepalive, arrests, looked, escalated, conflict = outcomes
-    total = 0.0
-    for v in keepalive:
-        total += v
-    sums[4] = int(total)
-    sums[5], sums[6] = arrests.sum(), looked.sum()
-    sums[7], sums[8] = escalated.sum(), conflict.sum()
-    return kinds, counts, sums
-
-
-@njit(cache=True, nogil=True)
-def _add_group_posts(caller, member, street, group_of_street, posts, totals, week_alerts):
-    """Add today's alerts, chatter, feedback (columns 0–2 of ``totals``) and member reports
-    (column 3, by the group covering the caller's street) per group; alerts also to the
-    week's."""
-    for j, x in enumerate(posts):
-        for g in range(len(x)):
-            totals[g, j] += x[g]
-    for g in range(len(posts[0])):
-        week_alerts[g] += posts[0][g]
-    reports = np.zeros(totals.shape[0])
-    for i in caller:
-        if member[i]:
-            g = group_of_street[street[i]]
-            if g >= 0:
-                reports[g] += 1
-    for g in range(totals.shape[0]):
-        totals[g, 3] += reports[g]
-
-
-@njit(cache=True, nogil=True, fastmath=True)  # sums in any order: last-bit differences only
-def _sums(levels, member, with_groups, unsafe_from, violence_day, victim_day, year_ago):
-    """Sums of each level (rows) and of 'feels unsafe' (last row) over members (column 0) and
-    non-members in areas with groups (column 1); how many residents feel unsafe; and (F4)
-    the residents victimised by violence after ``year_ago`` and those not victimised at all
-    since, each with how many of them feel unsafe."""
-    n_rows, n = levels.shape
-    sums = np.zeros((n_rows + 1, 2))
-    for row in range(n_rows):
-        in_members = 0.0
-        in_others = 0.0
-        for i in range(n):
-            m = float(member[i])
-            in_members += m * levels[row, i]
-            in_others += (float(with_groups[i]) - m) * levels[row, i]
-        sums[row, 0] = in_members
-        sums[row, 1] = in_others
-    n_unsafe = in_members = in_others = 0.0
-    victims = np.zeros(4, dtype=np.int64)
-    for i in range(n):
-        afraid = levels[0, i] >= unsafe_from
-        unsafe = 1.0 if afraid else 0.0
-        m = float(member[i])
-        n_unsafe += unsafe
-        in_members += unsafe * m
-        in_others += unsafe * (float(with_groups[i]) - m)
-        if violence_day[i] > year_ago:
-            victims[0] += 1
-            victims[1] += afraid
-        elif victim_day[i] <= year_ago:
-            victims[2] += 1
-            victims[3] += afraid
-    sums[n_rows, 0] = in_members
-    sums[n_rows, 1] = in_others
-    return sums, int(n_unsafe), victims
-
-
 @dataclass
 class RunResult:
     """The outputs of one run: daily series, per-group table, survey microdata, metadata, and
@@ -566,11 +507,13 @@ def simulate(
     days: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     extras: Extras | None = None,
+    compiled_day: bool = True,
 ) -> RunResult:
     """Run ``scenario`` headless for ``days`` (default: the scenario's) with ``seed``
     (default: the scenario's), recording the opt-in ``extras``. The same seed gives the same
-    result in any process, with or without extras."""
+    result in any process, with or without extras, and with or without ``compiled_day``
+    (False runs every day through :meth:`Engine.step`)."""
     seed = scenario.seed if seed is None else seed
-    engine = Engine(scenario, np.random.default_rng(seed), extras)
+    engine = Engine(scenario, np.random.default_rng(seed), extras, compiled_day)
     engine.run(scenario.days if days is None else days, progress)
     return engine.result(seed)
