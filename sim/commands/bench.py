@@ -234,6 +234,38 @@ def speedup(residents: int = SPEEDUP_RESIDENTS, days: int = 30, repeats: int = 3
     }
 
 
+def calibration_cost(repeats: int = 3, seed: int = 1) -> dict:
+    """CPU seconds of one parameter set of the calibration (its scenarios from
+    ``calibration/targets.toml``, run as ``sim.calibrate`` runs them) with the compiled day
+    (:mod:`sim.day`) and with every day through the Python rules, in this process; the
+    median of ``repeats`` each, after a warm-up run that loads the compiled code."""
+    from sim.calibrate.observe import load_calibration_scenarios
+    from sim.calibrate.targets import load_targets
+    from sim.engine import simulate
+
+    scenarios = load_calibration_scenarios(load_targets())
+
+    def one_set(compiled_day: bool) -> Clock:
+        with Clock() as clock:
+            for scn in scenarios.values():
+                simulate(scn, seed=seed, compiled_day=compiled_day)
+        return clock
+
+    one_set(True)  # warm up: imports, compiled code from the cache
+    median = {}
+    for compiled_day in (True, False):
+        clocks = sorted((one_set(compiled_day) for _ in range(repeats)), key=lambda c: c.cpu)
+        median[compiled_day] = clocks[len(clocks) // 2].cpu
+    return {
+        "scenarios": list(scenarios),
+        "days": sum(scn.days for scn in scenarios.values()),
+        "compiled_cpu_s": median[True],
+        "python_cpu_s": median[False],
+        "ratio": median[False] / median[True],
+        "load": _load(),
+    }
+
+
 # --------------------------------------------------------------------------- printing
 
 
@@ -274,6 +306,15 @@ def _print_speedup(s: dict) -> None:
     print(f"  ratio {s['ratio']:.1f} (wall-clock {s['wall_ratio']:.1f})")
 
 
+def _print_calibration(c: dict) -> None:
+    print(
+        f"\ncalibration parameter set: {', '.join(c['scenarios'])} ({c['days']:,} days; CPU "
+        f"seconds, median of 3, same process; load {c['load']:.1f})"
+    )
+    print(f"  compiled day {c['compiled_cpu_s']:.3f} s, Python rules {c['python_cpu_s']:.3f} s")
+    print(f"  ratio {c['ratio']:.1f}")
+
+
 def _print_scaling_header() -> None:
     print(
         f"  {'scenario':<16} {'residents':>10} {'groups':>6} {'build s':>8} {'year s':>8} "
@@ -297,6 +338,8 @@ def handle(args: argparse.Namespace) -> int:
     s = speedup(days=30 if args.quick else 90)
     figures["speedup"] = s
     _print_speedup(s)
+    figures["calibration"] = calibration_cost()
+    _print_calibration(figures["calibration"])
     if not args.quick:
         print(
             "\nscaling: one headless year per size, each in a fresh process "

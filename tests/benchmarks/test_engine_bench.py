@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from sim.commands.bench import measure_in_subprocess, speedup
+from sim.commands.bench import calibration_cost, measure_in_subprocess, speedup
 
 pytestmark = pytest.mark.benchmark
 
@@ -25,6 +25,16 @@ def test_engine_is_at_least_50_times_faster_than_the_reference():
         f"{s['reference_steps_per_s']:,.0f} agent-steps/s, ratio {s['ratio']:.1f}"
     )
     assert s["ratio"] >= 50
+
+
+def test_compiled_day_makes_a_calibration_parameter_set_at_least_3_times_cheaper():
+    c = calibration_cost()
+    print(
+        f"\ncalibration parameter set ({c['days']:,} days): compiled day "
+        f"{c['compiled_cpu_s']:.3f} s CPU, Python rules {c['python_cpu_s']:.3f} s CPU, "
+        f"ratio {c['ratio']:.1f} (load {c['load']:.1f})"
+    )
+    assert c["ratio"] >= 3
 
 
 def test_one_year_scales_near_linearly_from_100k_to_1m():
