@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import json
 
-from sim.calibrate.docs import DOC, IMG, RESULTS, render, results_section
+import pandas as pd
+
+from sim.calibrate.docs import (
+    DOC,
+    IMG,
+    RESULTS,
+    load_recovery,
+    recovery_section,
+    render,
+    results_section,
+)
 
 
 def test_docs_page_holds_the_shipped_report_unchanged():
     page = DOC.read_text(encoding="utf-8")
     report = (RESULTS / "report.md").read_text(encoding="utf-8")
-    assert render(page, report) == page, "run: uv run python -m sim.calibrate.docs"
+    assert render(page, report, load_recovery()) == page, "run: uv run python -m sim.calibrate.docs"
     for png in (RESULTS / "figures").glob("*.png"):
         assert (IMG / png.name).read_bytes() == png.read_bytes(), png.name
 
@@ -28,3 +38,33 @@ def test_shipped_results_carry_no_absolute_machine_paths():
     meta = json.loads((RESULTS / "calibration.json").read_text(encoding="utf-8"))
     for key in ("targets_file", "priors_file"):
         assert not meta[key].startswith("/"), meta[key]
+
+
+def test_recovery_section_counts_covered_truths_per_parameter():
+    per_truth = pd.DataFrame(
+        {
+            "truth_id": [0, 0, 1, 1, 2, 2],
+            "parameter": ["a", "b"] * 3,
+            "covered": [True, True, True, False, False, True],
+            "width_vs_prior": [0.3, 0.9] * 3,
+        }
+    )
+    summary = pd.DataFrame(
+        {
+            "parameter": ["a", "b"],
+            "coverage": [2 / 3, 2 / 3],
+            "width_vs_prior": [0.3, 0.9],
+            "identifiability": ["identified", "not identified by these targets"],
+        }
+    )
+    run = {
+        "budget": 300,
+        "population": 40,
+        "commit": "abc1234",
+        "date": "2026-12-01",
+        "minutes": 61.0,
+    }
+    text = recovery_section(summary, per_truth, run)
+    assert "| `a` | 2 of 3 (67 %) | 0.30 | identified |" in text
+    assert "3 truths" in text and "`abc1234`" in text and "61 min" in text
+    assert "in 67 % of cases" in text

@@ -7,6 +7,12 @@ question on the shipped scenarios and targets; its figures are in docs/calibrati
 
 from __future__ import annotations
 
+import datetime
+import json
+import subprocess
+import time
+from pathlib import Path
+
 import pytest
 
 from sim.calibrate.observe import load_calibration_scenarios
@@ -202,6 +208,7 @@ def test_recovery_over_twenty_truths_reports_coverage_and_identifiability(tmp_pa
     )
     priors.path = all_priors.path
     scenarios = load_calibration_scenarios(targets)
+    started = time.monotonic()
     with dask_client(2) as client:
         per_truth, summary = recovery_study(
             targets,
@@ -214,11 +221,38 @@ def test_recovery_over_twenty_truths_reports_coverage_and_identifiability(tmp_pa
             client=client,
         )
     print(summary.to_string())
-    out = tmp_path.parent / "recovery_twenty_truths.csv"
-    summary.to_csv(out, index=False)
-    per_truth.to_csv(out.with_name("recovery_twenty_truths_per_truth.csv"), index=False)
+    # what docs/calibration.md shows: copy this folder to calibration/recovery/, then run
+    # `uv run python -m sim.calibrate.docs`
+    out = tmp_path.parent / "recovery"
+    out.mkdir(exist_ok=True)
+    summary.to_csv(out / "recovery_twenty_truths.csv", index=False)
+    per_truth.to_csv(out / "recovery_twenty_truths_per_truth.csv", index=False)
+    run = {
+        "budget": 300,
+        "population": 40,
+        "commit": _commit(),
+        "date": datetime.date.today().isoformat(),
+        "minutes": round((time.monotonic() - started) / 60, 1),
+    }
+    (out / "run.json").write_text(json.dumps(run, indent=2) + "\n", encoding="utf-8")
+    print(f"recovery written to {out}")
     assert len(per_truth["truth_id"].unique()) == 20
     # nominal 90 %: with 20 truths, coverage below 70 % means the posterior is overconfident
     assert (summary["coverage"] >= 0.7).all(), summary
     # identifiability is said in words for every parameter
     assert summary["identifiability"].str.len().gt(0).all()
+
+
+def _commit() -> str:
+    """The short commit the run was made at ('unknown' outside a git checkout)."""
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=Path(__file__).parent,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return out.stdout.strip()
