@@ -274,11 +274,19 @@ class Streams(NamedTuple):
 # --------------------------------------------------------------------------- Python side
 
 
+#: The rules and kernels as imported: a rule replaced later (instrumented by a test or a
+#: study) is seen by ``Engine.step`` but not by the compiled day, so such runs stay in Python.
+_RULES_AS_IMPORTED = {name: f for name, f in vars(rules).items() if callable(f)}
+
+
 def can_run(engine: Engine) -> bool:
     """Whether the compiled day can stand in for ``engine.step``: no event logs, nobody
-    listening to membership changes, and at most 10,000 residents (the join rule's sample
-    of candidates is drawn as NumPy draws it for populations of that size)."""
-    return engine.log is None and engine.state.on_membership is None and engine.pop.n <= 10_000
+    listening to membership changes, and the rules of :mod:`sim.rules` not replaced."""
+    return (
+        engine.log is None
+        and engine.state.on_membership is None
+        and all(getattr(rules, name, None) is f for name, f in _RULES_AS_IMPORTED.items())
+    )
 
 
 def python_days(engine: Engine) -> set[int]:
@@ -1264,8 +1272,15 @@ def _join(town, now, f, par, rng, day):
 
 @compiled
 def _choice_without_replacement(rng, n, k):
-    """``rng.choice(n, k, replace=False)`` for n ≤ 10,000 as NumPy draws it (Floyd's
-    algorithm with a hash set, then a shuffle)."""
+    """``rng.choice(n, k, replace=False)`` as NumPy draws it: for more than 10,000 and a
+    sample above a fiftieth, the tail of a partial shuffle; else Floyd's algorithm with a
+    hash set, then a shuffle."""
+    if n > 10000 and k > n // 50:
+        everyone = np.arange(n)
+        for i in range(n - 1, max(n - k, 1) - 1, -1):
+            j = rng.integers(0, i, endpoint=True)
+            everyone[i], everyone[j] = everyone[j], everyone[i]
+        return everyone[n - k :].copy()
     idx = np.empty(k, dtype=np.int64)
     mask = np.uint64(1.2 * k)
     for shift in (1, 2, 4, 8, 16, 32):

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sim import rules
 from sim.calibrate.observe import load_calibration_scenarios
 from sim.calibrate.targets import load_targets
 from sim.engine import Engine, simulate
@@ -111,3 +112,21 @@ def test_progress_reports_reach_the_end():
     assert calls[-1] == (95, 95)
     assert [d for d, _ in calls] == sorted(d for d, _ in calls)
     assert engine.day == 95 and len(engine.records) == 95
+
+
+def test_a_town_above_10000_residents_is_identical():
+    """Above 10,000 covered residents NumPy samples join candidates by a partial shuffle."""
+    from sim.commands.bench import scaled_scenario
+
+    scn = scaled_scenario(25_000, 60).with_overrides({"membership.join_rate": 0.0005}, "test")
+    _both(scn, seed=3)
+
+
+def test_replaced_rules_run_in_python(monkeypatch):
+    """A rule instrumented after import is seen only by Engine.step: every day runs there."""
+    calls = []
+    original = rules.leave_groups
+    monkeypatch.setattr(rules, "leave_groups", lambda *a: calls.append(1) or original(*a))
+    engine = Engine(_scenario("baseline.toml"), np.random.default_rng(1))
+    engine.run(30)
+    assert len(calls) == 30 and engine.days_compiled == 0
