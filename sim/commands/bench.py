@@ -262,6 +262,7 @@ def calibration_cost(repeats: int = 3, seed: int = 1) -> dict:
         "compiled_cpu_s": median[True],
         "python_cpu_s": median[False],
         "ratio": median[False] / median[True],
+        "repeats": repeats,
         "load": _load(),
     }
 
@@ -309,7 +310,7 @@ def _print_speedup(s: dict) -> None:
 def _print_calibration(c: dict) -> None:
     print(
         f"\ncalibration parameter set: {', '.join(c['scenarios'])} ({c['days']:,} days; CPU "
-        f"seconds, median of 3, same process; load {c['load']:.1f})"
+        f"seconds, median of {c['repeats']}, same process; load {c['load']:.1f})"
     )
     print(f"  compiled day {c['compiled_cpu_s']:.3f} s, Python rules {c['python_cpu_s']:.3f} s")
     print(f"  ratio {c['ratio']:.1f}")
