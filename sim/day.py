@@ -20,11 +20,14 @@ both agree.
 from __future__ import annotations
 
 import ctypes
+import hashlib
+from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
-from sim import rules
+from sim import compiled as compiled_module
+from sim import record, rules, state
 from sim.compiled import compiled
 from sim.record import add_group_posts, level_sums, tally
 from sim.state import _update_membership
@@ -1474,3 +1477,33 @@ def _record(
                     now.group_totals[g, 4] += 1.0 if silent else 0.0
                     now.weeks_measured[g] += now.group_active[g]
             now.week_alerts[:] = 0
+
+
+# --------------------------------------------------------------------------- cache
+
+
+def _forget_stale_machine_code() -> None:
+    """numba's cache notices changes to a function's own file only, but the compiled day
+    builds in the kernels of :mod:`sim.rules`, :mod:`sim.record`, :mod:`sim.state` and
+    :mod:`sim.compiled`: when any of those files changed since the day was cached, drop this
+    module's cached machine code so that it is compiled afresh."""
+    digest = hashlib.sha256()
+    for module in (rules, record, state, compiled_module):
+        digest.update(Path(module.__file__).read_bytes())
+    dispatchers = [f for f in globals().values() if hasattr(f, "py_func") and hasattr(f, "_cache")]
+    stamp = Path(run_days._cache.cache_path) / "day.kernels.sha256"
+    try:
+        if stamp.read_text() == digest.hexdigest():
+            return
+    except OSError:
+        pass
+    for f in dispatchers:
+        f._cache.flush()
+    try:
+        stamp.parent.mkdir(parents=True, exist_ok=True)
+        stamp.write_text(digest.hexdigest())
+    except OSError:
+        pass  # a read-only cache: numba compiles in memory anyway
+
+
+_forget_stale_machine_code()
