@@ -437,13 +437,6 @@ def params(engine: Engine) -> Params:
     pop, st, scn = engine.pop, engine.state, engine.scenario
     c, r, pol, m, rs = scn.crime, scn.response, scn.police, scn.messages, scn.reassurance
     lc, ct, mem, mb = scn.lifecycle, scn.contagion, scn.memory, scn.membership
-    total = c.burglary_rate + c.theft_rate + c.vandalism_rate
-    shares = (
-        np.array([c.burglary_rate, c.theft_rate, c.vandalism_rate]) / total if total else [0] * 3
-    )
-    crime = rules.CrimeParams(
-        *map(float, shares), c.suspicious_rate, c.violence_rate, total > 0, c.violence_rate > 0
-    )
     areas = pop.area_names
     f = st.factors
     n_g = pop.n_groups
@@ -461,7 +454,7 @@ def params(engine: Engine) -> Params:
     beta, mean, sd = rules._selection_model(st, scn)
     z_max = np.maximum(beta * (0 - mean) / sd, beta * (1 - mean) / sd) - beta**2 / 2
     return Params(
-        crime=crime,
+        crime=rules._crime_params(scn),
         daily_rate=(c.burglary_rate + c.theft_rate + c.vandalism_rate) / 365.0,
         displacement=c.displacement,
         arrest_deterrence=c.arrest_deterrence,
@@ -477,22 +470,7 @@ def params(engine: Engine) -> Params:
         wave_end=np.array([w.day + w.days for w in c.waves], dtype=np.int64),
         wave_area=np.array([areas.index(w.area) for w in c.waves], dtype=np.int64),
         wave_multiplier=np.array([w.burglary_multiplier for w in c.waves], dtype=float),
-        response=rules.ResponseParams(
-            r.call_crime,
-            r.call_suspicious,
-            r.bystander_exponent,
-            r.willingness_factor,
-            r.saar_call_boost,
-            r.purpose_call_boost,
-            r.urgent_suspicious_share,
-            r.late_report_factor,
-            r.false_alarm_share,
-            r.post_propensity,
-            r.stigma_share,
-            r.recognition_false_alarm_cut,
-            r.admin_stigma_cut,
-            n_g > 0,
-        ),
+        response=rules._response_params(scn, n_g > 0),
         call_minutes=r.call_minutes,
         saar_call_speedup=r.saar_call_speedup,
         witnesses_pow=witnesses_pow.astype(float),
@@ -502,25 +480,11 @@ def params(engine: Engine) -> Params:
         escalation_share=r.escalation_share,
         conflict_share=r.conflict_share,
         not_confronting=not_confronting.astype(float),
-        police=rules.PoliceParams(
-            pol.response_112,
-            pol.response_0900,
-            pol.arrival_112_minutes,
-            pol.arrival_0900_minutes,
-            pol.arrival_shape,
-            pol.description_bonus,
-            pol.arrest_model == "timing",
-            pol.arrest_on_scene,
-            pol.arrest_in_progress,
-            pol.professional_feedback,
-            n_g > 0,
-        ),
+        police=rules._police_params(scn, n_g > 0),
         feedback_timeliness_hours=pol.feedback_timeliness_hours,
         caller_feedback=pol.caller_feedback,
         unanswered_keep=1 - m.no_feedback_penalty,
-        chatter=rules.ChatterParams(
-            m.chatter_rate, m.admin_chatter_cut, m.rules_chatter_cut, m.social_channel_share
-        ),
+        chatter=rules._chatter_params(scn),
         admin_followup=m.admin_followup,
         layered_relay=m.layered_relay,
         alert_replies=m.alert_replies,

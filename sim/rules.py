@@ -176,18 +176,24 @@ class CrimeParams(NamedTuple):
     with_violence: bool
 
 
-def incidents(pop: Population, st: State, scn: Scenario, rng: np.random.Generator) -> Events:
-    """Step 1: Poisson crimes per street and type (burglary, theft, vandalism), ambiguous
-    suspicious situations and violent crimes (per resident, not deterred); a share of crimes
-    can be seen while in progress."""
+def _crime_params(scn: Scenario) -> CrimeParams:
+    """The crime submodel's record from the scenario (shares of the property crime rates)."""
     c = scn.crime
     total = c.burglary_rate + c.theft_rate + c.vandalism_rate
     shares = (
         np.array([c.burglary_rate, c.theft_rate, c.vandalism_rate]) / total if total else [0] * 3
     )
-    params = CrimeParams(
+    return CrimeParams(
         *map(float, shares), c.suspicious_rate, c.violence_rate, total > 0, c.violence_rate > 0
     )
+
+
+def incidents(pop: Population, st: State, scn: Scenario, rng: np.random.Generator) -> Events:
+    """Step 1: Poisson crimes per street and type (burglary, theft, vandalism), ambiguous
+    suspicious situations and violent crimes (per resident, not deterred); a share of crimes
+    can be seen while in progress."""
+    c = scn.crime
+    params = _crime_params(scn)
     rate = crime_rate(pop, st, scn)
     wave = burglary_waves(pop, st, scn) if c.waves else np.ones(0)
     u = rng.random((pop.n_streets, 4))
@@ -346,6 +352,27 @@ class ResponseParams(NamedTuple):
     with_groups: bool
 
 
+def _response_params(scn: Scenario, with_groups: bool) -> ResponseParams:
+    """The response submodel's record from the scenario."""
+    r = scn.response
+    return ResponseParams(
+        r.call_crime,
+        r.call_suspicious,
+        r.bystander_exponent,
+        r.willingness_factor,
+        r.saar_call_boost,
+        r.purpose_call_boost,
+        r.urgent_suspicious_share,
+        r.late_report_factor,
+        r.false_alarm_share,
+        r.post_propensity,
+        r.stigma_share,
+        r.recognition_false_alarm_cut,
+        r.admin_stigma_cut,
+        with_groups,
+    )
+
+
 def respond(
     pop: Population,
     st: State,
@@ -360,7 +387,7 @@ def respond(
     do not call again; weak rules let stigmatising posts through. Victims of crimes not seen
     in progress report afterwards (0900-8844) and post. Each call comes some minutes after
     the incident started (:func:`call_moments`)."""
-    r, f = scn.response, st.factors
+    f = st.factors
     n_ev, n_w = len(ev.kind), len(witness)
     if pop.n_groups == 0:  # no groups: no training, no app
         f = {k: np.zeros(1) for k in f}
@@ -381,22 +408,7 @@ def respond(
             f["vigilantism_guard"],
             f["active_admin"],
         ),
-        ResponseParams(
-            r.call_crime,
-            r.call_suspicious,
-            r.bystander_exponent,
-            r.willingness_factor,
-            r.saar_call_boost,
-            r.purpose_call_boost,
-            r.urgent_suspicious_share,
-            r.late_report_factor,
-            r.false_alarm_share,
-            r.post_propensity,
-            r.stigma_share,
-            r.recognition_false_alarm_cut,
-            r.admin_stigma_cut,
-            pop.n_groups > 0,
-        ),
+        _response_params(scn, pop.n_groups > 0),
         (u_w, u_e, u_late),
     )
     return Responses(
@@ -703,6 +715,24 @@ class PoliceParams(NamedTuple):
     with_groups: bool
 
 
+def _police_params(scn: Scenario, with_groups: bool) -> PoliceParams:
+    """The police submodel's record from the scenario."""
+    pol = scn.police
+    return PoliceParams(
+        pol.response_112,
+        pol.response_0900,
+        pol.arrival_112_minutes,
+        pol.arrival_0900_minutes,
+        pol.arrival_shape,
+        pol.description_bonus,
+        pol.arrest_model == "timing",
+        pol.arrest_on_scene,
+        pol.arrest_in_progress,
+        pol.professional_feedback,
+        with_groups,
+    )
+
+
 def police(
     pop: Population, st: State, ev: Events, resp: Responses, scn: Scenario, rng: np.random.Generator
 ) -> np.ndarray:
@@ -716,19 +746,7 @@ def police(
     returns the arrests per event."""
     pol, f = scn.police, st.factors
     n_ev = len(ev.kind)
-    params = PoliceParams(
-        pol.response_112,
-        pol.response_0900,
-        pol.arrival_112_minutes,
-        pol.arrival_0900_minutes,
-        pol.arrival_shape,
-        pol.description_bonus,
-        pol.arrest_model == "timing",
-        pol.arrest_on_scene,
-        pol.arrest_in_progress,
-        pol.professional_feedback,
-        pop.n_groups > 0,
-    )
+    params = _police_params(scn, pop.n_groups > 0)
     u = rng.random((2, n_ev))  # per event: police come, catch
     travel = rng.standard_gamma(pol.arrival_shape, n_ev)  # × mean / shape in the kernel
     # Feedback: to the group when the incident is on a covered street, else personal.
@@ -864,6 +882,14 @@ class ChatterParams(NamedTuple):
     social_channel_share: float
 
 
+def _chatter_params(scn: Scenario) -> ChatterParams:
+    """The messages submodel's record for social talk from the scenario."""
+    m = scn.messages
+    return ChatterParams(
+        m.chatter_rate, m.admin_chatter_cut, m.rules_chatter_cut, m.social_channel_share
+    )
+
+
 def group_messages(
     pop: Population, st: State, ev: Events, resp: Responses, scn: Scenario, rng: np.random.Generator
 ) -> GroupTraffic:
@@ -877,9 +903,7 @@ def group_messages(
         (resp.caller, resp.caller_event, st.member),
         st.members_per_group,
         (f["active_admin"], f["group_rules"], f["social_channel"]),
-        ChatterParams(
-            m.chatter_rate, m.admin_chatter_cut, m.rules_chatter_cut, m.social_channel_share
-        ),
+        _chatter_params(scn),
         rng.random(n_g),
         pop.n_streets,
     )
