@@ -26,7 +26,13 @@ from sim.calibrate.distance import IntervalDistance, observed_data
 from sim.calibrate.observe import Simulator, load_calibration_scenarios
 from sim.calibrate.predictive import predictive_table  # noqa: F401 - also imported from here
 from sim.calibrate.priors import DEFAULT_PRIORS, Priors, check_against, load_priors
-from sim.calibrate.sampling import CalibrationError, Generation, StoppingRule, print_progress
+from sim.calibrate.sampling import (
+    KERNEL_WIDTH,
+    CalibrationError,
+    Generation,
+    StoppingRule,
+    print_progress,
+)
 from sim.calibrate.structures import (
     DEFAULT_STRUCTURES,
     Structures,
@@ -147,6 +153,7 @@ def prepare(settings: CalibrationSettings) -> Prepared:
         "scenarios_hash": scen_hash,
         "structures_hash": structures.content_hash(),
         "replicates": int(settings.replicates),
+        "kernel": f"truncated Gaussian per parameter, {KERNEL_WIDTH:g} × the population's variance",
         "version": __version__,
         "targets_file": project_path(settings.targets),
         "priors_file": project_path(settings.priors),
