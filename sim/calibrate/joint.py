@@ -125,3 +125,84 @@ def miss_correlations(met: pd.DataFrame) -> pd.DataFrame:
     miss = (~met).astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
         return miss.corr()
+
+
+def why_missed(
+    points: pd.DataFrame,
+    draws: list[dict[str, Any]],
+    posterior: pd.DataFrame,
+    parameters: list[str],
+    targets: Targets,
+    required: float = 0.8,
+    min_rho: float = 0.3,
+) -> list[dict[str, Any]]:
+    """For each H target the installed point meets in fewer than ``required`` of its seeds:
+    which side it misses on, how often the posterior-predictive draws meet it, the target it
+    conflicts with most, and the parameters (the mechanisms) through which the two are tied.
+
+    A parameter ties a target to the installed point's miss when its posterior values are
+    rank-correlated (|ρ| ≥ ``min_rho``) with the target's simulated value over the draws;
+    the conflict is *through* a parameter that moves both targets. ``draws`` carry
+    ``particle``, the row of ``posterior`` they were run with.
+    """
+    from scipy.stats import spearmanr
+
+    by_id = {t.id: t for t in targets.used()}
+    met = met_matrix(draws, targets)
+    conf = conflicts(met)
+    values = pd.DataFrame([d["observables"] for d in draws])
+    pars = posterior.iloc[[int(d["particle"]) for d in draws]][parameters].reset_index(drop=True)
+
+    def movers(target_id: str) -> dict[str, float]:
+        out = {}
+        y = pd.to_numeric(values.get(target_id), errors="coerce")
+        for p in parameters:
+            ok = y.notna() & pars[p].notna()
+            if ok.sum() < 5 or pars.loc[ok, p].nunique() < 3 or y[ok].nunique() < 3:
+                continue
+            rho = float(spearmanr(pars.loc[ok, p], y[ok]).statistic)
+            if math.isfinite(rho) and abs(rho) >= min_rho:
+                out[p] = rho
+        return dict(sorted(out.items(), key=lambda kv: -abs(kv[1])))
+
+    rows = []
+    for r in points.itertuples():
+        t = by_id.get(r.target)
+        if t is None or t.certainty != "H" or r.seeds_met >= required * r.seeds:
+            continue
+        side = ""
+        if t.interval is not None:
+            lo, hi = t.interval
+            side = "below" if r.median < lo else ("above" if r.median > hi else "inside")
+        pairs = conf[(conf["target_a"] == t.id) | (conf["target_b"] == t.id)]
+        rarer = pairs["met_both"] < pairs["met_both_if_independent"]
+        pairs = pairs[(pairs["phi"] < -0.1) & rarer]
+        rival = None
+        if len(pairs):
+            p = pairs.iloc[0]
+            rival = {
+                "target": p["target_b"] if p["target_a"] == t.id else p["target_a"],
+                "phi": float(p["phi"]),
+                "met_both": float(p["met_both"]),
+                "met_both_if_independent": float(p["met_both_if_independent"]),
+            }
+        own = movers(t.id)
+        shared = {}
+        if rival is not None:
+            theirs = movers(rival["target"])
+            shared = {p: (own[p], theirs[p]) for p in own if p in theirs}
+        rows.append(
+            {
+                "target": t.id,
+                "seeds_met": int(r.seeds_met),
+                "seeds": int(r.seeds),
+                "median": float(r.median),
+                "interval": list(t.interval) if t.interval is not None else None,
+                "side": side,
+                "draws_met": float(met[t.id].mean()) if t.id in met else math.nan,
+                "moved_by": own,
+                "rival": rival,
+                "shared": shared,
+            }
+        )
+    return rows

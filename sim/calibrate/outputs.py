@@ -41,7 +41,7 @@ def write_outputs(
     """
     from sim.calibrate.chains import compare_runs
     from sim.calibrate.decompose import distribution, headline
-    from sim.calibrate.joint import conflicts, joint_check, met_matrix
+    from sim.calibrate.joint import conflicts, joint_check, met_matrix, why_missed
     from sim.calibrate.predictive import point_table, predictive_table
     from sim.calibrate.report import write_report
     from sim.calibrate.sampling import generations_from_history
@@ -139,6 +139,9 @@ def write_outputs(
         "installed_structure": best,
         "joint_check": {n: v["joint"] for n, v in per_structure.items()},
         "headlines": {n: v["headline"] for n, v in per_structure.items()},
+        "why_missed": why_missed(points, draws.get(best, []), post, priors.names(), targets)
+        if len(points) and draws.get(best)
+        else [],
         "runs_agree_share": float(chains["agree"].mean()) if len(chains) else None,
         "posterior_median": medians,
     }

@@ -377,6 +377,7 @@ def write_report(
                 f"{_fmt(r.median)} ({_fmt(r.min)} – {_fmt(r.max)}) |"
             )
         lines.append("")
+        lines += why_missed_lines(meta.get("why_missed", []), best)
     lines += [
         f"## Posterior of `{best}`",
         "",
@@ -493,3 +494,61 @@ def summary_lines(meta: dict[str, Any]) -> list[str]:
         f"{meta['posterior_draws_per_structure']} posterior draws per structure. "
         f"The calibration is {verdict}.",
     ]
+
+
+def why_missed_lines(rows: list[dict], best: str) -> list[str]:
+    """The report's account of each H target the installed point misses (from
+    :func:`sim.calibrate.joint.why_missed`): side, how often the posterior meets it, the
+    target it conflicts with and the parameters that tie the two."""
+    if not rows:
+        return []
+    lines = ["What keeps the installed point from the H targets it misses:", ""]
+    for r in rows:
+        where = (
+            f"{_fmt(r['median'])} against {_fmt(r['interval'][0])}–{_fmt(r['interval'][1])}, "
+            f"{r['side']} the interval"
+            if r["interval"]
+            else f"{_fmt(r['median'])}"
+        )
+        text = (
+            f"- **{r['target']}**: {where}, met in {r['seeds_met']} of {r['seeds']} seeds; "
+            f"{_pct(r['draws_met'])} of the posterior-predictive draws of `{best}` meet it."
+        )
+        movers = list(r["moved_by"].items())[:3]
+        if movers:
+            text += (
+                " Its value moves with "
+                + ", ".join(f"`{p}` (ρ = {rho:+.2f})" for p, rho in movers)
+                + "."
+            )
+        rival = r["rival"]
+        if rival is None:
+            text += (
+                " No other target is met less often together with it than by chance: the "
+                "miss is not a conflict between two targets but what the targets together "
+                "leave for these parameters."
+            )
+        else:
+            text += (
+                f" It conflicts most with {rival['target']}: both met in "
+                f"{_pct(rival['met_both'])} of the draws against "
+                f"{_pct(rival['met_both_if_independent'])} if they were independent "
+                f"(phi of the misses {rival['phi']:.2f})."
+            )
+            if r["shared"]:
+                text += (
+                    " The two are tied through "
+                    + ", ".join(
+                        f"`{p}` (ρ = {a:+.2f} with {r['target']}, {b:+.2f} with {rival['target']})"
+                        for p, (a, b) in list(r["shared"].items())[:2]
+                    )
+                    + ": meeting one through this mechanism moves the other."
+                )
+            else:
+                text += (
+                    " No single parameter moves both strongly (|ρ| ≥ 0.3): they conflict "
+                    "through several mechanisms at once."
+                )
+        lines.append(text)
+    lines.append("")
+    return lines

@@ -403,6 +403,38 @@ def test_point_check_counts_seeds_meeting_each_target():
     assert table.loc["gap", "seeds"] == 10 and table.loc["unsafe", "max"] == 0.5
 
 
+def test_report_says_why_the_installed_point_misses_an_h_target():
+    """One parameter (worry) raises the unsafe share and the victimisation share together;
+    the draws that meet 'unsafe' (needs worry high) miss 'victims' (needs worry low). The
+    account names the side of the miss, the conflicting target and the parameter that ties
+    them; a parameter with no effect is not named."""
+    from sim.calibrate.joint import why_missed
+    from sim.calibrate.predictive import point_table
+    from sim.calibrate.report import why_missed_lines
+
+    targets = load_targets(DATA / "tiny_targets.toml")
+    rng = np.random.default_rng(2)
+    worry = rng.uniform(0, 1, 60)
+    posterior = pd.DataFrame({"worry": worry, "noise": rng.uniform(0, 1, 60)})
+    draws = [
+        {
+            "observables": {"unsafe": 0.05 + 0.3 * w, "victims": 0.05 + 0.3 * w, "gap": 0.1},
+            "particle": i,
+        }
+        for i, w in enumerate(worry)
+    ]
+    point = point_table([{"unsafe": 0.12, "victims": 0.1, "gap": 0.1}] * 10, targets)
+    rows = why_missed(point, draws, posterior, ["worry", "noise"], targets)
+    assert [r["target"] for r in rows] == ["unsafe"]  # victims is met at the point
+    row = rows[0]
+    assert row["side"] == "below" and row["seeds_met"] == 0
+    assert row["rival"]["target"] == "victims"
+    assert list(row["shared"]) == ["worry"] and "noise" not in row["moved_by"]
+    text = "\n".join(why_missed_lines(rows, "reference"))
+    assert "**unsafe**" in text and "below the interval" in text and "`worry`" in text
+    assert "conflicts most with victims" in text
+
+
 def test_a_mechanism_switched_off_by_its_structure_has_no_effect():
     gap = np.full(20, 0.05)
     gaps = _gaps(gap, gap, gap - 0.04, gap - 0.04)  # selection off changes nothing
