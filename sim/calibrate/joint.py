@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -135,6 +136,7 @@ def why_missed(
     targets: Targets,
     required: float = 0.8,
     min_rho: float = 0.3,
+    applies: Callable[[str, str], bool] | None = None,
 ) -> list[dict[str, Any]]:
     """For each H target the installed point meets in fewer than ``required`` of its seeds:
     which side it misses on, how often the posterior-predictive draws meet it, the target it
@@ -143,7 +145,10 @@ def why_missed(
     A parameter ties a target to the installed point's miss when its posterior values are
     rank-correlated (|ρ| ≥ ``min_rho``) with the target's simulated value over the draws;
     the conflict is *through* a parameter that moves both targets. ``draws`` carry
-    ``particle``, the row of ``posterior`` they were run with.
+    ``particle``, the row of ``posterior`` they were run with. ``applies(parameter,
+    scenario)`` says whether a parameter acts in a target's scenario at all; a parameter
+    that does not (a Rotterdam shift and a national figure) is never named, however it is
+    correlated over the posterior with one that does.
     """
     from scipy.stats import spearmanr
 
@@ -156,7 +161,10 @@ def why_missed(
     def movers(target_id: str) -> dict[str, float]:
         out = {}
         y = pd.to_numeric(values.get(target_id), errors="coerce")
+        scenario = by_id[target_id].scenario
         for p in parameters:
+            if applies is not None and not applies(p, scenario):
+                continue
             ok = y.notna() & pars[p].notna()
             if ok.sum() < 5 or pars.loc[ok, p].nunique() < 3 or y[ok].nunique() < 3:
                 continue

@@ -139,7 +139,14 @@ def write_outputs(
         "installed_structure": best,
         "joint_check": {n: v["joint"] for n, v in per_structure.items()},
         "headlines": {n: v["headline"] for n, v in per_structure.items()},
-        "why_missed": why_missed(points, draws.get(best, []), post, priors.names(), targets)
+        "why_missed": why_missed(
+            points,
+            draws.get(best, []),
+            post,
+            priors.names(),
+            targets,
+            applies=lambda p, scenario: priors.parameter[p].applies_to(scenario),
+        )
         if len(points) and draws.get(best)
         else [],
         "runs_agree_share": float(chains["agree"].mean()) if len(chains) else None,

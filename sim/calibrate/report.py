@@ -361,9 +361,10 @@ def write_report(
     lines += ["", "The full table of pairs is `target_conflicts.csv`.", ""]
     if points is not None and len(points):
         lines += [
-            f"### The installed point over {int(points['seeds'].max())} seeds",
+            f"### The point to install, over {int(points['seeds'].max())} seeds",
             "",
-            f"The posterior median of `{best}` (what `scenarios/calibrated.toml` holds) run "
+            f"The posterior median of `{best}` (what `--install` writes to "
+            f"`scenarios/calibrated.toml`; without `--force` only when the joint check passes) run "
             f"in the calibration scenarios with {int(points['seeds'].max())} seeds: seeds "
             f"in which each target is met (the issue asks for at least 8 of 10 for every H "
             f"target).",
@@ -502,7 +503,7 @@ def why_missed_lines(rows: list[dict], best: str) -> list[str]:
     target it conflicts with and the parameters that tie the two."""
     if not rows:
         return []
-    lines = ["What keeps the installed point from the H targets it misses:", ""]
+    lines = ["What keeps this point from the H targets it misses:", ""]
     for r in rows:
         where = (
             f"{_fmt(r['median'])} against {_fmt(r['interval'][0])}–{_fmt(r['interval'][1])}, "
@@ -517,16 +518,15 @@ def why_missed_lines(rows: list[dict], best: str) -> list[str]:
         movers = list(r["moved_by"].items())[:3]
         if movers:
             text += (
-                " Its value moves with "
+                " Over the draws its value is rank-correlated with "
                 + ", ".join(f"`{p}` (ρ = {rho:+.2f})" for p, rho in movers)
                 + "."
             )
         rival = r["rival"]
         if rival is None:
             text += (
-                " No other target is met less often together with it than by chance: the "
-                "miss is not a conflict between two targets but what the targets together "
-                "leave for these parameters."
+                " No other target is met less often together with it than if the two were "
+                "independent."
             )
         else:
             text += (
@@ -542,13 +542,10 @@ def why_missed_lines(rows: list[dict], best: str) -> list[str]:
                         f"`{p}` (ρ = {a:+.2f} with {r['target']}, {b:+.2f} with {rival['target']})"
                         for p, (a, b) in list(r["shared"].items())[:2]
                     )
-                    + ": meeting one through this mechanism moves the other."
+                    + ", each rank-correlated with both."
                 )
             else:
-                text += (
-                    " No single parameter moves both strongly (|ρ| ≥ 0.3): they conflict "
-                    "through several mechanisms at once."
-                )
+                text += " No parameter is rank-correlated (|ρ| ≥ 0.3) with both over the draws."
         lines.append(text)
     lines.append("")
     return lines

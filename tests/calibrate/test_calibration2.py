@@ -415,7 +415,8 @@ def test_report_says_why_the_installed_point_misses_an_h_target():
     targets = load_targets(DATA / "tiny_targets.toml")
     rng = np.random.default_rng(2)
     worry = rng.uniform(0, 1, 60)
-    posterior = pd.DataFrame({"worry": worry, "noise": rng.uniform(0, 1, 60)})
+    # 'shift' acts in another scenario, but the posterior ties it to worry
+    posterior = pd.DataFrame({"worry": worry, "noise": rng.uniform(0, 1, 60), "shift": -worry})
     draws = [
         {
             "observables": {"unsafe": 0.05 + 0.3 * w, "victims": 0.05 + 0.3 * w, "gap": 0.1},
@@ -424,12 +425,16 @@ def test_report_says_why_the_installed_point_misses_an_h_target():
         for i, w in enumerate(worry)
     ]
     point = point_table([{"unsafe": 0.12, "victims": 0.1, "gap": 0.1}] * 10, targets)
-    rows = why_missed(point, draws, posterior, ["worry", "noise"], targets)
+    pars = ["worry", "noise", "shift"]
+    assert "shift" in why_missed(point, draws, posterior, pars, targets)[0]["moved_by"]
+    rows = why_missed(
+        point, draws, posterior, pars, targets, applies=lambda p, scenario: p != "shift"
+    )
     assert [r["target"] for r in rows] == ["unsafe"]  # victims is met at the point
     row = rows[0]
     assert row["side"] == "below" and row["seeds_met"] == 0
     assert row["rival"]["target"] == "victims"
-    assert list(row["shared"]) == ["worry"] and "noise" not in row["moved_by"]
+    assert list(row["shared"]) == ["worry"] and set(row["moved_by"]) == {"worry"}
     text = "\n".join(why_missed_lines(rows, "reference"))
     assert "**unsafe**" in text and "below the interval" in text and "`worry`" in text
     assert "conflicts most with victims" in text

@@ -68,3 +68,24 @@ def test_recovery_section_counts_covered_truths_per_parameter():
     assert "| `a` | 2 of 3 (67 %) | 0.30 | identified |" in text
     assert "3 truths" in text and "`abc1234`" in text and "61 min" in text
     assert "in 67 % of cases" in text
+
+
+def test_docs_say_which_calibration_the_shipped_scenario_comes_from():
+    """The shipped scenario is replaced only by a calibration that passes the joint check;
+    while the shipped report's does not, scenarios/calibrated.toml must not be that run's,
+    and the page must say whose it is."""
+    import re
+
+    from sim.shipped import SCENARIO_DIR
+
+    meta = json.loads((RESULTS / "calibration.json").read_text(encoding="utf-8"))
+    passes = meta["joint_check"][meta["installed_structure"]]["passes"]
+    header = (SCENARIO_DIR / "calibrated.toml").read_text(encoding="utf-8")[:600]
+    shipped_hash = re.search(r"targets hash ([0-9a-f]{12})", header).group(1)
+    page = DOC.read_text(encoding="utf-8")
+    if passes:
+        assert meta["targets_hash"].startswith(shipped_hash)
+        assert "still come from the first calibration" not in page
+    else:
+        assert not meta["targets_hash"].startswith(shipped_hash)
+        assert "still come from the first calibration" in page
