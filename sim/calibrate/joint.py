@@ -134,6 +134,8 @@ def why_missed(
     posterior: pd.DataFrame,
     parameters: list[str],
     targets: Targets,
+    met: pd.DataFrame,
+    conf: pd.DataFrame,
     required: float = 0.8,
     min_rho: float = 0.3,
     applies: Callable[[str, str], bool] | None = None,
@@ -145,7 +147,8 @@ def why_missed(
     A parameter ties a target to the installed point's miss when its posterior values are
     rank-correlated (|ρ| ≥ ``min_rho``) with the target's simulated value over the draws;
     the conflict is *through* a parameter that moves both targets. ``draws`` carry
-    ``particle``, the row of ``posterior`` they were run with. ``applies(parameter,
+    ``particle``, the row of ``posterior`` they were run with; ``met`` and ``conf`` are
+    their :func:`met_matrix` and its :func:`conflicts`. ``applies(parameter,
     scenario)`` says whether a parameter acts in a target's scenario at all; a parameter
     that does not (a Rotterdam shift and a national figure) is never named, however it is
     correlated over the posterior with one that does.
@@ -153,8 +156,6 @@ def why_missed(
     from scipy.stats import spearmanr
 
     by_id = {t.id: t for t in targets.used()}
-    met = met_matrix(draws, targets)
-    conf = conflicts(met)
     values = pd.DataFrame([d["observables"] for d in draws])
     pars = posterior.iloc[[int(d["particle"]) for d in draws]][parameters].reset_index(drop=True)
 

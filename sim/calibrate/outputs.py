@@ -88,6 +88,7 @@ def write_outputs(
         met = met_matrix(d, targets)
         per_structure[name] = {
             "joint": joint_check(d, targets),
+            "met": met,
             "conflicts": conflicts(met).assign(structure=name),
             "headline": headline(dist[dist["measure"] == "worry_gap"], name),
         }
@@ -145,6 +146,8 @@ def write_outputs(
             post,
             priors.names(),
             targets,
+            per_structure[best]["met"],
+            per_structure[best]["conflicts"],
             applies=lambda p, scenario: priors.parameter[p].applies_to(scenario),
         )
         if len(points) and draws.get(best)

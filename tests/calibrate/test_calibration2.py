@@ -426,10 +426,10 @@ def test_report_says_why_the_installed_point_misses_an_h_target():
     ]
     point = point_table([{"unsafe": 0.12, "victims": 0.1, "gap": 0.1}] * 10, targets)
     pars = ["worry", "noise", "shift"]
-    assert "shift" in why_missed(point, draws, posterior, pars, targets)[0]["moved_by"]
-    rows = why_missed(
-        point, draws, posterior, pars, targets, applies=lambda p, scenario: p != "shift"
-    )
+    met = met_matrix(draws, targets)
+    given = (point, draws, posterior, pars, targets, met, conflicts(met))
+    assert "shift" in why_missed(*given)[0]["moved_by"]
+    rows = why_missed(*given, applies=lambda p, scenario: p != "shift")
     assert [r["target"] for r in rows] == ["unsafe"]  # victims is met at the point
     row = rows[0]
     assert row["side"] == "below" and row["seeds_met"] == 0
