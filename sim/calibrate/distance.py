@@ -50,11 +50,13 @@ class IntervalDistance:
         self.targets = [t for t in targets.used()]
         self.weights = np.array([t.weight(targets.weights) for t in self.targets])
 
-    def misses(self, x: Mapping[str, float]) -> dict[str, float]:
-        """Weighted miss per target id."""
+    def misses(self, x: Mapping[str, float], measured_only: bool = False) -> dict[str, float]:
+        """Weighted miss per target id (``measured_only``: only the targets ``x`` holds;
+        otherwise a target missing from ``x`` costs the penalty)."""
         return {
             t.id: float(w * target_miss(t, _as_float(x.get(t.id))))
             for t, w in zip(self.targets, self.weights, strict=True)
+            if not measured_only or t.id in x
         }
 
     def __call__(self, x: Mapping[str, float], x_0: Mapping | None = None) -> float:

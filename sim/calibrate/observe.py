@@ -200,17 +200,47 @@ class Simulator:
         per_rep = [
             self.measure(self.runs(values, s)) for s in replicate_seeds(seed, self.replicates)
         ]
-        if len(per_rep) == 1:
-            return per_rep[0]
-        out = {}
-        for key in per_rep[0]:
-            v = np.array([r[key] for r in per_rep], dtype=float)
-            out[key] = float(np.mean(v[np.isfinite(v)])) if np.isfinite(v).any() else NAN
+        return replicate_mean(per_rep)
+
+    def stages(self) -> list[tuple[str, list[Target]]]:
+        """The scenarios in the order the targets file lists them, each with the targets
+        that can be measured once it and the scenarios before it have run."""
+        order = [n for n in self.targets.scenarios if n in self.scenarios]
+        order += [n for n in self.scenarios if n not in order]
+        out: list[tuple[str, list[Target]]] = []
+        done: set[str] = set()
+        measured: set[str] = set()
+        for name in order:
+            done.add(name)
+            ready = [
+                t
+                for t in self.targets.used()
+                if t.id not in measured
+                and t.scenario in done
+                and (t.relative_to is None or t.relative_to in done)
+            ]
+            measured.update(t.id for t in ready)
+            out.append((name, ready))
         return out
+
+    def draw_seed(self) -> int:
+        """A particle's seed, from NumPy's global generator (which pyabc seeds)."""
+        return int(np.random.randint(0, 2**31 - 1))
 
     def __call__(self, pars: Mapping[str, float]) -> dict[str, float]:
         values = self.priors.from_abc(pars)
-        seed = int(np.random.randint(0, 2**31 - 1))
+        seed = self.draw_seed()
         out = self.observe_mean(values, seed)
         out["_seed"] = float(seed)
         return out
+
+
+def replicate_mean(per_rep: list[dict[str, float]]) -> dict[str, float]:
+    """Each observable's mean over replicate runs, ignoring NaN (NaN only if all are)."""
+    if len(per_rep) == 1:
+        return per_rep[0]
+    out = {}
+    for key in per_rep[0]:
+        v = np.array([r[key] for r in per_rep], dtype=float)
+        out[key] = float(np.mean(v[np.isfinite(v)])) if np.isfinite(v).any() else NAN
+    return out

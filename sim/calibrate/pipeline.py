@@ -333,11 +333,16 @@ def _abc_run(
 ) -> Any:
     """Independent ABC-SMC run ``run`` of the calibration, stored in its own database."""
     from sim.calibrate.sampling import run_abc_smc
+    from sim.calibrate.staged import StagedModel
 
+    distance = IntervalDistance(prep.targets)
     return run_abc_smc(
-        prep.models(),
+        [
+            StagedModel(m, distance, name)
+            for m, name in zip(prep.models(), prep.structures.names(), strict=True)
+        ],
         [prep.priors.distribution()] * n_structures,
-        IntervalDistance(prep.targets),
+        distance,
         observed_data(prep.targets),
         out / run_db_name(run),
         population_size=settings.population_size,

@@ -84,14 +84,15 @@ def recover(
     reproducible (same truth, seeds and settings → same posterior).
     """
     from sim.calibrate.sampling import run_abc_smc
+    from sim.calibrate.staged import StagedModel
 
     sim = Simulator(targets, priors, scenarios)
     obs_targets = truth_targets(targets, sim, truth, list(seeds))
-    sim = Simulator(obs_targets, priors, scenarios)
+    distance = IntervalDistance(obs_targets)
     history = run_abc_smc(
-        sim,
+        StagedModel(Simulator(obs_targets, priors, scenarios), distance),
         priors.distribution(),
-        IntervalDistance(obs_targets),
+        distance,
         observed_data(obs_targets),
         db,
         population_size=population,
