@@ -364,10 +364,9 @@ class Engine:
                 "weeks_measured": self._weeks_measured,
                 "reports_per_month": t[:, 3] / months,
                 "alerts_per_month": t[:, 0] / months,
+                **{f"factor_{name}": st.factors[name] for name in FACTOR_NAMES},
             }
         )
-        for name in FACTOR_NAMES:
-            df[f"factor_{name}"] = st.factors[name]
         return df
 
     def extra_tables(self) -> dict[str, pd.DataFrame]:

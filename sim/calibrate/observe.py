@@ -53,19 +53,29 @@ def load_calibration_scenarios(
 # --------------------------------------------------------------------------- measuring
 
 
-def survey_value(target: Target, table: pd.DataFrame, participation: float = NAN) -> float:
-    """A survey target's value from an ``indicators`` table (long format).
+Estimates = dict[tuple[Any, Any], dict[Any, float]]
+
+
+def estimates(table: pd.DataFrame) -> Estimates:
+    """An ``indicators`` table (long format) as (wave, indicator) → respondents → estimate."""
+    out: Estimates = {}
+    for w, i, r, v in zip(
+        table["wave"], table["indicator"], table["respondents"], table["estimate"], strict=True
+    ):
+        out.setdefault((w, i), {})[r] = float(v)
+    return out
+
+
+def survey_value(target: Target, table: Estimates, participation: float = NAN) -> float:
+    """A survey target's value from an ``indicators`` table's :func:`estimates`.
 
     ``participation`` weights participants and non-participants for ``respondents =
     "population"`` (the share of adults who are members).
     """
 
     def at(wave: str) -> float:
-        rows = table[(table["wave"] == wave) & (table["indicator"] == target.indicator)]
         unit = 100.0 if str(target.indicator).startswith("pct_") else 1.0  # percent → share
-        est = {
-            r: float(v) / unit for r, v in zip(rows["respondents"], rows["estimate"], strict=True)
-        }
+        est = {r: v / unit for r, v in table.get((wave, target.indicator), {}).items()}
         part, non = est.get("participants", NAN), est.get("non_participants", NAN)
         match target.respondents:
             case "participants":
@@ -99,7 +109,7 @@ def observe_survey(target: Target, microdata: pd.DataFrame, participation: float
         data = microdata
         if target.area is not None:
             data = data[data["area"] == target.area]
-        table = indicators(data) if len(data) else None
+        table = estimates(indicators(data)) if len(data) else None
         if len(_INDICATORS) > 64:
             _INDICATORS.clear()
         _INDICATORS[key] = cached = (microdata, table)
