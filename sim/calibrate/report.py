@@ -458,6 +458,26 @@ def write_report(
     return path
 
 
+def _why_not_converged(run: dict[str, Any], rule: dict[str, Any]) -> str:
+    """One run's failed convergence criteria, e.g. "run 1 stopped on acceptance below 2 %,
+    but its final ESS is 84 (at least 100 needed)"."""
+    stops = [k.removeprefix("or ") for k, v in run["criteria"].items() if not k.startswith("final")]
+    met = [
+        k.removeprefix("or ") for k, v in run["criteria"].items() if v and not k.startswith("final")
+    ]
+    text = (
+        f"run {run['run']} stopped on {met[0]}"
+        if met
+        else f"run {run['run']} reached neither {' nor '.join(stops)}"
+    )
+    if run["final_ess"] < rule["min_ess"]:
+        text += (
+            f"{', but' if met else ', and'} its final ESS is {run['final_ess']:.0f} "
+            f"(at least {rule['min_ess']:g} needed)"
+        )
+    return text
+
+
 def summary_lines(meta: dict[str, Any]) -> list[str]:
     """The report's opening paragraph (also used for docs/calibration.md)."""
     conv = meta["convergence"]
@@ -467,10 +487,7 @@ def summary_lines(meta: dict[str, Any]) -> list[str]:
         if meta["converged"]
         else "**not converged**: "
         + "; ".join(
-            f"run {c['run']} failed "
-            + ", ".join(k for k, v in c["criteria"].items() if not v and not k.startswith("or "))
-            for c in conv
-            if not c["converged"]
+            _why_not_converged(c, meta["stopping_rule"]) for c in conv if not c["converged"]
         )
     )
     return [

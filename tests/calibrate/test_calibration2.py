@@ -520,3 +520,19 @@ def test_perturbation_kernel_keeps_importance_weights_even_with_sixteen_paramete
     assert inside == 1.0 and ess_share > 0.5
     inside, _, ess_share = generation(pyabc.MultivariateNormalTransition())
     assert inside < 0.95 and ess_share < 0.15
+
+
+def test_report_says_which_convergence_criterion_a_run_missed():
+    """A run that stopped on the acceptance floor but kept too few effective particles is
+    reported as such, not as having missed the plateau it did not need."""
+    from sim.calibrate.report import _why_not_converged
+
+    rule = {"min_ess": 100.0}
+    floor = StoppingRule().assess(_gens([10, 8, 7, 6.5], acc=0.01, ess=84))
+    assert _why_not_converged({"run": 1, **floor}, rule) == (
+        "run 1 stopped on acceptance below 2 %, but its final ESS is 84 (at least 100 needed)"
+    )
+    budget = StoppingRule().assess(_gens([10, 8, 6, 4], acc=0.2, ess=150))
+    assert _why_not_converged({"run": 2, **budget}, rule) == (
+        "run 2 reached neither ε plateau (< 5 % per generation over 2) nor acceptance below 2 %"
+    )
