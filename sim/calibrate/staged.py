@@ -7,7 +7,7 @@ scenario can bring the particle back under it. :class:`StagedModel` stops there 
 The particles it accepts, their distances and their observables are exactly those of the
 whole simulation, and it draws the same random numbers, so a seeded calibration stores the
 same populations either way; only the scenarios a rejected particle did not need are left
-out (on the shipped targets a generation near the end then costs about 2.4 times less).
+out (``tests/benchmarks/test_calibration_bench.py`` prints what that saves).
 """
 
 from __future__ import annotations
