@@ -461,10 +461,10 @@ def write_report(
 def _why_not_converged(run: dict[str, Any], rule: dict[str, Any]) -> str:
     """One run's failed convergence criteria, e.g. "run 1 stopped on acceptance below 2 %,
     but its final ESS is 84 (at least 100 needed)"."""
-    stops = [k.removeprefix("or ") for k, v in run["criteria"].items() if not k.startswith("final")]
-    met = [
-        k.removeprefix("or ") for k, v in run["criteria"].items() if v and not k.startswith("final")
-    ]
+    stops = {
+        k.removeprefix("or "): v for k, v in run["criteria"].items() if not k.startswith("final")
+    }
+    met = [k for k, v in stops.items() if v]
     text = (
         f"run {run['run']} stopped on {met[0]}"
         if met

@@ -5,8 +5,8 @@ seconds per proposal for the whole simulation (the four calibration scenarios, t
 distance) and for :class:`~sim.calibrate.staged.StagedModel` (stop at the first scenario that
 puts the particle beyond ε), on the same proposals and seeds, and their ratio. The proposals
 come from the perturbation kernel fitted to the shipped run's last generation of its most
-probable structure, and ε is the median distance that generation's particles would be held
-to next (its own ε times 0.85, the typical fall per generation at the end). Nothing here
+probable structure, and ε is that generation's own ε times 0.85 (about what the next
+generation is held to: ε fell 7–15 % per generation at the end). Nothing here
 asserts a time; the test checks that both accept the same proposals.
 """
 
