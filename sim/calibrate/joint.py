@@ -116,7 +116,7 @@ def refusal(check: dict[str, Any]) -> str | None:
         f"the joint posterior-predictive check fails: {100 * check['share_all_h_met']:.0f} % "
         f"of {check['draws']} draws meet every H target at once ({h}); at least "
         f"{100 * check['install_threshold']:.0f} % are required to replace "
-        f"scenarios/calibrated.toml. Nothing was installed; use --force to install anyway"
+        f"scenarios/calibrated.toml"
     )
 
 

@@ -153,7 +153,10 @@ def prepare(settings: CalibrationSettings) -> Prepared:
         "scenarios_hash": scen_hash,
         "structures_hash": structures.content_hash(),
         "replicates": int(settings.replicates),
-        "kernel": f"truncated Gaussian per parameter, {KERNEL_WIDTH:g} × the population's variance",
+        "kernel": (
+            f"truncated Gaussian per parameter, {KERNEL_WIDTH:g} × the population's variance, "
+            f"one mixture over every structure's particles"
+        ),
         "version": __version__,
         "targets_file": project_path(settings.targets),
         "priors_file": project_path(settings.priors),
@@ -481,20 +484,24 @@ def install(out: Path, dest_dir: Path | None = None, force: bool = False) -> lis
     check = meta.get("joint_check", {}).get(meta.get("installed_structure", ""), None)
     if check is None:
         reason = (
-            "the calibration has no joint posterior-predictive check (made by an older "
-            "version); nothing was installed; use --force to install anyway"
+            "the calibration has no joint posterior-predictive check (made by an older version)"
         )
     else:
         reason = refusal(check)
     if reason and not force:
-        raise CalibrationError(f"{out}: not installed: {reason}")
+        raise CalibrationError(
+            f"{out}: not installed: {reason}. Nothing was installed; use --force to install anyway"
+        )
     if reason:
-        print(f"warning: installing although {reason.split('; use --force')[0]}", file=sys.stderr)
+        print(f"warning: installing although {reason}", file=sys.stderr)
     dest_toml = SCENARIO_DIR / "calibrated.toml"
     text = (res / "calibrated_scenarios" / "calibrated.toml").read_text(encoding="utf-8")
     base = resolve_scenario_path(meta["primary_file"])
     rel_new = os.path.relpath(base.resolve(), Path(SCENARIO_DIR).resolve())
     text = re.sub(r'(?m)^extends = ".*"$', f'extends = "{rel_new}"', text, count=1)
+    if reason:  # the file itself says that it was forced, and why
+        forced = f"# Installed with --force although {reason}.\n"
+        text = re.sub(r"(?m)^extends = ", lambda m: forced + m.group(0), text, count=1)
     tmp = dest_toml.with_suffix(".toml.partial")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(dest_toml)

@@ -258,6 +258,7 @@ def write_report(
         f"Stopping rule: stop when ε falls less than {meta['stopping_rule']['plateau_pct']:g} % "
         f"per generation over {meta['stopping_rule']['plateau_generations']} generations, or "
         f"acceptance falls below {100 * meta['stopping_rule']['min_acceptance']:g} %; "
+        f"{_refresh_sentence(meta['stopping_rule'])}"
         f"converged if it stopped so and the final effective sample size is at least "
         f"{meta['stopping_rule']['min_ess']:g}. A run stopped by its budget or time limit has "
         f"not converged.",
@@ -269,9 +270,15 @@ def write_report(
     for c in meta["convergence"]:
         met = "; ".join(f"{k}: {'yes' if v else 'no'}" for k, v in c["criteria"].items())
         drops = ", ".join(f"{d:.0f}" for d in c["last_epsilon_drops_pct"]) or "–"
+        ess = f"{c['final_ess']:.0f}"
+        if c.get("refresh_generations"):
+            ess += (
+                f" (after {_times(c['refresh_generations'])} at the same ε; "
+                f"{c['ess_before_refresh']:.0f} before)"
+            )
         lines.append(
             f"| {c['run']} | {c['generations']} | {drops} | {_pct(c['final_acceptance'])} | "
-            f"{c['final_ess']:.0f} | {met} | **{'yes' if c['converged'] else 'no'}** |"
+            f"{ess} | {met} | **{'yes' if c['converged'] else 'no'}** |"
         )
     lines += ["", "![epsilon](figures/epsilon.png)", ""]
     lines += [
@@ -471,11 +478,28 @@ def _why_not_converged(run: dict[str, Any], rule: dict[str, Any]) -> str:
         else f"run {run['run']} reached neither {' nor '.join(stops)}"
     )
     if run["final_ess"] < rule["min_ess"]:
+        refreshed = run.get("refresh_generations", 0)
         text += (
-            f"{', but' if met else ', and'} its final ESS is {run['final_ess']:.0f} "
-            f"(at least {rule['min_ess']:g} needed)"
+            f"{', but' if met else ', and'} its final ESS is {run['final_ess']:.0f}"
+            + (f" after {_times(refreshed)} at the same ε" if refreshed else "")
+            + f" (at least {rule['min_ess']:g} needed)"
         )
     return text
+
+
+def _times(n: int) -> str:
+    return "one refresh" if n == 1 else f"{n} refreshes"
+
+
+def _refresh_sentence(rule: dict[str, Any]) -> str:
+    n = rule.get("refresh_generations", 0)
+    if not n:
+        return ""
+    return (
+        f"a run that stops with an effective sample size below {rule['min_ess']:g} draws its "
+        f"population anew at the same ε, up to {n} times, until it reaches it (refresh "
+        f"generations, not counted in the ε drops); "
+    )
 
 
 def summary_lines(meta: dict[str, Any]) -> list[str]:

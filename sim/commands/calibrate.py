@@ -189,6 +189,14 @@ def register(sub) -> None:
         help="least final effective sample size of a converged run (default 100)",
     )
     p.add_argument(
+        "--refresh-generations",
+        type=_int_at_least(0),
+        default=2,
+        metavar="R",
+        help="a run that stops with an ESS below --min-ess draws its population anew at the "
+        "same ε, up to R times, until it reaches it (default 2)",
+    )
+    p.add_argument(
         "--run",
         type=_int_at_least(1),
         metavar="K",
@@ -246,6 +254,7 @@ def handle(args: argparse.Namespace) -> int:
             plateau_generations=args.plateau_generations,
             min_acceptance=args.min_acceptance,
             min_ess=args.min_ess,
+            refresh_generations=args.refresh_generations,
         ),
         install=args.install,
         force=args.force,
