@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -290,6 +291,15 @@ class StoppingRule:
             return "stop"
         return "refresh"
 
+    def refresh_population(self, last: Generation, population_size: int) -> int:
+        """The population of a refresh generation after ``last``: large enough for its
+        effective sample size to reach ``min_ess`` if it keeps the share of effective
+        particles ``last`` had, with a quarter to spare; between ``population_size`` and
+        four times it."""
+        share = last.ess / max(last.accepted, 1)
+        wanted = math.ceil(1.25 * self.min_ess / max(share, 1e-9))
+        return int(min(max(wanted, population_size), 4 * population_size))
+
     def assess(self, gens: list[Generation]) -> dict[str, Any]:
         """Convergence criteria of a finished run: each one met or not, and the verdict."""
         lowering = lowering_generations(gens)
@@ -472,6 +482,9 @@ def run_abc_smc(
     while True:
         if step == "refresh":
             _hold_epsilon(eps, t, gens[-1].epsilon)
+            abc.population_size.nr_particles = stopping.refresh_population(
+                gens[-1], population_size
+            )
         t0 = time.monotonic()
         ret = abc.run_generation(t=t)
         if not ret["successful"]:
@@ -496,21 +509,25 @@ def run_abc_smc(
         gens.append(gen)
         if progress:
             progress(gen)
-        # stop if another generation like this one would not end within the time limit
+        step = stopping.next_step(gens) if stopping else "lower"
+        if step == "stop":
+            break
+        if step == "refresh":  # same ε, so the same acceptance; the population may grow
+            grow = stopping.refresh_population(gen, population_size) / max(gen.accepted, 1)
+            seconds_next, sims_next = 1.3 * gen.seconds * grow, n_sim * grow
+        else:  # like this one in time; in simulations, more as acceptance falls
+            seconds_next = 1.3 * gen.seconds
+            sims_next = n_sim / max(np.sqrt(gen.acceptance_rate), 1e-3)
+        # stop if the next generation would not end within the time limit, or would overrun
+        # the budget by more than half
         out_of_time = (
-            max_walltime_s is not None
-            and time.monotonic() - start + 1.3 * gen.seconds > max_walltime_s
+            max_walltime_s is not None and time.monotonic() - start + seconds_next > max_walltime_s
         )
-        # stop early if the next generation would overrun the budget by more than half
-        expected_next = n_sim / max(np.sqrt(gen.acceptance_rate), 1e-3) if n_sim else 0
         if (
             abc.check_terminate(t=t, acceptance_rate=gen.acceptance_rate)
             or out_of_time
-            or total + 0.5 * expected_next > budget
+            or total + 0.5 * sims_next > budget
         ):
-            break
-        step = stopping.next_step(gens) if stopping else "lower"
-        if step == "stop":
             break
         t += 1
     return history

@@ -99,15 +99,26 @@ def test_a_resumed_run_refreshes_at_the_stored_epsilon_and_then_stops(tmp_path):
     assert again.max_t == 2  # refreshes used up: nothing more is sampled
 
 
-def test_a_fresh_run_refreshes_without_lowering_epsilon(tmp_path):
+def test_a_fresh_run_refreshes_without_lowering_epsilon_and_with_more_particles(tmp_path):
     models, priors, distance = _two_structures()
     history = run_abc_smc(
         models, priors, distance, {"y": 0.5}, tmp_path / "abc.db",
-        population_size=40, budget=5000, client=None, meta={"t": "1"}, seed=8,
+        population_size=20, budget=5000, client=None, meta={"t": "1"}, seed=8,
         stopping=StoppingRule(min_acceptance=1.0, min_ess=1e9, refresh_generations=2),
     )  # fmt: skip
-    eps = history.get_all_populations().set_index("t")["epsilon"]
-    assert history.max_t == 3 and eps[1] == eps[2] == eps[3] < 1e300
+    pops = history.get_all_populations().set_index("t")
+    assert history.max_t == 3 and pops.epsilon[1] == pops.epsilon[2] == pops.epsilon[3] < 1e300
+    # an effective sample size of 1e9 is out of reach: the refreshes take four times the
+    # population, the most they may
+    assert [pops.particles[t] for t in (1, 2, 3)] == [20, 80, 80]
+
+
+def test_a_refresh_is_sized_to_reach_the_effective_sample_size():
+    rule = StoppingRule(min_ess=100)
+    thin = _gens([2.4], [0.02], [69])[0]  # 69 effective of 200 accepted
+    assert rule.refresh_population(thin, 200) == 363  # 1.25 × 100 ÷ 0.345
+    assert rule.refresh_population(_gens([2.4], [0.02], [150])[0], 200) == 200
+    assert rule.refresh_population(_gens([2.4], [0.02], [10])[0], 200) == 800
 
 
 # --------------------------------------------------------------------------- shared mixture
