@@ -497,8 +497,8 @@ def _refresh_sentence(rule: dict[str, Any]) -> str:
         return ""
     return (
         f"a run that stops with an effective sample size below {rule['min_ess']:g} draws its "
-        f"population anew at the same ε, up to {n} times, until it reaches it (refresh "
-        f"generations, not counted in the ε drops); "
+        f"population anew at the same ε, larger if need be, up to {n} times, until it reaches "
+        f"it (refresh generations, not counted in the ε drops); "
     )
 
 
