@@ -152,9 +152,12 @@ def box_kernels(priors: list[Any], width: float = KERNEL_WIDTH) -> list[Any]:
       kernel is the same mixture over *all* the last population's particles (each
       structure's share by its number of particles, within it by weight), which is valid
       as long as the structures share their parameters and priors, because the weights
-      divide by the density the draws actually follow. On a five-structure,
-      sixteen-parameter test problem this kept the effective sample size at 86–163 of 200
-      per generation, where per-structure kernels gave 17–103.
+      divide by the density the draws actually follow. In a mimicked generation (the test
+      ``test_a_shared_mixture_keeps_small_structures_weights_even``) the small structures
+      keep most of their accepted draws effective, where their own kernels lose up to four
+      fifths of them. It does not even out the weights *within* a large structure, which
+      stay uneven near the end of a calibration: that is what refresh generations of the
+      stopping rule are for.
     - *No share of prior draws*: a defensive prior share caps every weight, but once the
       posterior is far narrower than the prior the rare accepted prior draw gets the capped
       weight, millions of times the others' (effective sample size 7 of 200 in the first
