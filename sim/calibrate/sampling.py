@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
+import statistics
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -294,12 +295,14 @@ class StoppingRule:
             return "stop"
         return "refresh"
 
-    def refresh_population(self, last: Generation, population_size: int) -> int:
-        """The population of a refresh generation after ``last``: large enough for its
-        effective sample size to reach ``min_ess`` if it keeps the share of effective
-        particles ``last`` had, with a quarter to spare; between ``population_size`` and
-        four times it."""
-        share = last.ess / max(last.accepted, 1)
+    def refresh_population(self, gens: list[Generation], population_size: int) -> int:
+        """The population of a refresh generation after ``gens``: large enough for its
+        effective sample size to reach ``min_ess`` at the share of effective particles seen
+        since the run stopped lowering ε (the median over that generation and the refreshes
+        after it, so that one heavy particle does not set the size), with a quarter to
+        spare; between ``population_size`` and four times it."""
+        since = [g for g in gens if g.t >= lowering_generations(gens)[-1].t]
+        share = statistics.median(g.ess / max(g.accepted, 1) for g in since)
         wanted = math.ceil(1.25 * self.min_ess / max(share, 1e-9))
         return int(min(max(wanted, population_size), 4 * population_size))
 
@@ -485,9 +488,7 @@ def run_abc_smc(
     while True:
         if step == "refresh":
             _hold_epsilon(eps, t, gens[-1].epsilon)
-            abc.population_size.nr_particles = stopping.refresh_population(
-                gens[-1], population_size
-            )
+            abc.population_size.nr_particles = stopping.refresh_population(gens, population_size)
         t0 = time.monotonic()
         ret = abc.run_generation(t=t)
         if not ret["successful"]:
@@ -516,7 +517,7 @@ def run_abc_smc(
         if step == "stop":
             break
         if step == "refresh":  # same ε, so the same acceptance; the population may grow
-            grow = stopping.refresh_population(gen, population_size) / max(gen.accepted, 1)
+            grow = stopping.refresh_population(gens, population_size) / max(gen.accepted, 1)
             seconds_next, sims_next = 1.3 * gen.seconds * grow, n_sim * grow
         else:  # like this one in time; in simulations, more as acceptance falls
             seconds_next = 1.3 * gen.seconds

@@ -114,11 +114,17 @@ def test_a_fresh_run_refreshes_without_lowering_epsilon_and_with_more_particles(
 
 
 def test_a_refresh_is_sized_to_reach_the_effective_sample_size():
-    rule = StoppingRule(min_ess=100)
-    thin = _gens([2.4], [0.02], [69])[0]  # 69 effective of 200 accepted
-    assert rule.refresh_population(thin, 200) == 363  # 1.25 × 100 ÷ 0.345
-    assert rule.refresh_population(_gens([2.4], [0.02], [150])[0], 200) == 200
-    assert rule.refresh_population(_gens([2.4], [0.02], [10])[0], 200) == 800
+    rule = StoppingRule(min_acceptance=0.02, min_ess=100)
+    lowering, acc = [1e300, 3.0, 2.4], [1.0, 0.05, 0.016]
+    # stopped on the floor with 69 effective of 200 accepted: 1.25 × 100 ÷ 0.345
+    assert rule.refresh_population(_gens(lowering, acc, [200, 120, 69]), 200) == 363
+    assert rule.refresh_population(_gens(lowering, acc, [200, 120, 150]), 200) == 200
+    assert rule.refresh_population(_gens(lowering, acc, [200, 120, 10]), 200) == 800
+    # after refreshes, the median share since the stop: one heavy particle (ESS 54 of 364)
+    # does not double the next population
+    refreshed = _gens([*lowering, 2.4, 2.4], [*acc, 0.018, 0.019], [200, 120, 77, 69, 54])
+    refreshed[-1].accepted = 364
+    assert rule.refresh_population(refreshed, 200) == 363  # median share 69 / 200
 
 
 # --------------------------------------------------------------------------- shared mixture
