@@ -21,6 +21,7 @@ from sim.calibrate.sampling import Generation, StoppingRule, run_abc_smc
 from sim.calibrate.structures import StructuresError, check_structures, load_structures
 from sim.calibrate.targets import load_targets
 from sim.cli import main
+from tests.calibrate.kernel_checks import assert_draws_follow, density_on_the_prior_box
 
 DATA = Path(__file__).parent / "data"
 
@@ -468,22 +469,9 @@ def test_perturbation_kernel_stays_inside_the_prior_and_its_density_is_the_draws
     pop = pd.DataFrame({"a": rng.beta(0.5, 2, 30), "b": rng.uniform(-2, 2, 30)})
     kernel = box_kernel(prior)
     kernel.fit(pop, rng.uniform(0.5, 1.5, 30))
-    ga, gb = np.linspace(0, 1, 401), np.linspace(-2, 2, 401)
-    grid = pd.DataFrame({"a": np.repeat(ga, 401), "b": np.tile(gb, 401)})
-    density = kernel.pdf(grid).reshape(401, 401)
-    assert np.trapezoid(np.trapezoid(density, gb, axis=1), ga) == pytest.approx(1.0, abs=0.01)
+    density, ga, gb = density_on_the_prior_box(kernel)
     assert kernel.pdf(pd.Series({"a": 1.01, "b": 0.0})) == 0.0
-    np.random.seed(4)
-    draws = kernel.rvs(4000)
-    assert draws["a"].between(0, 1).all() and draws["b"].between(-2, 2).all()
-    counts, _ = np.histogram(draws["a"], bins=np.linspace(0, 1, 6))
-    marginal = np.trapezoid(density, gb, axis=1)
-    expected = [
-        4000 * np.trapezoid(marginal[k * 80 : k * 80 + 81], ga[k * 80 : k * 80 + 81])
-        for k in range(5)
-    ]
-    chi2 = float(np.sum((counts - expected) ** 2 / np.asarray(expected)))
-    assert chi2 < 18.5  # 4 degrees of freedom, p = 0.001
+    assert_draws_follow(kernel, density, ga, gb)
 
 
 def test_perturbation_kernel_keeps_importance_weights_even_with_sixteen_parameters():
