@@ -75,6 +75,8 @@ KINDS: dict[str, tuple[str, frozenset[str]]] = {
                 "target_conflicts.csv",
                 "runs_compared.csv",
                 "point_check.csv",
+                "point_rules.csv",
+                "point_screening.csv",
                 "report.md",
                 "figures",
             }

@@ -32,16 +32,19 @@ def write_outputs(
     prep: Any,
     settings: Any,
     timing: dict[str, float],
-    point: list[dict[str, float]] | None = None,
+    points: dict[str, Any] | None = None,
 ) -> Path:
     """Write every result file and the report; returns the report's path.
 
     The installed structure is the most probable one; its pooled posterior gives
-    ``posterior.parquet``, ``posterior_overrides.parquet`` and the calibrated scenario.
+    ``posterior.parquet`` and ``posterior_overrides.parquet``; the point of
+    ``settings.point``'s rule among ``points`` (:mod:`sim.calibrate.point`; without
+    ``points``, the posterior median) gives the calibrated scenario.
     """
     from sim.calibrate.chains import compare_runs
     from sim.calibrate.decompose import distribution, headline
     from sim.calibrate.joint import conflicts, joint_check, met_matrix, why_missed
+    from sim.calibrate.point import median_point, rules_table
     from sim.calibrate.predictive import point_table, predictive_table
     from sim.calibrate.report import write_report
     from sim.calibrate.sampling import generations_from_history
@@ -55,6 +58,10 @@ def write_outputs(
     post = pooled.posteriors[best]
     stats = posterior_stats(post, priors)
     medians = {r.parameter: float(r.median) for r in stats.itertuples()}
+    points = points or {"median": median_point(post, priors)}
+    rule = getattr(settings, "point", "median")
+    rule = rule if rule in points else "median"
+    installed = points[rule]
 
     gens_rows, convergence = [], []
     for run, h in enumerate(histories, start=1):
@@ -101,10 +108,27 @@ def write_outputs(
     chains = compare_runs([r["posteriors"][best] for r in pooled.per_run], priors).assign(
         structure=best
     )
-    points = point_table(point or [], targets)
+    rules = rules_table(points, targets)
+    points = point_table(installed.check, targets)
     h_points = points[points["certainty"] == "H"]
     meta = {
         **prep.meta,
+        "point": {
+            "rule": rule,
+            "description": installed.describe(best),
+            "particle": installed.particle,
+            "run": installed.run,
+            "parameters": installed.parameters,
+        },
+        "point_rules": rules.to_dict("records"),
+        "point_screening": (
+            {
+                int(k): int(v)
+                for k, v in installed.screening["seeds"].value_counts().sort_index().items()
+            }
+            if installed.screening is not None
+            else {}
+        ),
         "point_check": {
             "seeds": int(points["seeds"].max()) if len(points) else 0,
             "h_targets_met_in_8_of_10": bool(
@@ -180,18 +204,23 @@ def write_outputs(
             f"Calibrated by buurtsim {__version__} against {prep.meta['targets_file']} "
             f"({len(targets.used())} targets) with priors {prep.meta['priors_file']}.\n"
             f"Structure {best!r} (posterior probability "
-            f"{pooled.probabilities[best]:.2f}); posterior median of {len(post)} particles "
-            f"from {len(histories)} run(s), {meta['total_simulations']} simulations; "
-            f"targets hash {prep.meta['targets_hash'][:12]}.\nUncertainty: "
-            f"calibrated_posterior.parquet (one row of overrides per particle)."
+            f"{pooled.probabilities[best]:.2f}) of {len(post)} particles from "
+            f"{len(histories)} run(s), {meta['total_simulations']} simulations; targets hash "
+            f"{prep.meta['targets_hash'][:12]}.\nPoint (--point {rule}): "
+            f"{installed.describe(best)}.\nUncertainty: calibrated_posterior.parquet "
+            f"(one row of overrides per particle)."
         )
         (scen_dir / "calibrated.toml").write_text(
             calibrated_toml(
-                {**priors.overrides(medians, primary, base), **structure_overrides},
+                {**priors.overrides(installed.parameters, primary, base), **structure_overrides},
                 base,
                 primary_file,
                 dest,
                 header,
+                description=(
+                    f"Calibrated against the Rotterdam field research (structure {best}, "
+                    f"--point {rule})"
+                ),
             ),
             encoding="utf-8",
         )
@@ -218,6 +247,9 @@ def write_outputs(
         )
         chains.to_csv(tmp / "runs_compared.csv", index=False)
         points.to_csv(tmp / "point_check.csv", index=False)
+        rules.to_csv(tmp / "point_rules.csv", index=False)
+        if installed.screening is not None:
+            installed.screening.to_csv(tmp / "point_screening.csv", index_label="particle")
         (tmp / "calibration.json").write_text(
             json.dumps(meta, indent=2, default=_json), encoding="utf-8"
         )

@@ -70,6 +70,7 @@ class CalibrationSettings:
     runs: int = 2  # independent calibrations (different seeds), compared in the report
     replicates: int = 1  # seeds per particle; the distance compares replicate means
     stopping: StoppingRule = field(default_factory=StoppingRule)
+    point: str = "predictive"  # the rule picking the installed point (sim.calibrate.point)
     report_only: bool = False  # no further sampling: report on the stored generations
     only_run: int | None = None  # sample only this independent run (1…runs), no report
 
@@ -108,6 +109,10 @@ def prepare(settings: CalibrationSettings) -> Prepared:
             f"{settings.population_size}; allowed: ≥ "
             f"{2 * settings.population_size}"
         )
+    from sim.calibrate.point import POINT_RULES
+
+    if settings.point not in POINT_RULES:
+        raise CalibrationError(f"--point {settings.point!r}: allowed {', '.join(POINT_RULES)}")
     targets = load_targets(settings.targets)
     priors = load_priors(settings.priors)
     replaced: list[str] = []
@@ -249,7 +254,7 @@ def calibrate(
         )
         pooled = pool_runs(histories, prep)
         draws = _posterior_draws(pooled, prep, settings, client)
-        point = _point_check(pooled, prep, settings, client)
+        points = _points(pooled, prep, settings, client)
     from sim.calibrate.outputs import write_outputs
 
     report = write_outputs(
@@ -259,7 +264,7 @@ def calibrate(
         draws,
         prep,
         settings,
-        point=point,
+        points=points,
         timing={
             "abc_seconds": abc_seconds,
             "total_seconds": time.monotonic()
@@ -439,23 +444,22 @@ def _posterior_draws(
     return out
 
 
-POINT_SEEDS = 10
-
-
-def _point_check(
+def _points(
     pooled: Pooled, prep: Prepared, settings: CalibrationSettings, client: Any
-) -> list[dict[str, float]]:
-    """The installed point (posterior median of the most probable structure) run with
-    :data:`POINT_SEEDS` seeds: the observables of each seed (mean over the replicates)."""
-    from sim.calibrate.posterior import posterior_stats
+) -> dict[str, Any]:
+    """Every ``--point`` rule's point of the most probable structure, each run with the same
+    ten check seeds (:func:`sim.calibrate.point.choose_points`)."""
+    from sim.calibrate.point import choose_points
 
     best = pooled.best()
-    stats = posterior_stats(pooled.posteriors[best], prep.priors)
-    medians = {r.parameter: float(r.median) for r in stats.itertuples()}
     sim = prep.simulator.with_extra(prep.structures.structure[best].overrides)
-    seeds = [int(x) for x in np.random.default_rng(settings.seed + 1).integers(0, 2**31 - 1, 10)]
-    futures = client.map(sim.observe_mean, [medians] * len(seeds), seeds, pure=False)
-    return client.gather(futures)
+
+    def evaluate(params: list[dict[str, float]], seeds: list[int]) -> list[dict[str, float]]:
+        return client.gather(client.map(sim.observe_mean, params, seeds, pure=False))
+
+    return choose_points(
+        pooled.posteriors[best], prep.priors, prep.targets, evaluate, settings.seed
+    )
 
 
 def install(out: Path, dest_dir: Path | None = None, force: bool = False) -> list[Path]:

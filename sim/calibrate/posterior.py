@@ -134,9 +134,15 @@ def _nest(overrides: dict[str, Any], base: Scenario) -> dict[str, Any]:
 
 
 def calibrated_toml(
-    overrides: dict[str, Any], base: Scenario, base_file: Path, dest: Path, header: str
+    overrides: dict[str, Any],
+    base: Scenario,
+    base_file: Path,
+    dest: Path,
+    header: str,
+    description: str = "Posterior median of the calibration against the Rotterdam field research",
 ) -> str:
-    """Text of a scenario that ``extends`` ``base_file`` with ``overrides`` (posterior median)."""
+    """Text of a scenario that ``extends`` ``base_file`` with ``overrides`` (one posterior
+    point)."""
     nested = _nest(overrides, base)
     base_abs, dest_dir = base_file.resolve(), dest.parent.resolve()
     try:  # relative when both live in one project folder, else absolute
@@ -152,9 +158,7 @@ def calibrated_toml(
     lines += [
         f"extends = {_toml_value(rel)}",
         f"name = {_toml_value(base.name + '_calibrated')}",
-        f"description = {
-            _toml_value('Posterior median of the calibration against the Rotterdam field research')
-        }",
+        f"description = {_toml_value(description)}",
         "",
     ]
     arrays = {k: v for k, v in nested.items() if isinstance(v, list)}

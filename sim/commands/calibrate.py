@@ -14,6 +14,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+POINT_RULES = ("predictive", "medoid", "median")
+"""``--point``'s choices, the default first: :data:`sim.calibrate.point.POINT_RULES` (not
+imported here, so the command line starts without pandas)."""
+
 
 def _int_at_least(minimum: int):
     def parse(text: str) -> int:
@@ -211,6 +215,15 @@ def register(sub) -> None:
         "in OUT (e.g. after a run was stopped at its time limit)",
     )
     p.add_argument(
+        "--point",
+        choices=POINT_RULES,
+        default=POINT_RULES[0],
+        help="which point of the installed structure's posterior calibrated.toml holds: "
+        "the particle meeting the H targets most often over screening seeds (predictive, "
+        "default), the weighted medoid particle, or each parameter's posterior median; the "
+        "report checks all three with the same ten seeds",
+    )
+    p.add_argument(
         "--install",
         action="store_true",
         help="also write scenarios/calibrated.toml and scenarios/calibrated_posterior.parquet "
@@ -260,6 +273,7 @@ def handle(args: argparse.Namespace) -> int:
         force=args.force,
         report_only=args.report_only,
         only_run=args.run,
+        point=args.point,
     )
     if args.force and not args.install:
         raise CalibrationError("--force only makes sense with --install")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+import pytest
 
 from sim.calibrate.docs import (
     DOC,
@@ -93,3 +94,48 @@ def test_docs_say_which_calibration_the_shipped_scenario_comes_from():
         assert forced == ("installed with `--force`" in page)
     else:
         assert "still come from the first calibration" in page
+
+
+def test_an_installed_scenario_holds_the_reported_point():
+    """When scenarios/calibrated.toml comes from the shipped calibration, it holds exactly
+    the point the report checked (the `--point` rule's parameters and the structure's
+    switches on the primary scenario), so the report's ten-seed check is about this file."""
+    import re
+
+    from sim.calibrate.priors import load_priors
+    from sim.scenario import load_scenario, resolve_scenario_path
+    from sim.shipped import SCENARIO_DIR
+
+    meta = json.loads((RESULTS / "calibration.json").read_text(encoding="utf-8"))
+    shipped_file = SCENARIO_DIR / "calibrated.toml"
+    header = shipped_file.read_text(encoding="utf-8")[:1500]
+    shipped_hash = re.search(r"targets hash ([0-9a-f]{12})", header).group(1)
+    if not meta["targets_hash"].startswith(shipped_hash):
+        return  # not installed: the docs test above checks that the page says so
+    assert f"(--point {meta['point']['rule']})" in header
+    base = load_scenario(resolve_scenario_path(meta["primary_file"]))
+    structure = meta["structures"][meta["installed_structure"]]["overrides"]
+    overrides = load_priors().overrides(meta["point"]["parameters"], meta["primary"], base)
+    expected = _flat(base.with_overrides({**overrides, **structure}).model_dump(mode="json"))
+    shipped = _flat(load_scenario(shipped_file).model_dump(mode="json"))
+    for key in ("name", "description"):
+        expected.pop(key), shipped.pop(key)
+    assert shipped.keys() == expected.keys()
+    for key, value in expected.items():
+        if isinstance(value, float):
+            assert shipped[key] == pytest.approx(value, rel=1e-5, abs=1e-6), key
+        else:
+            assert shipped[key] == value, key
+
+
+def _flat(data, prefix: str = "") -> dict:
+    if isinstance(data, dict):
+        items = data.items()
+    elif isinstance(data, list):
+        items = enumerate(data)
+    else:
+        return {prefix: data}
+    out = {}
+    for k, v in items:
+        out |= _flat(v, f"{prefix}.{k}" if prefix else str(k))
+    return out
