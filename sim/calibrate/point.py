@@ -207,8 +207,8 @@ def choose_points(
 
 
 def rules_table(points: dict[str, Point], targets: Targets) -> pd.DataFrame:
-    """Per rule: the check seeds, the seeds meeting each H target, the least of those, and the
-    mean number of used targets met per seed."""
+    """Per rule: the check seeds, the least number of them meeting an H target, the mean
+    number of used targets met per seed, and the seeds meeting each target (H first)."""
     used = targets.used()
     h = [t.id for t in used if t.certainty == "H"]
     rows = []
@@ -221,9 +221,12 @@ def rules_table(points: dict[str, Point], targets: Targets) -> pd.DataFrame:
                 "rule": rule,
                 "particle": p.particle,
                 "seeds": len(p.check),
-                **{f"seeds_met_{t}": int(met[t].sum()) if len(met) else 0 for t in h},
                 "h_min": int(met[h].sum().min()) if len(met) and h else 0,
                 "targets_met_per_seed": float(met.sum(axis=1).mean()) if len(met) else math.nan,
+                **{
+                    f"seeds_met_{t}": int(met[t].sum()) if len(met) else 0
+                    for t in h + [t.id for t in used if t.id not in h]
+                },
             }
         )
     return pd.DataFrame(rows)

@@ -367,7 +367,8 @@ def write_report(
         lines.append("none.")
     lines += ["", "The full table of pairs is `target_conflicts.csv`.", ""]
     if points is not None and len(points):
-        lines += point_lines(meta, best, int(points["seeds"].max()), len(targets.used()))
+        h = [t.id for t in targets.used() if t.certainty == "H"]
+        lines += point_lines(meta, best, int(points["seeds"].max()), h, len(targets.used()))
         lines += [
             "| target | certainty | seeds meeting it | median (min – max) over seeds |",
             "| --- | --- | --- | --- |",
@@ -531,18 +532,14 @@ def summary_lines(meta: dict[str, Any]) -> list[str]:
     ]
 
 
-def point_lines(meta: dict, best: str, seeds: int, n_targets: int) -> list[str]:
+def point_lines(meta: dict, best: str, seeds: int, h: list[str], n_targets: int) -> list[str]:
     """The report's comparison of the ``--point`` rules (:mod:`sim.calibrate.point`), each
-    run with the same check seeds, and the introduction of the installed point's table."""
+    run with the same check seeds (``h``: the H targets), what the installed point gives up
+    against the others, and the introduction of the installed point's table."""
     from sim.calibrate.point import H_ENOUGH
 
     point = meta.get("point", {"rule": "median"})
     rules = meta.get("point_rules", [])
-    h = [
-        k.removeprefix("seeds_met_")
-        for k in (rules[0] if rules else {})
-        if k.startswith("seeds_met_")
-    ]
     lines = [
         f"### The point to install, over {seeds} seeds",
         "",
@@ -579,8 +576,40 @@ def point_lines(meta: dict, best: str, seeds: int, n_targets: int) -> list[str]:
             f"often up to {100 * H_ENOUGH:.0f} % of the seeds, then by the share of all "
             f"targets met, weighted as in the distance."
         )
+    lines += given_up_lines(rules, point["rule"])
     lines += ["", "Seeds in which the installed point meets each target:", ""]
     return lines
+
+
+GIVEN_UP = 3
+"""Seeds (of the check's) by which another rule's point must beat the installed one on a
+target for the report to say what the installed point gives up."""
+
+
+def given_up_lines(rules: list[dict], installed: str) -> list[str]:
+    """The targets another rule's point meets in at least :data:`GIVEN_UP` more check seeds
+    than the installed point: what choosing it cost."""
+    mine = next((r for r in rules if r["rule"] == installed), None)
+    if mine is None:
+        return []
+    parts = []
+    for r in rules:
+        if r is mine:
+            continue
+        worse = [
+            f"{k.removeprefix('seeds_met_')} in {mine[k]} instead of {r[k]}"
+            for k in r
+            if k.startswith("seeds_met_") and r[k] - mine[k] >= GIVEN_UP
+        ]
+        if worse:
+            parts.append(f"against the `{r['rule']}` point it meets " + ", ".join(worse))
+    if not parts:
+        return [
+            "",
+            f"No other rule's point meets any target in {GIVEN_UP} or more seeds more often.",
+        ]
+    text = "; ".join(parts)
+    return ["", f"What this choice gives up: {text} of the {mine['seeds']} seeds."]
 
 
 def why_missed_lines(rows: list[dict], best: str) -> list[str]:

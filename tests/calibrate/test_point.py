@@ -159,10 +159,35 @@ def test_report_compares_the_rules_and_names_the_installed_one():
         "point_rules": rules,
         "point_screening": points["predictive"].screening["seeds"].value_counts().to_dict(),
     }
-    text = "\n".join(point_lines(meta, "ref", 10, 3))
+    text = "\n".join(point_lines(meta, "ref", 10, ["unsafe", "victims"], 3))
     assert "| `predictive` (installed) | particle " in text
     assert "| `median` | posterior median |" in text
     assert "unsafe: seeds meeting it" in text and "victims: seeds meeting it" in text
     assert "all 40 particles with 2 seeds, the best 16 with 8, the best 8 with 40" in text
     assert "met the H targets most often over 40 screening seeds" in text
     assert "up to 90 % of the seeds" in text
+
+
+def test_report_says_what_the_installed_point_gives_up():
+    """A target another rule's point meets in three or more seeds more is named, with both
+    counts; smaller differences are not."""
+    from sim.calibrate.report import given_up_lines
+
+    rules = [
+        {
+            "rule": "predictive",
+            "seeds": 10,
+            "seeds_met_F1": 10,
+            "seeds_met_F7": 5,
+            "seeds_met_F9": 8,
+        },
+        {"rule": "median", "seeds": 10, "seeds_met_F1": 4, "seeds_met_F7": 10, "seeds_met_F9": 10},
+        {"rule": "medoid", "seeds": 10, "seeds_met_F1": 10, "seeds_met_F7": 7, "seeds_met_F9": 9},
+    ]
+    text = "".join(given_up_lines(rules, "predictive"))
+    assert "against the `median` point it meets F7 in 5 instead of 10 of the 10 seeds" in text
+    assert "F9" not in text and "medoid" not in text and "F1 " not in text
+    text = "".join(given_up_lines(rules, "median"))
+    assert "against the `predictive` point it meets F1 in 4 instead of 10" in text
+    assert "against the `medoid` point it meets F1 in 4 instead of 10" in text
+    assert "No other rule" in "".join(given_up_lines(rules[2:], "medoid"))
