@@ -26,13 +26,15 @@ SCENARIO_TEXTS: dict[str, dict[str, tuple[str, str]]] = {
     "calibrated": {
         "nl": (
             "Gekalibreerd op Rotterdam",
-            "De mediaan van de kalibratie op het Rotterdamse veldonderzoek; vergelijken loot "
-            "per herhaling instellingen uit de steekproef.",
+            "Eén punt van de kalibratie op het Rotterdamse veldonderzoek: de instellingen die "
+            "de vaste cijfers het vaakst halen; vergelijken loot per herhaling instellingen "
+            "uit de steekproef.",
         ),
         "en": (
             "Calibrated to Rotterdam",
-            "The posterior median of the calibration against the Rotterdam field research; "
-            "compare draws settings from the sample for each replication.",
+            "One point of the calibration against the Rotterdam field research: the settings "
+            "that reproduce the solid figures most often; compare draws settings from the "
+            "sample for each replication.",
         ),
     },
     "no_groups": {
