@@ -93,8 +93,9 @@ def medoid_point(post: pd.DataFrame, priors: Priors) -> Point:
         cols.append((np.log(x) if p.distribution == "loguniform" else x) / (hi - lo))
     z = np.column_stack(cols)
     w = post["weight"].to_numpy(float)
-    dist = np.sqrt(((z[:, None, :] - z[None, :, :]) ** 2).sum(axis=-1))
-    return _particle("medoid", post, priors, int(np.argmin(dist @ w)))
+    from scipy.spatial.distance import cdist  # n × n, not n × n × parameters
+
+    return _particle("medoid", post, priors, int(np.argmin(cdist(z, z) @ w)))
 
 
 H_ENOUGH = 0.9
