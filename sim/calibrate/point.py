@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.calibrate.distance import target_miss
+from sim.calibrate.joint import met_matrix
 from sim.calibrate.posterior import posterior_stats
 from sim.calibrate.priors import Priors
 from sim.calibrate.targets import Targets
@@ -144,7 +144,7 @@ def predictive_point(
             f"{len(seeds)} screening seeds; the rounds need {sum(n for n, _ in rounds)}"
         )
     alive = list(range(len(post)))
-    rows: list[dict[str, Any]] = []
+    rows: list[pd.DataFrame] = []
     first = 0
     table = pd.DataFrame()
     for k, (n_seeds, keep) in enumerate(rounds):
@@ -153,16 +153,10 @@ def predictive_point(
         jobs = [(i, s) for i in alive for s in round_seeds]
         params = [{n: float(post[n].iloc[i]) for n in priors.names()} for i, _ in jobs]
         observed = evaluate(params, [s for _, s in jobs])
-        for (i, s), obs in zip(jobs, observed, strict=True):
-            rows.append(
-                {
-                    "particle": i,
-                    "seed": s,
-                    **{t.id: target_miss(t, obs.get(t.id, math.nan)) == 0 for t in used},
-                }
-            )
+        met = met_matrix([{"observables": obs} for obs in observed], targets)
+        rows.append(met.assign(particle=[i for i, _ in jobs], seed=[s for _, s in jobs]))
         table = scores(
-            pd.DataFrame(rows),
+            pd.concat(rows, ignore_index=True),
             h,
             post["weight"].reset_index(drop=True),
             {t.id: t.weight(targets.weights) for t in used},
@@ -214,9 +208,7 @@ def rules_table(points: dict[str, Point], targets: Targets) -> pd.DataFrame:
     h = [t.id for t in used if t.certainty == "H"]
     rows = []
     for rule, p in points.items():
-        met = pd.DataFrame(
-            [{t.id: target_miss(t, obs.get(t.id, math.nan)) == 0 for t in used} for obs in p.check]
-        )
+        met = met_matrix([{"observables": obs} for obs in p.check], targets)
         rows.append(
             {
                 "rule": rule,
