@@ -47,7 +47,9 @@ def dask_client(workers: int = 2, scheduler: str | None = None) -> Iterator[Any]
     The local cluster uses one single-threaded process per worker (the engine is NumPy code
     that holds the GIL between vectorised operations).
     """
-    from dask.distributed import Client, LocalCluster
+    from dask.distributed import Client
+
+    from sim.workers import CALIBRATION_MODULES, local_client
 
     if scheduler:
         try:
@@ -64,17 +66,7 @@ def dask_client(workers: int = 2, scheduler: str | None = None) -> Iterator[Any]
         return
     if workers < 1:
         raise CalibrationError(f"--workers must be ≥ 1, got {workers}")
-    with (
-        LocalCluster(
-            n_workers=workers,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address="127.0.0.1:0",  # local only: the dashboard has no login
-            silence_logs=logging.ERROR,
-        ) as cluster,
-        Client(cluster) as client,
-    ):
+    with local_client(workers, CALIBRATION_MODULES) as client:
         yield client
 
 

@@ -267,6 +267,75 @@ def calibration_cost(repeats: int = 3, seed: int = 1) -> dict:
     }
 
 
+def _first_calibration_run() -> float:
+    """Runs on a worker: what a calibration worker imports, then one short simulation."""
+    import sim.calibrate.staged  # noqa: F401 - pyabc and the staged simulator
+    from sim.calibrate.observe import load_calibration_scenarios
+    from sim.calibrate.targets import load_targets
+    from sim.engine import simulate
+
+    start = time.perf_counter()
+    simulate(load_calibration_scenarios(load_targets())["tilburg_without_groups"], seed=1)
+    return time.perf_counter() - start
+
+
+def measure_workers(forked: bool, workers: int = 2) -> dict:
+    """Wall seconds, in this (fresh) process, of what the calibrate command imports itself
+    and of starting ``workers`` local workers until each has run a first calibration
+    simulation: forked from the preloaded server (:mod:`sim.workers`) or spawned."""
+    from sim.workers import CALIBRATION_MODULES, local_client, preload
+
+    start = time.perf_counter()
+    if forked:
+        preload(CALIBRATION_MODULES)
+    import pyabc  # noqa: F401 - the command's own imports
+
+    import sim.calibrate.pipeline  # noqa: F401
+
+    imported = time.perf_counter()
+    with local_client(workers, CALIBRATION_MODULES, forked=forked) as client:
+        first = client.run(_first_calibration_run)
+    ready = time.perf_counter()
+    return {
+        "forked": forked,
+        "workers": workers,
+        "command_imports_s": imported - start,
+        "workers_ready_s": ready - imported,
+        "first_run_s": max(first.values()),
+        "load": _load(),
+    }
+
+
+def worker_startup(repeats: int = 2) -> dict:
+    """:func:`measure_workers` both ways, each in a fresh process, alternating; medians."""
+    code = (
+        "import json, sys; from sim.commands.bench import measure_workers; "
+        "print(json.dumps(measure_workers(sys.argv[1] == 'forked')))"
+    )
+    rows: dict[str, list[dict]] = {"spawned": [], "forked": []}
+    for _ in range(repeats):
+        for way in rows:
+            proc = subprocess.run(
+                [sys.executable, "-c", code, way], capture_output=True, text=True, timeout=600
+            )
+            if proc.returncode != 0:
+                raise RuntimeError(f"worker start-up ({way}) failed:\n{proc.stderr[-2000:]}")
+            rows[way].append(json.loads(proc.stdout.strip().splitlines()[-1]))
+
+    def median(way: str, key: str) -> float:
+        values = sorted(r[key] for r in rows[way])
+        return values[len(values) // 2]
+
+    out = {
+        way: {k: median(way, k) for k in ("command_imports_s", "workers_ready_s", "first_run_s")}
+        for way in rows
+    }
+    out["ratio"] = out["spawned"]["workers_ready_s"] / out["forked"]["workers_ready_s"]
+    out["repeats"] = repeats
+    out["load"] = _load()
+    return out
+
+
 # --------------------------------------------------------------------------- printing
 
 
@@ -316,6 +385,19 @@ def _print_calibration(c: dict) -> None:
     print(f"  ratio {c['ratio']:.1f}")
 
 
+def _print_workers(w: dict) -> None:
+    print(
+        f"\nlocal workers: 2, each until its first calibration simulation (fresh process each "
+        f"way; wall seconds, median of {w['repeats']}; load {w['load']:.1f})"
+    )
+    print(f"  {'started as':<28} {'command imports':>15} {'workers ready':>14}")
+    ways = (("spawned", "spawned (Dask's default)"), ("forked", "forked from preloaded"))
+    for way, label in ways:
+        r = w[way]
+        print(f"  {label:<28} {r['command_imports_s']:>15.2f} {r['workers_ready_s']:>14.2f}")
+    print(f"  ratio {w['ratio']:.1f}")
+
+
 def _print_scaling_header() -> None:
     print(
         f"  {'scenario':<16} {'residents':>10} {'groups':>6} {'build s':>8} {'year s':>8} "
@@ -341,6 +423,8 @@ def handle(args: argparse.Namespace) -> int:
     _print_speedup(s)
     figures["calibration"] = calibration_cost()
     _print_calibration(figures["calibration"])
+    figures["workers"] = worker_startup()
+    _print_workers(figures["workers"])
     if not args.quick:
         print(
             "\nscaling: one headless year per size, each in a fresh process "

@@ -282,6 +282,10 @@ def handle(args: argparse.Namespace) -> int:
             "--run K samples one run and writes no results; --install and --report-only "
             "come afterwards, without --run"
         )
+    if not args.scheduler and not (args.run is not None and settings.workers == 1):
+        from sim.workers import CALIBRATION_MODULES, preload
+
+        preload(CALIBRATION_MODULES)  # the workers' imports go on beside this process's own
     try:
         report = calibrate(settings)
     except OSError as e:

@@ -83,6 +83,10 @@ def handle(args: argparse.Namespace) -> int:
                 f"buurtsim study; choose another file name (nothing was overwritten)"
             )
     study = load_study(args.study, posterior=args.posterior)
+    if args.workers != 0 and not args.scheduler:
+        from sim.workers import preload
+
+        preload()  # the workers' imports go on beside this process's own
     from sim.outdir import safe_name
 
     out = Path(args.out) if args.out else Path("results") / f"study-{safe_name(study.spec.name)}"

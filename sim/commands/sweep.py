@@ -79,6 +79,10 @@ def handle(args: argparse.Namespace) -> int:
     from sim.outdir import check_out, safe_name
 
     exp = load_experiment(args.experiment, posterior=args.posterior)
+    if args.workers != 0 and not args.scheduler:
+        from sim.workers import preload
+
+        preload()  # the workers' imports go on beside this process's own
     check_size(exp.base, str(exp.path), allow_large=args.allow_large)
     out = Path(args.out) if args.out else Path("results") / safe_name(exp.spec.name)
     if args.out is not None or out.parent.is_dir():

@@ -15,7 +15,6 @@ stopped never leaves a run half-stored or stored twice.
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import sys
 import time
@@ -95,8 +94,9 @@ def dask_client(workers: int | None = None, scheduler: str | None = None) -> Ite
 
     An unreachable scheduler raises :class:`UserError` before anything else happens.
     """
-    import dask
-    from distributed import Client, LocalCluster
+    from distributed import Client
+
+    from sim.workers import local_client
 
     if scheduler:
         try:
@@ -115,26 +115,14 @@ def dask_client(workers: int | None = None, scheduler: str | None = None) -> Ite
     n = workers or os.cpu_count() or 1
     # keep a second run waiting on each worker, so it never idles while the scheduler replies;
     # no statistical profiler in the workers (its history grows with every second of a sweep)
-    with dask.config.set(
+    with local_client(
+        n,
         {
             "distributed.scheduler.worker-saturation": LOCAL_SATURATION,
             "distributed.worker.profile.enabled": False,
-        }
-    ):
-        cluster = LocalCluster(
-            n_workers=n,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address="127.0.0.1:0",  # local only: the dashboard has no login
-            silence_logs=logging.ERROR,
-        )
-    client = Client(cluster)
-    try:
+        },
+    ) as client:
         yield client
-    finally:
-        client.close()
-        cluster.close()
 
 
 def _progress(total: int, initial: int, enabled: bool):

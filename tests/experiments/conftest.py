@@ -6,7 +6,6 @@ real engine runs stay cheap; a Dask cluster takes seconds to start, so the tests
 
 from __future__ import annotations
 
-import logging
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -57,15 +56,9 @@ def factorial_file(write_experiment) -> Path:
 @pytest.fixture(scope="session")
 def cluster() -> Iterator:
     """A local Dask cluster of two single-threaded worker processes, shared by the tests."""
-    from distributed import LocalCluster
+    from sim.workers import local_cluster
 
-    with LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=":0",
-        silence_logs=logging.ERROR,
-    ) as c:
+    with local_cluster(2) as c:  # forked from the preloaded server, as the commands do
         yield c
 
 

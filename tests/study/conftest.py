@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -65,13 +64,7 @@ def known_answer_study(write_study) -> Callable[[str, int], Path]:
 @pytest.fixture(scope="module")
 def cluster() -> Iterator:
     """A local Dask cluster of two single-threaded worker processes."""
-    from distributed import LocalCluster
+    from sim.workers import local_cluster
 
-    with LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=":0",
-        silence_logs=logging.ERROR,
-    ) as c:
+    with local_cluster(2) as c:  # forked from the preloaded server, as the commands do
         yield c
