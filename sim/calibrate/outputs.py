@@ -153,6 +153,7 @@ def write_outputs(
         "buurtsim_version": __version__,
         "seed": settings.seed,
         "stopping_rule": asdict(settings.stopping),
+        "epsilon_quantile": settings.epsilon_quantile,
         "convergence": convergence,
         "converged": all(c["converged"] for c in convergence),
         "structures": {

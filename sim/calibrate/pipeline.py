@@ -70,6 +70,7 @@ class CalibrationSettings:
     runs: int = 2  # independent calibrations (different seeds), compared in the report
     replicates: int = 1  # seeds per particle; the distance compares replicate means
     stopping: StoppingRule = field(default_factory=StoppingRule)
+    epsilon_quantile: float = 0.5  # ε of a generation: this quantile of the last one's distances
     point: str = "predictive"  # the rule picking the installed point (sim.calibrate.point)
     report_only: bool = False  # no further sampling: report on the stored generations
     only_run: int | None = None  # sample only this independent run (1…runs), no report
@@ -361,6 +362,7 @@ def _abc_run(
         progress=progress,
         max_walltime_s=max_walltime_s,
         stopping=settings.stopping,
+        epsilon_quantile=settings.epsilon_quantile,
         seed=1000 * settings.seed + run,
         sample=sample,
     )

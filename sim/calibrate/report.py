@@ -255,6 +255,9 @@ def write_report(
     lines += [
         "## Convergence",
         "",
+        f"Each generation's ε is the {meta.get('epsilon_quantile', 0.5):.0%} quantile of the "
+        f"previous generation's distances (`--epsilon-quantile "
+        f"{meta.get('epsilon_quantile', 0.5):g}`). "
         f"Stopping rule: stop when ε falls less than {meta['stopping_rule']['plateau_pct']:g} % "
         f"per generation over {meta['stopping_rule']['plateau_generations']} generations, or "
         f"acceptance falls below {100 * meta['stopping_rule']['min_acceptance']:g} %; "

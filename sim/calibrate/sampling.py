@@ -400,6 +400,7 @@ def run_abc_smc(
     progress: Callable[[Generation], None] | None = None,
     max_walltime_s: float | None = None,
     stopping: StoppingRule | None = None,
+    epsilon_quantile: float = 0.5,
     seed: int | None = None,
     sample: bool = True,
 ) -> Any:
@@ -411,6 +412,8 @@ def run_abc_smc(
     after another; with ``seed`` the run is then reproducible.
     ``meta`` identifies the calibration (hashes of targets, priors, scenarios); a database
     made for another calibration is refused rather than silently mixed.
+    ``epsilon_quantile``: each generation's ε is this weighted quantile of the previous
+    generation's distances.
     ``sample=False`` only reads a stored run back (no further generation); a database
     without a finished generation is then an error.
     Returns the pyabc History.
@@ -440,7 +443,7 @@ def run_abc_smc(
     # A fresh run accepts its whole first generation (ε = 1e300) instead of spending a prior
     # sample on calibrating ε; a resumed run takes ε from its last stored generation.
     eps = pyabc.epsilon.QuantileEpsilon(
-        alpha=0.5, initial_epsilon="from_sample" if resumed else 1e300
+        alpha=epsilon_quantile, initial_epsilon="from_sample" if resumed else 1e300
     )
     abc = pyabc.ABCSMC(
         models if len(models) > 1 else models[0],

@@ -186,6 +186,14 @@ def register(sub) -> None:
         help="stop when the acceptance rate falls below RATE (default 0.02)",
     )
     p.add_argument(
+        "--epsilon-quantile",
+        type=_float_in(0.05, 0.95),
+        default=0.5,
+        metavar="Q",
+        help="each generation's ε is the Q-quantile of the previous generation's distances: "
+        "lower is fewer, steeper generations (default 0.5)",
+    )
+    p.add_argument(
         "--min-ess",
         type=_float_in(1.0, 1e9),
         default=100.0,
@@ -274,6 +282,7 @@ def handle(args: argparse.Namespace) -> int:
         report_only=args.report_only,
         only_run=args.run,
         point=args.point,
+        epsilon_quantile=args.epsilon_quantile,
     )
     if args.force and not args.install:
         raise CalibrationError("--force only makes sense with --install")

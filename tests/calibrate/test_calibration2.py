@@ -531,3 +531,26 @@ def test_report_says_which_convergence_criterion_a_run_missed():
     assert _why_not_converged({"run": 2, **budget}, rule) == (
         "run 2 reached neither ε plateau (< 5 % per generation over 2) nor acceptance below 2 %"
     )
+
+
+def test_a_lower_epsilon_quantile_sets_a_lower_epsilon_on_the_same_first_generation(
+    tmp_path, capsys
+):
+    """``--epsilon-quantile``: same seed, same whole first generation; the second
+    generation's ε is that quantile of its distances, so a lower Q gives a lower ε."""
+    import pyabc
+
+    eps = {}
+    for q in (0.2, 0.8):
+        out = tmp_path / f"q{q}"
+        args = dict(run=1, workers=1, budget=30, population=10, runs=1, epsilon_quantile=q)
+        assert main(_tiny(out, **args)) == 0, capsys.readouterr().err
+        pops = pyabc.History(f"sqlite:///{out / 'abc-run1.db'}").get_all_populations()
+        eps[q] = float(pops.loc[pops["t"] == 1, "epsilon"].iloc[0])
+    assert eps[0.2] < eps[0.8]
+    with pytest.raises(SystemExit) as bad:
+        main(_tiny(tmp_path / "bad", epsilon_quantile=1.5))
+    assert bad.value.code == 2
+    err = capsys.readouterr().err
+    assert "--epsilon-quantile" in err and "[0.05, 0.95]" in err and "Traceback" not in err
+    assert not (tmp_path / "bad").exists()
