@@ -24,6 +24,18 @@ from sim.outputs import atomic_dir
 from sim.scenario import resolve_scenario_path
 
 
+def stored_epsilon_quantile(histories: list[Any], default: float) -> float | list[float]:
+    """The ε quantile the runs were sampled with, as their databases record it (``default``
+    where one does not); one value if the runs agree, else one per run."""
+    values = []
+    for h in histories:
+        try:
+            values.append(float(json.loads(h.get_abc().epsilon_function)["alpha"]))
+        except (AttributeError, KeyError, TypeError, ValueError):
+            values.append(float(default))
+    return values[0] if len(set(values)) == 1 else values
+
+
 def write_outputs(
     out: Path,
     histories: list[Any],
@@ -153,7 +165,7 @@ def write_outputs(
         "buurtsim_version": __version__,
         "seed": settings.seed,
         "stopping_rule": asdict(settings.stopping),
-        "epsilon_quantile": settings.epsilon_quantile,
+        "epsilon_quantile": stored_epsilon_quantile(histories, settings.epsilon_quantile),
         "convergence": convergence,
         "converged": all(c["converged"] for c in convergence),
         "structures": {

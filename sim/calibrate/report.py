@@ -255,9 +255,7 @@ def write_report(
     lines += [
         "## Convergence",
         "",
-        f"Each generation's ε is the {meta.get('epsilon_quantile', 0.5):.0%} quantile of the "
-        f"previous generation's distances (`--epsilon-quantile "
-        f"{meta.get('epsilon_quantile', 0.5):g}`). "
+        f"{_epsilon_sentence(meta.get('epsilon_quantile', 0.5))} "
         f"Stopping rule: stop when ε falls less than {meta['stopping_rule']['plateau_pct']:g} % "
         f"per generation over {meta['stopping_rule']['plateau_generations']} generations, or "
         f"acceptance falls below {100 * meta['stopping_rule']['min_acceptance']:g} %; "
@@ -486,6 +484,20 @@ def _why_not_converged(run: dict[str, Any], rule: dict[str, Any]) -> str:
 
 def _times(n: int) -> str:
     return "one refresh" if n == 1 else f"{n} refreshes"
+
+
+def _epsilon_sentence(q: float | list[float]) -> str:
+    """How ε was set per generation, from the quantile(s) the runs' databases record."""
+    if isinstance(q, list):
+        per_run = ", ".join(f"run {k} {v:g}" for k, v in enumerate(q, start=1))
+        return (
+            f"Each generation's ε is a quantile of the previous generation's distances "
+            f"(`--epsilon-quantile`: {per_run})."
+        )
+    return (
+        f"Each generation's ε is the {100 * q:g} % quantile of the previous generation's distances "
+        f"(`--epsilon-quantile {q:g}`)."
+    )
 
 
 def _refresh_sentence(rule: dict[str, Any]) -> str:
