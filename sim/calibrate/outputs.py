@@ -36,6 +36,21 @@ def stored_epsilon_quantile(histories: list[Any], default: float) -> float | lis
     return values[0] if len(set(values)) == 1 else values
 
 
+def _with_screening(rows: list[dict[str, Any]], installed: Any) -> list[dict[str, Any]]:
+    """Add to each missed target how often the installed particle met it in the screening
+    that chose it (seeds other than the check's), where there was one."""
+    table = installed.screening
+    if table is None or installed.particle not in table.index:
+        return rows
+    mine = table.loc[installed.particle]
+    seeds = int(mine["seeds"])
+    for r in rows:
+        rate = mine.get(f"met_{r['target']}")
+        if rate is not None and math.isfinite(float(rate)):
+            r["screening"] = {"seeds": seeds, "met": round(float(rate) * seeds)}
+    return rows
+
+
 def write_outputs(
     out: Path,
     histories: list[Any],
@@ -177,15 +192,18 @@ def write_outputs(
         "installed_structure": best,
         "joint_check": {n: v["joint"] for n, v in per_structure.items()},
         "headlines": {n: v["headline"] for n, v in per_structure.items()},
-        "why_missed": why_missed(
-            points,
-            draws.get(best, []),
-            post,
-            priors.names(),
-            targets,
-            per_structure[best]["met"],
-            per_structure[best]["conflicts"],
-            applies=lambda p, scenario: priors.parameter[p].applies_to(scenario),
+        "why_missed": _with_screening(
+            why_missed(
+                points,
+                draws.get(best, []),
+                post,
+                priors.names(),
+                targets,
+                per_structure[best]["met"],
+                per_structure[best]["conflicts"],
+                applies=lambda p, scenario: priors.parameter[p].applies_to(scenario),
+            ),
+            installed,
         )
         if len(points) and draws.get(best)
         else [],

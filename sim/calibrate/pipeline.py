@@ -70,7 +70,7 @@ class CalibrationSettings:
     runs: int = 2  # independent calibrations (different seeds), compared in the report
     replicates: int = 1  # seeds per particle; the distance compares replicate means
     stopping: StoppingRule = field(default_factory=StoppingRule)
-    epsilon_quantile: float = 0.5  # ε of a generation: this quantile of the last one's distances
+    epsilon_quantile: float = 0.3  # ε of a generation: this quantile of the last one's distances
     point: str = "predictive"  # the rule picking the installed point (sim.calibrate.point)
     report_only: bool = False  # no further sampling: report on the stored generations
     only_run: int | None = None  # sample only this independent run (1…runs), no report

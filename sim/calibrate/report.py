@@ -645,6 +645,19 @@ def why_missed_lines(rows: list[dict], best: str) -> list[str]:
             f"- **{r['target']}**: {where}, met in {r['seeds_met']} of {r['seeds']} seeds; "
             f"{_pct(r['draws_met'])} of the posterior-predictive draws of `{best}` meet it."
         )
+        screen = r.get("screening")
+        if screen:
+            text += (
+                f" In the screening that chose it it met {r['target']} in {screen['met']} of "
+                f"{screen['seeds']} other seeds ({screen['met'] + r['seeds_met']} of "
+                f"{screen['seeds'] + r['seeds']} in all)"
+                + (
+                    ": its median lies inside the interval, and the misses are seeds in which "
+                    "run-to-run variation carries it across a bound."
+                    if r["side"] == "inside"
+                    else "."
+                )
+            )
         movers = list(r["moved_by"].items())[:3]
         if movers:
             text += (

@@ -188,10 +188,10 @@ def register(sub) -> None:
     p.add_argument(
         "--epsilon-quantile",
         type=_float_in(0.05, 0.95),
-        default=0.5,
+        default=0.3,
         metavar="Q",
         help="each generation's ε is the Q-quantile of the previous generation's distances: "
-        "lower is fewer, steeper generations (default 0.5)",
+        "lower is fewer, steeper generations (default 0.3)",
     )
     p.add_argument(
         "--min-ess",
