@@ -4,8 +4,8 @@ By default Dask starts each local worker as a fresh interpreter, which then impo
 pandas, the engine, numba's cached machine code and, in a calibration, pyabc before it can run
 anything: several seconds per worker, paid again by every command. Here the workers are forked
 instead from multiprocessing's *forkserver*, a single-threaded process that imports those
-modules once. A command calls :func:`preload` as soon as it knows it will start local workers,
-before its own imports, so the server's imports run beside the command's on another core;
+modules once. A command calls :func:`preload` as soon as it has read its input and knows it
+will start local workers, so the server's imports run beside the command's on another core;
 :func:`local_cluster` then forks the workers from it (``buurtsim bench --quick`` prints the
 seconds either way).
 
@@ -123,14 +123,9 @@ def local_cluster(
 
 
 @contextlib.contextmanager
-def local_client(
-    workers: int,
-    modules: Iterable[str] = SWEEP_MODULES,
-    config: dict[str, Any] | None = None,
-    forked: bool = True,
-) -> Iterator[Any]:
-    """A Dask client on :func:`local_cluster` (same arguments)."""
+def local_client(workers: int, **options: Any) -> Iterator[Any]:
+    """A Dask client on :func:`local_cluster` (``options``: its other arguments)."""
     from distributed import Client
 
-    with local_cluster(workers, modules, config, forked) as cluster, Client(cluster) as client:
+    with local_cluster(workers, **options) as cluster, Client(cluster) as client:
         yield client

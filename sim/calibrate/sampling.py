@@ -66,7 +66,7 @@ def dask_client(workers: int = 2, scheduler: str | None = None) -> Iterator[Any]
         return
     if workers < 1:
         raise CalibrationError(f"--workers must be ≥ 1, got {workers}")
-    with local_client(workers, CALIBRATION_MODULES) as client:
+    with local_client(workers, modules=CALIBRATION_MODULES) as client:
         yield client
 
 

@@ -293,7 +293,7 @@ def measure_workers(forked: bool, workers: int = 2) -> dict:
     import sim.calibrate.pipeline  # noqa: F401
 
     imported = time.perf_counter()
-    with local_client(workers, CALIBRATION_MODULES, forked=forked) as client:
+    with local_client(workers, modules=CALIBRATION_MODULES, forked=forked) as client:
         first = client.run(_first_calibration_run)
     ready = time.perf_counter()
     return {

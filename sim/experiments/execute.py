@@ -117,7 +117,7 @@ def dask_client(workers: int | None = None, scheduler: str | None = None) -> Ite
     # no statistical profiler in the workers (its history grows with every second of a sweep)
     with local_client(
         n,
-        {
+        config={
             "distributed.scheduler.worker-saturation": LOCAL_SATURATION,
             "distributed.worker.profile.enabled": False,
         },
