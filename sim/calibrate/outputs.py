@@ -36,19 +36,42 @@ def stored_epsilon_quantile(histories: list[Any], default: float) -> float | lis
     return values[0] if len(set(values)) == 1 else values
 
 
-def _with_screening(rows: list[dict[str, Any]], installed: Any) -> list[dict[str, Any]]:
+def _with_seed_records(
+    rows: list[dict[str, Any]], installed: Any, validation: dict[str, dict[str, Any]]
+) -> list[dict[str, Any]]:
     """Add to each missed target how often the installed particle met it in the screening
-    that chose it (seeds other than the check's), where there was one."""
+    that chose it (seeds other than the check's), where there was one, and its record over
+    the validation seeds (``validation``, per target), where there were any."""
     table = installed.screening
-    if table is None or installed.particle not in table.index:
-        return rows
-    mine = table.loc[installed.particle]
-    seeds = int(mine["seeds"])
+    if table is not None and installed.particle in table.index:
+        mine = table.loc[installed.particle]
+        seeds = int(mine["seeds"])
+        for r in rows:
+            rate = mine.get(f"met_{r['target']}")
+            if rate is not None and math.isfinite(float(rate)):
+                r["screening"] = {"seeds": seeds, "met": round(float(rate) * seeds)}
     for r in rows:
-        rate = mine.get(f"met_{r['target']}")
-        if rate is not None and math.isfinite(float(rate)):
-            r["screening"] = {"seeds": seeds, "met": round(float(rate) * seeds)}
+        if r["target"] in validation:
+            r["validation"] = validation[r["target"]]
     return rows
+
+
+def validation_record(installed: Any, targets: Any, seed: int) -> dict[str, Any]:
+    """The installed point over its validation seeds: every H target at once and, per
+    target, the row of :func:`~sim.calibrate.reliability.reliability_table` (empty without
+    validation runs)."""
+    from sim.calibrate.reliability import joint_reliability, reliability_table
+
+    if not installed.validation:
+        return {}
+    table = reliability_table(installed.validation, installed.check, targets)
+    return {
+        **joint_reliability(installed.validation, targets, len(installed.check), seed),
+        "targets": {
+            r["target"]: {k: v for k, v in r.items() if k != "target"}
+            for r in table.to_dict("records")
+        },
+    }
 
 
 def write_outputs(
@@ -135,7 +158,8 @@ def write_outputs(
     chains = compare_runs([r["posteriors"][best] for r in pooled.per_run], priors).assign(
         structure=best
     )
-    rules = rules_table(points, targets)
+    rules = rules_table(points, targets, settings.seed)
+    validation = validation_record(installed, targets, settings.seed)
     points = point_table(installed.check, targets)
     h_points = points[points["certainty"] == "H"]
     meta = {
@@ -163,6 +187,7 @@ def write_outputs(
             ),
             "seeds_met": {r.target: int(r.seeds_met) for r in points.itertuples()},
         },
+        "point_validation": validation,
         "primary": primary,
         "primary_file": str(targets.scenarios[primary].file),
         "budget_per_run": settings.budget,
@@ -192,7 +217,7 @@ def write_outputs(
         "installed_structure": best,
         "joint_check": {n: v["joint"] for n, v in per_structure.items()},
         "headlines": {n: v["headline"] for n, v in per_structure.items()},
-        "why_missed": _with_screening(
+        "why_missed": _with_seed_records(
             why_missed(
                 points,
                 draws.get(best, []),
@@ -204,6 +229,7 @@ def write_outputs(
                 applies=lambda p, scenario: priors.parameter[p].applies_to(scenario),
             ),
             installed,
+            validation.get("targets", {}),
         )
         if len(points) and draws.get(best)
         else [],
@@ -279,6 +305,10 @@ def write_outputs(
         chains.to_csv(tmp / "runs_compared.csv", index=False)
         points.to_csv(tmp / "point_check.csv", index=False)
         rules.to_csv(tmp / "point_rules.csv", index=False)
+        if validation:
+            pd.DataFrame([{"target": k, **v} for k, v in validation["targets"].items()]).to_csv(
+                tmp / "point_validation.csv", index=False
+            )
         if installed.screening is not None:
             installed.screening.to_csv(tmp / "point_screening.csv", index_label="particle")
         (tmp / "calibration.json").write_text(

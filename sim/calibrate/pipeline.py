@@ -26,6 +26,7 @@ from sim.calibrate.distance import IntervalDistance, observed_data
 from sim.calibrate.observe import Simulator, load_calibration_scenarios
 from sim.calibrate.predictive import predictive_table  # noqa: F401 - also imported from here
 from sim.calibrate.priors import DEFAULT_PRIORS, Priors, check_against, load_priors
+from sim.calibrate.reliability import VALIDATION_SEEDS
 from sim.calibrate.sampling import (
     KERNEL_WIDTH,
     CalibrationError,
@@ -72,6 +73,7 @@ class CalibrationSettings:
     stopping: StoppingRule = field(default_factory=StoppingRule)
     epsilon_quantile: float = 0.3  # ε of a generation: this quantile of the last one's distances
     point: str = "predictive"  # the rule picking the installed point (sim.calibrate.point)
+    validation_seeds: int = VALIDATION_SEEDS  # further seeds per point after the check (0: none)
     report_only: bool = False  # no further sampling: report on the stored generations
     only_run: int | None = None  # sample only this independent run (1…runs), no report
 
@@ -450,7 +452,7 @@ def _points(
     pooled: Pooled, prep: Prepared, settings: CalibrationSettings, client: Any
 ) -> dict[str, Any]:
     """Every ``--point`` rule's point of the most probable structure, each run with the same
-    ten check seeds (:func:`sim.calibrate.point.choose_points`)."""
+    ten check seeds and the same validation seeds (:func:`sim.calibrate.point.choose_points`)."""
     from sim.calibrate.point import choose_points
 
     best = pooled.best()
@@ -460,7 +462,12 @@ def _points(
         return client.gather(client.map(sim.observe_mean, params, seeds, pure=False))
 
     return choose_points(
-        pooled.posteriors[best], prep.priors, prep.targets, evaluate, settings.seed
+        pooled.posteriors[best],
+        prep.priors,
+        prep.targets,
+        evaluate,
+        settings.seed,
+        validation=settings.validation_seeds,
     )
 
 

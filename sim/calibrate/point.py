@@ -14,7 +14,9 @@ around it. Three rules (``buurtsim calibrate --point``) pick it:
 - ``median``: each parameter's weighted posterior median. Not a particle: sixteen marginal
   medians together can sit where the posterior has little mass.
 
-Each rule's point is then run with the same check seeds, and the report compares them.
+Each rule's point is then run with the same check seeds, and the report compares them;
+then with the same validation seeds (:mod:`sim.calibrate.reliability`), which say how
+reliably it meets each target without changing which point is chosen.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ class Point:
     run: int | None = None  # independent run the particle comes from
     screening: pd.DataFrame | None = None  # predictive: per screened particle, its scores
     check: list[dict[str, float]] = field(default_factory=list)  # observables per check seed
+    validation: list[dict[str, float]] = field(default_factory=list)  # per validation seed
 
     def describe(self, structure: str) -> str:
         """One line for the scenario file's header and the report."""
@@ -184,26 +187,42 @@ def screening_seeds(seed: int, exclude: Sequence[int]) -> list[int]:
 
 
 def choose_points(
-    post: pd.DataFrame, priors: Priors, targets: Targets, evaluate: Evaluate, seed: int
+    post: pd.DataFrame,
+    priors: Priors,
+    targets: Targets,
+    evaluate: Evaluate,
+    seed: int,
+    validation: int = 0,
 ) -> dict[str, Point]:
-    """Every rule's point, each run with the same check seeds (:func:`check_seeds`)."""
+    """Every rule's point, each run with the same check seeds (:func:`check_seeds`) and the
+    same ``validation`` seeds (:func:`~sim.calibrate.reliability.validation_seeds`, none a
+    check or screening seed)."""
+    from sim.calibrate.reliability import validation_seeds
+
     post = post.reset_index(drop=True)
     checks = check_seeds(seed)
+    screens = screening_seeds(seed, checks)
     points = {
-        "predictive": predictive_point(
-            post, priors, targets, evaluate, screening_seeds(seed, checks)
-        ),
+        "predictive": predictive_point(post, priors, targets, evaluate, screens),
         "medoid": medoid_point(post, priors),
         "median": median_point(post, priors),
     }
+    further = validation_seeds(seed, checks + screens, validation)
     for p in points.values():
         p.check = evaluate([p.parameters] * len(checks), checks)
+        if further:
+            p.validation = evaluate([p.parameters] * len(further), further)
     return points
 
 
-def rules_table(points: dict[str, Point], targets: Targets) -> pd.DataFrame:
+def rules_table(points: dict[str, Point], targets: Targets, seed: int = 0) -> pd.DataFrame:
     """Per rule: the check seeds, the least number of them meeting an H target, the mean
-    number of used targets met per seed, and the seeds meeting each target (H first)."""
+    number of used targets met per seed, and the seeds meeting each target (H first); with
+    validation runs, also the share of them meeting every H target at once and the chance
+    that a check like this one passes (:func:`~sim.calibrate.reliability.joint_reliability`,
+    resampled with ``seed``)."""
+    from sim.calibrate.reliability import joint_reliability
+
     used = targets.used()
     h = [t.id for t in used if t.certainty == "H"]
     rows = []
@@ -222,4 +241,11 @@ def rules_table(points: dict[str, Point], targets: Targets) -> pd.DataFrame:
                 },
             }
         )
+        if p.validation:
+            joint = joint_reliability(p.validation, targets, len(p.check), seed)
+            rows[-1].update(
+                validation_seeds=joint["seeds"],
+                all_h_met=joint["all_h_met"],
+                check_pass_probability=joint["check_pass_probability"],
+            )
     return pd.DataFrame(rows)

@@ -215,6 +215,13 @@ def _pct(x: Any) -> str:
     return "–" if x is None or not math.isfinite(float(x)) else f"{100 * float(x):.0f} %"
 
 
+def _prob(x: Any) -> str:
+    """A probability as a percentage, "< 1 %" rather than "0 %" when it is not zero."""
+    if x is not None and math.isfinite(float(x)) and 0 < float(x) < 0.005:
+        return "< 1 %"
+    return _pct(x)
+
+
 def write_report(
     folder: Path,
     *,
@@ -370,16 +377,7 @@ def write_report(
     if points is not None and len(points):
         h = [t.id for t in targets.used() if t.certainty == "H"]
         lines += point_lines(meta, best, int(points["seeds"].max()), h, len(targets.used()))
-        lines += [
-            "| target | certainty | seeds meeting it | median (min – max) over seeds |",
-            "| --- | --- | --- | --- |",
-        ]
-        for r in points.itertuples():
-            lines.append(
-                f"| {r.target} | {r.certainty} | {r.seeds_met} of {r.seeds} | "
-                f"{_fmt(r.median)} ({_fmt(r.min)} – {_fmt(r.max)}) |"
-            )
-        lines.append("")
+        lines += installed_point_table(points, meta.get("point_validation") or {})
         lines += why_missed_lines(meta.get("why_missed", []), best)
     lines += [
         f"## Posterior of `{best}`",
@@ -555,6 +553,12 @@ def point_lines(meta: dict, best: str, seeds: int, h: list[str], n_targets: int)
 
     point = meta.get("point", {"rule": "median"})
     rules = meta.get("point_rules", [])
+    further = max((int(r.get("validation_seeds") or 0) for r in rules), default=0)
+    extra_heads = (
+        f" every H target, of {further} further seeds | a ten-seed check passes |"
+        if further
+        else ""
+    )
     lines = [
         f"### The point to install, over {seeds} seeds",
         "",
@@ -565,8 +569,9 @@ def point_lines(meta: dict, best: str, seeds: int, h: list[str], n_targets: int)
         "",
         "| `--point` | point | "
         + "".join(f"{t}: seeds meeting it | " for t in h)
-        + f"targets met per seed (of {n_targets}) |",
-        "| --- | --- | " + "--- | " * len(h) + "--- |",
+        + f"targets met per seed (of {n_targets}) |"
+        + extra_heads,
+        "| --- | --- | " + "--- | " * len(h) + "--- |" + " --- | --- |" * bool(further),
     ]
     for r in rules:
         particle = r.get("particle")
@@ -576,6 +581,11 @@ def point_lines(meta: dict, best: str, seeds: int, h: list[str], n_targets: int)
             f"| {name} | {which} | "
             + "".join(f"{r[f'seeds_met_{t}']} of {r['seeds']} | " for t in h)
             + f"{r['targets_met_per_seed']:.1f} |"
+            + (
+                f" {_pct(r.get('all_h_met'))} | {_pct(r.get('check_pass_probability'))} |"
+                if further
+                else ""
+            )
         )
     lines += ["", f"The installed point is {point.get('description', 'the posterior median')}."]
     screening = meta.get("point_screening")
@@ -591,8 +601,64 @@ def point_lines(meta: dict, best: str, seeds: int, h: list[str], n_targets: int)
             f"often up to {100 * H_ENOUGH:.0f} % of the seeds, then by the share of all "
             f"targets met, weighted as in the distance."
         )
+    if further:
+        lines += [
+            "",
+            f"Ten seeds are a small sample of a point's run-to-run variation, so each rule's "
+            f"point was also run with the same {further} further seeds (neither screening nor "
+            f"check seeds; `--validation-seeds`): the share of them in which it meets every H "
+            f"target at once, and the share of ten-seed checks, drawn from them, that meet "
+            f"each H target in at least 8 (`sim.calibrate.reliability`). These runs do not "
+            f"change which point is chosen.",
+        ]
     lines += given_up_lines(rules, point["rule"])
-    lines += ["", "Seeds in which the installed point meets each target:", ""]
+    lines += [
+        "",
+        f"Seeds in which the installed point meets each target, of the {seeds} check seeds"
+        + (f" and of the {further} further seeds:" if further else ":"),
+        "",
+    ]
+    return lines
+
+
+def installed_point_table(points: pd.DataFrame, validation: dict) -> list[str]:
+    """The installed point per target: the check's seeds and, with validation runs, the
+    share of the further seeds meeting it (Wilson 95 % interval), its mean and spread there
+    and the chance that a ten-seed check meets it in at least 8."""
+    per = validation.get("targets", {})
+    n = int(validation.get("seeds") or 0)
+    head = "| target | certainty | seeds meeting it | median (min – max) over seeds |"
+    rule = "| --- | --- | --- | --- |"
+    if per:
+        head += (
+            f" further seeds meeting it (of {n}) | 95 % interval | mean (sd) | "
+            "a ten-seed check meets it in ≥ 8 |"
+        )
+        rule += " --- | --- | --- | --- |"
+    lines = [head, rule]
+    for r in points.itertuples():
+        row = (
+            f"| {r.target} | {r.certainty} | {r.seeds_met} of {r.seeds} | "
+            f"{_fmt(r.median)} ({_fmt(r.min)} – {_fmt(r.max)}) |"
+        )
+        v = per.get(r.target)
+        if per:
+            row += (
+                f" {v['seeds_met']} | {_pct(v['share_low'])} – {_pct(v['share_high'])} | "
+                f"{_fmt(v['mean'])} ({_fmt(v['sd'], 2)}) | {_pct(v['pass_probability'])} |"
+                if v
+                else " – | – | – | – |"
+            )
+        lines.append(row)
+    lines.append("")
+    if per:
+        lines += [
+            f"Over the {n} further seeds the installed point met every H target at once in "
+            f"{_pct(validation['all_h_met'])} of them; ten-seed checks drawn from them meet "
+            f"each H target in at least 8 in {_pct(validation['check_pass_probability'])} of "
+            f"draws (`point_validation.csv`).",
+            "",
+        ]
     return lines
 
 
@@ -627,6 +693,48 @@ def given_up_lines(rules: list[dict], installed: str) -> list[str]:
     return ["", f"What this choice gives up: {text} of the {mine['seeds']} seeds."]
 
 
+TAIL = 0.05
+"""A check count this improbable, or less, for a point with the validation seeds' rate is
+called the unfavourable tail of what ten-seed checks give."""
+
+
+def validation_sentence(row: dict) -> str:
+    """What the validation seeds say about a missed target (row of ``why_missed`` with its
+    ``validation`` record): the rate, the mean's distance from the nearer bound in standard
+    deviations, the chance a ten-seed check passes, and how probable the check's count was."""
+    v = row.get("validation")
+    if not v:
+        return ""
+    t = row["target"]
+    text = (
+        f" Over {v['seeds']} further seeds it met {t} in {v['seeds_met']} "
+        f"(95 % interval {_pct(v['share_low'])} – {_pct(v['share_high'])}), mean "
+        f"{_fmt(v['mean'])} with a standard deviation of {_fmt(v['sd'], 2)} from seed to seed"
+    )
+    interval = row.get("interval")
+    sd = v.get("sd")
+    if interval and sd and math.isfinite(sd) and sd > 0 and row.get("side") == "inside":
+        lo, hi = interval
+        near, which = min((v["mean"] - lo, "lower"), (hi - v["mean"], "upper"))
+        text += (
+            f", {near / sd:.1f} standard deviations inside the {which} bound of an interval "
+            f"{(hi - lo) / sd:.1f} standard deviations wide"
+        )
+    text += (
+        f". At that rate a ten-seed check meets {t} in at least 8 seeds with probability "
+        f"{_pct(v['pass_probability'])}, and in {v['check_seeds_met']} or fewer with "
+        f"probability {_prob(v['check_tail'])}"
+    )
+    if v["check_tail"] <= TAIL:
+        text += (
+            f": this check fell in that unfavourable tail (at most {_pct(TAIL)}), so its "
+            f"count understates how reliably the point meets {t}."
+        )
+    else:
+        text += ": a count like this check's is ordinary for the point."
+    return text
+
+
 def why_missed_lines(rows: list[dict], best: str) -> list[str]:
     """The report's account of each H target the installed point misses (from
     :func:`sim.calibrate.joint.why_missed`): side, how often the posterior meets it, the
@@ -658,6 +766,7 @@ def why_missed_lines(rows: list[dict], best: str) -> list[str]:
                     else "."
                 )
             )
+        text += validation_sentence(r)
         movers = list(r["moved_by"].items())[:3]
         if movers:
             text += (

@@ -18,6 +18,9 @@ POINT_RULES = ("predictive", "medoid", "median")
 """``--point``'s choices, the default first: :data:`sim.calibrate.point.POINT_RULES` (not
 imported here, so the command line starts without pandas)."""
 
+VALIDATION_SEEDS = 100
+"""``--validation-seeds``' default: :data:`sim.calibrate.reliability.VALIDATION_SEEDS`."""
+
 
 def _int_at_least(minimum: int):
     def parse(text: str) -> int:
@@ -232,6 +235,15 @@ def register(sub) -> None:
         "report checks all three with the same ten seeds",
     )
     p.add_argument(
+        "--validation-seeds",
+        type=_int_at_least(0),
+        default=VALIDATION_SEEDS,
+        metavar="N",
+        help="after the ten-seed check, run every --point rule's point with N further seeds "
+        "and report how reliably it meets each target (default "
+        f"{VALIDATION_SEEDS}; 0: no validation)",
+    )
+    p.add_argument(
         "--install",
         action="store_true",
         help="also write scenarios/calibrated.toml and scenarios/calibrated_posterior.parquet "
@@ -282,6 +294,7 @@ def handle(args: argparse.Namespace) -> int:
         report_only=args.report_only,
         only_run=args.run,
         point=args.point,
+        validation_seeds=args.validation_seeds,
         epsilon_quantile=args.epsilon_quantile,
     )
     if args.force and not args.install:

@@ -370,6 +370,7 @@ def test_whole_calibration_on_a_tiny_problem_writes_every_result(tmp_path):
         posterior_draws=5,
         runs=2,
         max_generations=3,
+        validation_seeds=12,
     )
     report = calibrate(settings)
     res = report.parent
@@ -378,6 +379,9 @@ def test_whole_calibration_on_a_tiny_problem_writes_every_result(tmp_path):
     assert set(meta["structure_probabilities"]) == {"reference", "no_selection"}
     assert sum(meta["structure_probabilities"].values()) == pytest.approx(1.0)
     assert meta["point_check"]["seeds"] == 10
+    assert meta["point_validation"]["seeds"] == 12
+    validation = pd.read_csv(res / "point_validation.csv")
+    assert (validation["seeds"] == 12).all() and validation["pass_probability"].between(0, 1).all()
     text = report.read_text(encoding="utf-8")
     for heading in ("## Convergence", "## Model structures", "## Joint posterior-predictive"):
         assert heading in text
