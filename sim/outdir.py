@@ -77,6 +77,7 @@ KINDS: dict[str, tuple[str, frozenset[str]]] = {
                 "point_check.csv",
                 "point_rules.csv",
                 "point_screening.csv",
+                "point_validation.csv",
                 "report.md",
                 "figures",
             }

@@ -185,6 +185,8 @@ def calibrate(
     started = time.monotonic()
     out = Path(settings.out)
     check_out(out, "calibration")
+    if settings.only_run is None:  # the results are written at the end: refuse them now
+        check_out(out / "results", "calibration results", flag="--out")
     prep = prepare(settings)
     if out.is_dir():
         from sim.calibrate.sampling import has_generations

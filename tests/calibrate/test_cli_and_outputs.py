@@ -134,3 +134,37 @@ def test_shipped_calibrated_scenario_loads_if_present():
         pytest.skip("no shipped calibration yet")
     s = load_scenario(path)
     assert s.name.endswith("calibrated")
+
+
+def test_results_folder_holding_a_users_file_is_refused_before_any_sampling(tmp_path, capsys):
+    """The results are written last; a results folder buurtsim would refuse to replace is
+    refused at the start, not after an hour of sampling, and the user's file stays."""
+    out = tmp_path / "o"
+    (out / "results").mkdir(parents=True)
+    notes = out / "results" / "notes.txt"
+    notes.write_text("mine", encoding="utf-8")
+    code = main(["calibrate", "--report-only", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2 and "results: folder holds files buurtsim did not write" in err
+    assert "Traceback" not in err
+    assert notes.read_text(encoding="utf-8") == "mine"
+    assert sorted(p.name for p in out.rglob("*")) == ["notes.txt", "results"]
+
+
+def test_every_result_file_is_one_buurtsim_may_replace():
+    """Each file the results writer names is listed as a calibration result, so a second
+    report into the same folder replaces the first instead of refusing it."""
+    import re
+
+    from sim.outdir import KINDS
+
+    allowed = KINDS["calibration results"][1]
+    source = "".join(
+        (Path(__file__).parents[2] / "sim" / "calibrate" / f).read_text(encoding="utf-8")
+        for f in ("outputs.py", "report.py")
+    )
+    written = set(re.findall(r'tmp / "([^"/]+)"', source)) | set(
+        re.findall(r'folder / "([^"/]+)"', source)
+    )
+    assert "point_validation.csv" in written
+    assert written <= allowed, written - allowed
