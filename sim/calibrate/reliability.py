@@ -46,9 +46,14 @@ def validation_seeds(seed: int, exclude: Sequence[int], n: int = VALIDATION_SEED
     return out
 
 
-def check_passes(seeds_met: int, seeds: int, required: float = CHECK_REQUIRED) -> bool:
-    """Whether a target met in ``seeds_met`` of ``seeds`` passes the check."""
-    return seeds_met >= math.ceil(required * seeds - 1e-9)
+def seeds_needed(seeds: int, required: float = CHECK_REQUIRED) -> int:
+    """The least number of a check's ``seeds`` in which a target must be met to pass it
+    (8 of 10 at the default).
+
+    >>> seeds_needed(10), seeds_needed(40), seeds_needed(3)
+    (8, 32, 3)
+    """
+    return math.ceil(required * seeds - 1e-9)
 
 
 def reliability_table(
@@ -67,7 +72,7 @@ def reliability_table(
     met = met_matrix([{"observables": o} for o in validation], targets)
     check_met = met_matrix([{"observables": o} for o in check], targets)
     n, k_check = len(validation), len(check)
-    need = math.ceil(required * k_check - 1e-9)
+    need = seeds_needed(k_check, required)
     rows = []
     for t in targets.used():
         values = np.array([o.get(t.id, math.nan) for o in validation], dtype=float)
@@ -115,7 +120,7 @@ def joint_reliability(
     rng = np.random.default_rng([seed, 4])
     pick = rng.integers(0, len(met), size=(resamples, check_size))
     counts = met[pick].sum(axis=1)  # resamples × H targets
-    need = math.ceil(required * check_size - 1e-9)
+    need = seeds_needed(check_size, required)
     return {
         "seeds": len(met),
         "all_h_met": float(met.all(axis=1).mean()),
