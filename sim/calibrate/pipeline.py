@@ -185,8 +185,9 @@ def calibrate(
     started = time.monotonic()
     out = Path(settings.out)
     check_out(out, "calibration")
-    if settings.only_run is None:  # the results are written at the end: refuse them now
-        check_out(out / "results", "calibration results", flag="--out")
+    results = out / "results"
+    if settings.only_run is None and (results.exists() or results.is_symlink()):
+        check_out(results, "calibration results")  # written at the end: refuse it now
     prep = prepare(settings)
     if out.is_dir():
         from sim.calibrate.sampling import has_generations

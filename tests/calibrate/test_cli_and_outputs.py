@@ -168,3 +168,12 @@ def test_every_result_file_is_one_buurtsim_may_replace():
     )
     assert "point_validation.csv" in written
     assert written <= allowed, written - allowed
+
+
+def test_a_new_out_folder_passes_the_early_results_check(tmp_path, capsys):
+    """The early check of OUT/results leaves a folder that does not exist yet alone: the
+    command goes on to its own checks (here: nothing sampled to report on)."""
+    code = main(["calibrate", "--report-only", "--out", str(tmp_path / "new")])
+    err = capsys.readouterr().err
+    assert code == 2 and "--report-only needs a finished generation of every run" in err
+    assert "parent folder" not in err and not (tmp_path / "new").exists()
