@@ -14,25 +14,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from sim.commands.run import whole_number
+
 POINT_RULES = ("predictive", "medoid", "median")
 """``--point``'s choices, the default first: :data:`sim.calibrate.point.POINT_RULES` (not
 imported here, so the command line starts without pandas)."""
 
 VALIDATION_SEEDS = 100
 """``--validation-seeds``' default: :data:`sim.calibrate.reliability.VALIDATION_SEEDS`."""
-
-
-def _int_at_least(minimum: int):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
-        return value
-
-    return parse
 
 
 def _float_in(low: float, high: float):
@@ -85,21 +74,21 @@ def register(sub) -> None:
     )
     p.add_argument(
         "--budget",
-        type=_int_at_least(20),
+        type=whole_number(20),
         default=1000,
         metavar="N",
         help="maximum number of ABC simulations (parameter sets), default 1000",
     )
     p.add_argument(
         "--population",
-        type=_int_at_least(10),
+        type=whole_number(10),
         default=100,
         metavar="N",
         help="particles per generation (default 100)",
     )
     p.add_argument(
         "--draws",
-        type=_int_at_least(5),
+        type=whole_number(5),
         default=60,
         metavar="N",
         help="posterior draws for predictive checks and the selection/exposure runs (default 60)",
@@ -107,7 +96,7 @@ def register(sub) -> None:
     where = p.add_mutually_exclusive_group()
     where.add_argument(
         "--workers",
-        type=_int_at_least(1),
+        type=whole_number(1),
         default=None,
         metavar="N",
         help="local Dask worker processes (default 2)",
@@ -119,14 +108,14 @@ def register(sub) -> None:
     )
     p.add_argument(
         "--time-limit",
-        type=_int_at_least(1),
+        type=whole_number(1),
         metavar="MIN",
         help="stop starting new ABC generations after MIN minutes (the last "
         "finished generation is the posterior)",
     )
     p.add_argument(
         "--seed",
-        type=_int_at_least(0),
+        type=whole_number(0),
         default=1,
         help="seed of the posterior draws (ABC sampling itself is not seeded)",
     )
@@ -153,14 +142,14 @@ def register(sub) -> None:
     )
     p.add_argument(
         "--runs",
-        type=_int_at_least(1),
+        type=whole_number(1),
         default=2,
         metavar="N",
         help="independent calibrations with different seeds, compared in the report (default 2)",
     )
     p.add_argument(
         "--replicates",
-        type=_int_at_least(1),
+        type=whole_number(1),
         default=1,
         metavar="N",
         help="seeds per parameter set; the distance compares the replicates' mean with the "
@@ -176,7 +165,7 @@ def register(sub) -> None:
     )
     p.add_argument(
         "--plateau-generations",
-        type=_int_at_least(1),
+        type=whole_number(1),
         default=2,
         metavar="K",
         help="generations the ε plateau must last (default 2)",
@@ -205,7 +194,7 @@ def register(sub) -> None:
     )
     p.add_argument(
         "--refresh-generations",
-        type=_int_at_least(0),
+        type=whole_number(0),
         default=2,
         metavar="R",
         help="a run that stops with an ESS below --min-ess draws its population anew at the "
@@ -213,7 +202,7 @@ def register(sub) -> None:
     )
     p.add_argument(
         "--run",
-        type=_int_at_least(1),
+        type=whole_number(1),
         metavar="K",
         help="sample only independent run K (of --runs) and store it in OUT, without the "
         "results; start one process per run to let them go side by side (with --workers 1 "
@@ -236,7 +225,7 @@ def register(sub) -> None:
     )
     p.add_argument(
         "--validation-seeds",
-        type=_int_at_least(0),
+        type=whole_number(0),
         default=VALIDATION_SEEDS,
         metavar="N",
         help="after the ten-seed check, run every --point rule's point with N further seeds "

@@ -29,6 +29,7 @@ def _exit_code(argv: list[str]) -> int:
         (["--workers", "2", "--scheduler", "tcp://x:1"], "not allowed with argument"),
         (["--budget", "50", "--population", "40"], "too small for --population 40"),
         (["--refresh-generations", "-1"], "--refresh-generations: must be at least 0, got -1"),
+        (["--validation-seeds", "-1"], "--validation-seeds: must be at least 0, got -1"),
     ],
 )
 def test_bad_arguments_exit_2_with_one_clear_line(tmp_path, capsys, argv, message):
